@@ -1,0 +1,111 @@
+"""The single encoding path from raw feature values to the model's float32 matrix.
+
+Training, evaluation, export and serving all call :func:`encode`, so preprocessing cannot
+drift between them. Only numpy is used: serving builds no DataFrame per request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from boxoffice.signature import InputField, Signature
+
+FloatMatrix = npt.NDArray[np.float32]
+Columns = Mapping[str, Sequence[Any] | npt.NDArray[Any]]
+
+
+def _to_float(values: Sequence[Any] | npt.NDArray[Any]) -> npt.NDArray[np.float64]:
+    if isinstance(values, np.ndarray) and values.dtype.kind in "fiu":
+        return values.astype(np.float64)
+    out = np.empty(len(values), dtype=np.float64)
+    for i, value in enumerate(values):
+        out[i] = np.nan if value is None else float(value)
+    return out
+
+
+def to_days(values: Sequence[Any] | npt.NDArray[Any]) -> npt.NDArray[np.datetime64]:
+    """ISO dates (strings, ``date`` objects or datetime64; None for missing) as datetime64[D]."""
+    if isinstance(values, np.ndarray) and np.issubdtype(values.dtype, np.datetime64):
+        return values.astype("datetime64[D]")
+    return np.array(["NaT" if v is None else str(v)[:10] for v in values], dtype="datetime64[D]")
+
+
+def date_parts(days: npt.NDArray[np.datetime64], parts: Sequence[str]) -> list[npt.NDArray[Any]]:
+    """Calendar parts of datetime64[D] values; NaT becomes NaN."""
+    missing = np.isnat(days)
+    safe = np.where(missing, np.datetime64("1970-01-01"), days)
+    year = safe.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = safe.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    table = {
+        "year": year,
+        "month": month,
+        # 1970-01-01 was a Thursday; shift so Monday is 0 as in pandas.
+        "day_of_week": (safe.astype(np.int64) + 3) % 7,
+        "day_of_year": (safe - safe.astype("datetime64[Y]")).astype(np.int64) + 1,
+        "quarter": (month - 1) // 3 + 1,
+    }
+    return [np.where(missing, np.nan, table[p].astype(np.float64)) for p in parts]
+
+
+def _codes(values: Sequence[Any] | npt.NDArray[Any], categories: list[str]) -> npt.NDArray[Any]:
+    lookup = {c: float(i) for i, c in enumerate(categories)}
+    # Unseen and rare categories encode as missing; the trees learned where missing goes.
+    return np.array([lookup.get(str(v), np.nan) if v is not None else np.nan for v in values])
+
+
+def encode_field(item: InputField, values: Sequence[Any] | npt.NDArray[Any]) -> list[Any]:
+    if item.kind == "numeric":
+        return [_to_float(values)]
+    if item.kind == "date":
+        return date_parts(to_days(values), item.parts)
+    return [_codes(values, item.categories or [])]
+
+
+def encode(signature: Signature, columns: Columns, n_rows: int | None = None) -> FloatMatrix:
+    """Encode column-oriented raw values (keyed by field) into the model's float32 matrix.
+
+    A field absent from ``columns`` is treated as all-missing.
+    """
+    if n_rows is None:
+        n_rows = len(next(iter(columns.values()))) if columns else 0
+    blocks: list[Any] = []
+    for item in signature.inputs:
+        values = columns.get(item.field)
+        if values is None:
+            values = [None] * n_rows
+        blocks.extend(encode_field(item, values))
+    if not blocks:
+        return np.empty((n_rows, 0), dtype=np.float32)
+    # float32 in training too, so the trees' thresholds see what ONNX Runtime sees.
+    return np.column_stack(blocks).astype(np.float32)
+
+
+def fit_categories(
+    values: Sequence[Any] | npt.NDArray[Any],
+    y: npt.NDArray[np.float64],
+    *,
+    smoothing: float,
+    min_count: int,
+) -> list[str]:
+    """Categories seen at least ``min_count`` times, ordered by smoothed mean target.
+
+    Ordering by target lets a numeric split on the code separate categories the way a
+    native categorical split would, while staying a plain threshold in the ONNX graph.
+    """
+    keys = np.array(["" if v is None else str(v) for v in values], dtype=object)
+    present = np.array([v is not None for v in values])
+    if not present.any():
+        return []
+    names, inverse, counts = np.unique(keys[present], return_inverse=True, return_counts=True)
+    sums = np.bincount(inverse, weights=y[present], minlength=len(names))
+    prior = float(y[present].mean())
+    means = (sums + smoothing * prior) / (counts + smoothing)
+    keep = counts >= min_count
+    order = sorted(
+        (float(m), str(n)) for n, m, k in zip(names, means, keep, strict=True) if k
+    )
+    return [name for _, name in order]

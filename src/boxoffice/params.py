@@ -1,0 +1,155 @@
+"""Typed pipeline parameters, loaded from ``params.yaml``.
+
+The feature schema lives here once; validation, training, the exported signature and the
+API's request model are all derived from it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+DatePart = Literal["year", "month", "day_of_week", "day_of_year", "quarter"]
+_FIELD_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataParams(_Strict):
+    source: str
+    format: Literal["json", "jsonl", "csv", "parquet"] = "json"
+    sha256: str | None = None
+
+
+class FeatureSpec(_Strict):
+    column: str = Field(description="Column name in the raw data.")
+    field: str = Field(description="snake_case name used by the model and the API.")
+    kind: Literal["numeric", "categorical", "date"]
+    required: bool = False
+    description: str = ""
+    example: Any = None
+    format: str | None = Field(default=None, description="strptime format of a raw date column.")
+    parts: list[DatePart] = Field(default_factory=lambda: ["year", "month"])
+    monotone: Literal["increasing", "decreasing"] | None = Field(
+        default=None, description="Constrain the model's response to this numeric feature."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> FeatureSpec:
+        if not _FIELD_RE.match(self.field):
+            raise ValueError(f"feature field {self.field!r} must be snake_case")
+        if self.monotone and self.kind != "numeric":
+            raise ValueError(f"feature {self.field!r}: only numeric features can be monotone")
+        if self.kind == "date" and not self.parts:
+            raise ValueError(f"date feature {self.field!r} needs at least one part")
+        return self
+
+
+class TargetSpec(_Strict):
+    column: str
+    field: str = "target"
+
+
+class SchemaSpec(_Strict):
+    id_columns: list[str]
+    target: TargetSpec
+    exclude: list[str] = Field(default_factory=list)
+    features: list[FeatureSpec]
+
+    @model_validator(mode="after")
+    def _check(self) -> SchemaSpec:
+        fields = [f.field for f in self.features]
+        if len(set(fields)) != len(fields):
+            raise ValueError("feature fields must be unique")
+        leaked = {f.column for f in self.features} & ({self.target.column} | set(self.exclude))
+        if leaked:
+            raise ValueError(f"columns {sorted(leaked)} are the target or excluded, not features")
+        return self
+
+    def required_columns(self) -> list[str]:
+        cols = [*self.id_columns, self.target.column, *(f.column for f in self.features)]
+        return list(dict.fromkeys(cols))
+
+
+class Rule(_Strict):
+    name: str
+    check: Literal["not_null", "range", "allowed", "unique"]
+    column: str | None = None
+    columns: list[str] | None = None
+    min: float | str | None = None
+    max: float | str | None = None
+    values: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Rule:
+        if self.check == "unique":
+            if not self.columns:
+                raise ValueError(f"rule {self.name}: 'unique' needs 'columns'")
+        elif not self.column:
+            raise ValueError(f"rule {self.name}: '{self.check}' needs 'column'")
+        if self.check == "range" and self.min is None and self.max is None:
+            raise ValueError(f"rule {self.name}: 'range' needs 'min' or 'max'")
+        if self.check == "allowed" and not self.values:
+            raise ValueError(f"rule {self.name}: 'allowed' needs 'values'")
+        return self
+
+    def targets(self) -> list[str]:
+        return list(self.columns or []) if self.check == "unique" else [str(self.column)]
+
+
+class ValidationParams(_Strict):
+    max_unparseable_fraction: float = Field(default=0.05, ge=0, le=1)
+    min_rows: int = Field(default=50, ge=1)
+    rules: list[Rule] = Field(default_factory=list)
+
+
+class SplitParams(_Strict):
+    holdout_fraction: float = Field(default=0.2, gt=0, lt=1)
+    seed: int = 0
+
+
+class SearchParams(_Strict):
+    time_budget_s: float = Field(default=60, gt=0)
+    max_candidates: int = Field(default=16, ge=1)
+    space: dict[str, list[Any]]
+
+
+class TrainParams(_Strict):
+    seed: int = 42
+    cv_folds: int = Field(default=5, ge=2)
+    interval_level: float = Field(default=0.8, gt=0, lt=1)
+    search: SearchParams
+
+
+class EvaluateParams(_Strict):
+    permutation_repeats: int = Field(default=5, ge=1)
+
+
+class Params(_Strict):
+    data: DataParams
+    feature_schema: SchemaSpec = Field(alias="schema")
+    validation: ValidationParams
+    split: SplitParams
+    train: TrainParams
+    evaluate: EvaluateParams = EvaluateParams()
+
+    @model_validator(mode="after")
+    def _rules_name_known_columns(self) -> Params:
+        known = set(self.feature_schema.required_columns())
+        for rule in self.validation.rules:
+            unknown = [c for c in rule.targets() if c not in known]
+            if unknown:
+                raise ValueError(f"rule {rule.name} names columns {unknown} absent from the schema")
+        return self
+
+
+def load_params(path: str | Path = "params.yaml") -> Params:
+    """Read and validate ``params.yaml``; raises ``pydantic.ValidationError`` naming the key."""
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return Params.model_validate(raw)

@@ -1,0 +1,82 @@
+"""Stage 6, export: ONNX graph + signature + SHA-256s, checked against the fitted model."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import pandas as pd
+from skl2onnx import convert_sklearn
+from skl2onnx.common.data_types import FloatTensorType
+
+from boxoffice.model import BoxOfficeRegressor, frame_columns
+from boxoffice.params import Params
+from boxoffice.pipeline.common import StageError, log, run_stage, write_json
+from boxoffice.pipeline.layout import Layout
+from boxoffice.predictor import CHECKSUMS_FILE, MODEL_FILE, SIGNATURE_FILE, OnnxPredictor
+from boxoffice.storage import sha256_bytes
+
+# ONNX Runtime works in float32; this bounds the relative gap on predicted dollars.
+PARITY_RTOL = 1e-4
+
+
+def to_onnx(model: BoxOfficeRegressor) -> bytes:
+    n_columns = len(model.signature_.model_columns())
+    graph = convert_sklearn(
+        model.model_,
+        initial_types=[(model.signature_.onnx_input, FloatTensorType([None, n_columns]))],
+        target_opset={"": 17, "ai.onnx.ml": 3},
+        # A fixed graph name (the default is a random uuid) keeps the bytes reproducible.
+        name="boxoffice",
+    )
+    data: bytes = graph.SerializeToString()
+    return data
+
+
+def parity(model: BoxOfficeRegressor, predictor: OnnxPredictor, X: pd.DataFrame) -> float:
+    """Largest relative gap between fitted-model and ONNX predictions, in dollars."""
+    expected = np.exp(model.predict(X))
+    got = np.exp(predictor.predict_log(frame_columns(X), n_rows=len(X)))
+    return float(np.max(np.abs(got - expected) / expected)) if len(X) else 0.0
+
+
+def export(model: BoxOfficeRegressor, out: Path, check: pd.DataFrame) -> dict[str, Any]:
+    """Write the artifact to ``out`` and refuse it if ONNX disagrees with the fitted model."""
+    out.mkdir(parents=True, exist_ok=True)
+    blobs = {
+        MODEL_FILE: to_onnx(model),
+        SIGNATURE_FILE: (model.signature_.model_dump_json(indent=2) + "\n").encode(),
+    }
+    predictor = OnnxPredictor(blobs[MODEL_FILE], model.signature_)
+    gap = parity(model, predictor, check)
+    if gap > PARITY_RTOL:
+        raise StageError(f"rule 'onnx_parity': ONNX differs from the model by {gap:.2e} relative")
+    for name, data in blobs.items():
+        (out / name).write_bytes(data)
+    checksums = {name: sha256_bytes(data) for name, data in blobs.items()}
+    # Written last: a reader that finds checksums.json finds complete files beside it.
+    (out / CHECKSUMS_FILE).write_text(json.dumps(checksums, indent=2, sort_keys=True) + "\n")
+    return {"max_relative_gap": gap, "rows_checked": len(check), "checksums": checksums}
+
+
+def run(params: Params, layout: Layout) -> dict[str, Any]:
+    model: BoxOfficeRegressor = joblib.load(layout.model)
+    holdout = pd.read_parquet(layout.holdout)
+    check = holdout[[f.field for f in params.feature_schema.features]]
+    summary = export(model, layout.export_dir, check)
+    write_json(layout.reports / "export.json", summary)
+    log("export", f"wrote {layout.export_dir} (ONNX parity {summary['max_relative_gap']:.2e})")
+    return summary
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_stage("export", run, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

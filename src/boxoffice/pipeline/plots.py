@@ -1,0 +1,57 @@
+"""Plot data for ``dvc plots`` (CSV) and the PNG images that ``report.md`` embeds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless: CI runners have no display
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+
+def write_plot_data(
+    out: Path, y_log: np.ndarray, pred_log: np.ndarray, importance: pd.DataFrame
+) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame({"actual_log": y_log, "predicted_log": pred_log}).round(5).to_csv(
+        out / "predictions.csv", index=False
+    )
+    pd.DataFrame({"predicted_log": pred_log, "residual_log": y_log - pred_log}).round(5).to_csv(
+        out / "residuals.csv", index=False
+    )
+    importance.round(5).to_csv(out / "importance.csv", index=False)
+
+
+def write_images(
+    out: Path, y_log: np.ndarray, pred_log: np.ndarray, importance: pd.DataFrame
+) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.scatter(y_log, pred_log, s=6, alpha=0.5)
+    lims = [min(y_log.min(), pred_log.min()), max(y_log.max(), pred_log.max())]
+    ax.plot(lims, lims, color="black", linewidth=1)
+    ax.set(xlabel="actual log gross", ylabel="predicted log gross", title="Predicted vs actual")
+    paths.append(_save(fig, out / "predicted_vs_actual.png"))
+    fig, ax = plt.subplots(figsize=(5, 4))
+    ax.scatter(pred_log, y_log - pred_log, s=6, alpha=0.5)
+    ax.axhline(0, color="black", linewidth=1)
+    ax.set(xlabel="predicted log gross", ylabel="residual (log)", title="Residuals")
+    paths.append(_save(fig, out / "residuals.png"))
+    fig, ax = plt.subplots(figsize=(5, 4))
+    ordered = importance.sort_values("importance")
+    ax.barh(ordered["feature"], ordered["importance"])
+    ax.set(xlabel="MAE (log) increase when permuted", title="Permutation importance")
+    paths.append(_save(fig, out / "importance.png"))
+    return paths
+
+
+def _save(fig: plt.Figure, path: Path) -> Path:
+    fig.tight_layout()
+    # A fixed date keeps PNG bytes identical between runs, so `dvc repro` stays a no-op.
+    fig.savefig(path, dpi=80, metadata={"Software": None})
+    plt.close(fig)
+    return path

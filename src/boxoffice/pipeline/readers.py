@@ -1,0 +1,33 @@
+"""Read a raw snapshot into a DataFrame of untyped values, whatever its format."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from boxoffice.pipeline.common import StageError
+
+
+def read_raw(path: Path, fmt: str) -> pd.DataFrame:
+    """Values stay as read (object dtype) so validation sees what the file really holds."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise StageError(f"rule 'not_empty': {path.name} is empty")
+    try:
+        if fmt == "json":
+            records = json.loads(data)
+            if not isinstance(records, list):
+                raise StageError(f"rule 'json_records': {path.name} must hold a list of objects")
+            return pd.DataFrame.from_records(records).astype(object)
+        if fmt == "jsonl":
+            lines = [json.loads(line) for line in data.splitlines() if line.strip()]
+            return pd.DataFrame.from_records(lines).astype(object)
+        if fmt == "csv":
+            frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+            return frame.replace({"": None}).astype(object)
+        return pd.read_parquet(io.BytesIO(data)).astype(object)
+    except (json.JSONDecodeError, UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
+        raise StageError(f"rule 'readable': {path.name} is not valid {fmt}: {exc}") from exc

@@ -1,0 +1,89 @@
+"""Serving-side predictor: ONNX Runtime on the exported artifact, integrity checked at load.
+
+Nothing here unpickles: the artifact is ``model.onnx`` + ``signature.json`` + ``checksums.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import onnxruntime as ort
+
+from boxoffice.features import Columns, encode
+from boxoffice.signature import Signature
+from boxoffice.storage import sha256_bytes
+
+MODEL_FILE = "model.onnx"
+SIGNATURE_FILE = "signature.json"
+CHECKSUMS_FILE = "checksums.json"
+
+FloatArray = npt.NDArray[np.float64]
+
+
+class ModelNotFoundError(FileNotFoundError):
+    """No exported model at the given location."""
+
+
+class IntegrityError(RuntimeError):
+    """An artifact file does not match its recorded SHA-256."""
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Dollars: point prediction and interval bounds, one entry per row."""
+
+    value: FloatArray
+    low: FloatArray
+    high: FloatArray
+
+
+def read_verified(directory: Path) -> tuple[bytes, Signature, dict[str, str]]:
+    """Read the artifact's files, refusing any whose bytes differ from ``checksums.json``."""
+    checksums_path = directory / CHECKSUMS_FILE
+    if not checksums_path.exists():
+        raise ModelNotFoundError(f"no exported model in {directory} ({CHECKSUMS_FILE} missing)")
+    checksums: dict[str, str] = json.loads(checksums_path.read_text())
+    blobs = {}
+    for name in (MODEL_FILE, SIGNATURE_FILE):
+        data = (directory / name).read_bytes()
+        if sha256_bytes(data) != checksums.get(name):
+            raise IntegrityError(f"{name} in {directory} does not match its recorded sha256")
+        blobs[name] = data
+    signature = Signature.model_validate_json(blobs[SIGNATURE_FILE])
+    return blobs[MODEL_FILE], signature, checksums
+
+
+class OnnxPredictor:
+    def __init__(self, model_bytes: bytes, signature: Signature, threads: int = 1) -> None:
+        options = ort.SessionOptions()
+        # One intra-op thread per worker: the server scales with processes, not threads.
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(
+            model_bytes, options, providers=["CPUExecutionProvider"]
+        )
+        self.signature = signature
+        self._output = self.session.get_outputs()[0].name
+
+    @classmethod
+    def load(cls, directory: str | Path, threads: int = 1) -> OnnxPredictor:
+        model_bytes, signature, _ = read_verified(Path(directory))
+        return cls(model_bytes, signature, threads)
+
+    def predict_log(self, columns: Columns, n_rows: int | None = None) -> FloatArray:
+        matrix = encode(self.signature, columns, n_rows)
+        out = self.session.run([self._output], {self.signature.onnx_input: matrix})[0]
+        return np.asarray(out, dtype=np.float64).reshape(-1)
+
+    def predict(self, columns: Columns, n_rows: int | None = None) -> Prediction:
+        log_pred = self.predict_log(columns, n_rows)
+        interval = self.signature.interval
+        return Prediction(
+            value=np.exp(log_pred),
+            low=np.exp(log_pred + interval.low),
+            high=np.exp(log_pred + interval.high),
+        )

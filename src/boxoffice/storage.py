@@ -1,0 +1,47 @@
+"""Storage over fsspec URLs: a local path by default, ``gs://``, ``s3://`` or ``https://``."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import fsspec
+
+
+class SourceUnavailableError(RuntimeError):
+    """The source URI could not be read (missing file, network, credentials)."""
+
+
+class HashMismatchError(RuntimeError):
+    """Bytes read do not hash to the declared value."""
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_bytes(uri: str) -> bytes:
+    """Read a whole object from any fsspec URI."""
+    try:
+        with fsspec.open(uri, "rb") as fh:
+            data: bytes = fh.read()
+    except (OSError, ValueError, ImportError) as exc:
+        raise SourceUnavailableError(f"cannot read {uri}: {exc}") from exc
+    return data
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write a local file so readers never see it half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)

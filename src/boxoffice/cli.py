@@ -8,9 +8,17 @@ from typing import Annotated
 
 import typer
 
-from boxoffice.predictor import CHECKSUMS_FILE, SIGNATURE_FILE, read_verified
+from boxoffice.predictor import (
+    CHECKSUMS_FILE,
+    SIGNATURE_FILE,
+    IntegrityError,
+    ModelNotFoundError,
+    read_verified,
+)
 
-app = typer.Typer(help="boxoffice: predict a film's worldwide box-office gross.", no_args_is_help=True)
+app = typer.Typer(
+    help="boxoffice: predict a film's worldwide box-office gross.", no_args_is_help=True
+)
 
 
 @app.callback()
@@ -25,7 +33,11 @@ def model_info(
     ),
 ) -> None:
     """Verify an exported model's checksums and describe it."""
-    _, signature, checksums = read_verified(directory)
+    try:
+        _, signature, checksums = read_verified(directory)
+    except (ModelNotFoundError, IntegrityError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
     metrics_path = directory.parent.parent / "reports" / "metrics.json"
     typer.echo(f"model: {directory.resolve()}")
     typer.echo(f"  files verified: {', '.join(sorted(checksums))} (+ {CHECKSUMS_FILE})")

@@ -18,12 +18,22 @@ FloatMatrix = npt.NDArray[np.float32]
 Columns = Mapping[str, Sequence[Any] | npt.NDArray[Any]]
 
 
+def is_missing(value: Any) -> bool:
+    """None, NaN, NaT and pandas.NA are all missing (parquet round trips produce each)."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)
+    except TypeError:  # pandas.NA refuses to be a bool
+        return True
+
+
 def _to_float(values: Sequence[Any] | npt.NDArray[Any]) -> npt.NDArray[np.float64]:
     if isinstance(values, np.ndarray) and values.dtype.kind in "fiu":
         return values.astype(np.float64)
     out = np.empty(len(values), dtype=np.float64)
     for i, value in enumerate(values):
-        out[i] = np.nan if value is None else float(value)
+        out[i] = np.nan if is_missing(value) else float(value)
     return out
 
 
@@ -31,7 +41,9 @@ def to_days(values: Sequence[Any] | npt.NDArray[Any]) -> npt.NDArray[np.datetime
     """ISO dates (strings, ``date`` objects or datetime64; None for missing) as datetime64[D]."""
     if isinstance(values, np.ndarray) and np.issubdtype(values.dtype, np.datetime64):
         return values.astype("datetime64[D]")
-    return np.array(["NaT" if v is None else str(v)[:10] for v in values], dtype="datetime64[D]")
+    return np.array(
+        ["NaT" if is_missing(v) else str(v)[:10] for v in values], dtype="datetime64[D]"
+    )
 
 
 def date_parts(days: npt.NDArray[np.datetime64], parts: Sequence[str]) -> list[npt.NDArray[Any]]:
@@ -54,7 +66,7 @@ def date_parts(days: npt.NDArray[np.datetime64], parts: Sequence[str]) -> list[n
 def _codes(values: Sequence[Any] | npt.NDArray[Any], categories: list[str]) -> npt.NDArray[Any]:
     lookup = {c: float(i) for i, c in enumerate(categories)}
     # Unseen and rare categories encode as missing; the trees learned where missing goes.
-    return np.array([lookup.get(str(v), np.nan) if v is not None else np.nan for v in values])
+    return np.array([np.nan if is_missing(v) else lookup.get(str(v), np.nan) for v in values])
 
 
 def encode_field(item: InputField, values: Sequence[Any] | npt.NDArray[Any]) -> list[Any]:
@@ -96,8 +108,10 @@ def fit_categories(
     Ordering by target lets a numeric split on the code separate categories the way a
     native categorical split would, while staying a plain threshold in the ONNX graph.
     """
-    keys = np.array(["" if v is None else str(v) for v in values], dtype=object)
-    present = np.array([v is not None for v in values])
+    present = np.array([not is_missing(v) for v in values], dtype=bool)
+    keys = np.array(
+        [str(v) if p else "" for v, p in zip(values, present, strict=True)], dtype=object
+    )
     if not present.any():
         return []
     names, inverse, counts = np.unique(keys[present], return_inverse=True, return_counts=True)
@@ -105,7 +119,5 @@ def fit_categories(
     prior = float(y[present].mean())
     means = (sums + smoothing * prior) / (counts + smoothing)
     keep = counts >= min_count
-    order = sorted(
-        (float(m), str(n)) for n, m, k in zip(names, means, keep, strict=True) if k
-    )
+    order = sorted((float(m), str(n)) for n, m, k in zip(names, means, keep, strict=True) if k)
     return [name for _, name in order]

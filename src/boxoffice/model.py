@@ -141,7 +141,8 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
 
     def predict(self, X: pd.DataFrame) -> FloatArray:
         """Point prediction of the log target."""
-        return np.asarray(self.model_.predict(self.encode(X)), dtype=np.float64)
+        matrix = self.encode(X)
+        return np.asarray(self.model_.predict(matrix), dtype=np.float64)
 
     def predict_interval(self, X: pd.DataFrame) -> tuple[FloatArray, FloatArray, FloatArray]:
         """(prediction, low, high) on the log scale."""

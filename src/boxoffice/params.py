@@ -35,7 +35,7 @@ class FeatureSpec(_Strict):
     description: str = ""
     example: Any = None
     format: str | None = Field(default=None, description="strptime format of a raw date column.")
-    parts: list[DatePart] = Field(default_factory=lambda: ["year", "month"])
+    parts: list[DatePart] = Field(default_factory=lambda: list[DatePart](["year", "month"]))
     monotone: Literal["increasing", "decreasing"] | None = Field(
         default=None, description="Constrain the model's response to this numeric feature."
     )

@@ -27,7 +27,8 @@ def to_fields(clean: pd.DataFrame, schema: SchemaSpec) -> pd.DataFrame:
         col = clean[spec.column]
         if spec.kind == "date":
             dates = pd.to_datetime(col)
-            out[spec.field] = dates.dt.strftime("%Y-%m-%d").where(dates.notna(), None)
+            iso = dates.dt.strftime("%Y-%m-%d").astype(object)
+            out[spec.field] = iso.where(dates.notna(), None)
         elif spec.kind == "categorical":
             out[spec.field] = col.astype(object).where(col.notna(), None)
         else:
@@ -57,9 +58,7 @@ def holdout_manifest(holdout: pd.DataFrame, split: SplitParams) -> dict[str, Any
     }
 
 
-def split_frame(
-    frame: pd.DataFrame, split: SplitParams
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def split_frame(frame: pd.DataFrame, split: SplitParams) -> tuple[pd.DataFrame, pd.DataFrame]:
     mask = in_holdout(frame[ROW_ID], split)
     train = frame[~mask].sort_values(ROW_ID).reset_index(drop=True)
     holdout = frame[mask].sort_values(ROW_ID).reset_index(drop=True)

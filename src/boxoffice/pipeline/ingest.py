@@ -21,7 +21,12 @@ def snapshot(*, data: bytes, source: str, expected_sha256: str | None) -> dict[s
         )
     if not data:
         raise HashMismatchError(f"rule 'not_empty': {source} is empty")
-    return {"source": source, "sha256": digest, "bytes": len(data), "verified": bool(expected_sha256)}
+    return {
+        "source": source,
+        "sha256": digest,
+        "bytes": len(data),
+        "verified": bool(expected_sha256),
+    }
 
 
 def ingest(data_params: DataParams, layout: Layout) -> dict[str, Any]:

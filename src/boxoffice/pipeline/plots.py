@@ -10,6 +10,7 @@ matplotlib.use("Agg")  # headless: CI runners have no display
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 
 def write_plot_data(
@@ -49,7 +50,7 @@ def write_images(
     return paths
 
 
-def _save(fig: plt.Figure, path: Path) -> Path:
+def _save(fig: Figure, path: Path) -> Path:
     fig.tight_layout()
     # A fixed date keeps PNG bytes identical between runs, so `dvc repro` stays a no-op.
     fig.savefig(path, dpi=80, metadata={"Software": None})

@@ -1,0 +1,70 @@
+"""Behaviour checks of the exported model, through the serving predictor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from boxoffice.pipeline.layout import Layout
+from boxoffice.predictor import OnnxPredictor
+
+pytestmark = pytest.mark.slow
+
+FILM: dict[str, Any] = {
+    "production_budget": 150_000_000.0,
+    "release_date": "2009-12-18",
+    "mpaa_rating": "PG-13",
+    "running_time_min": 162.0,
+    "distributor": "20th Century Fox",
+    "source": "Original Screenplay",
+    "major_genre": "Action",
+    "creative_type": "Science Fiction",
+    "director": "James Cameron",
+    "rotten_tomatoes_rating": 83.0,
+    "imdb_rating": 8.3,
+    "imdb_votes": 261439.0,
+}
+
+
+@pytest.fixture(scope="module")
+def predictor(trained: Layout) -> OnnxPredictor:
+    return OnnxPredictor.load(trained.export_dir)
+
+
+def _columns(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    keys = {k for row in rows for k in row}
+    return {k: [row.get(k) for row in rows] for k in keys}
+
+
+def test_bigger_budget_never_lowers_prediction(predictor: OnnxPredictor) -> None:
+    budgets = np.geomspace(1e5, 4e8, 60)
+    rows = [FILM | {"production_budget": float(b)} for b in budgets]
+    values = predictor.predict(_columns(rows)).value
+    assert (np.diff(values) >= -1e-6 * values[:-1]).all()
+
+
+def test_fields_that_are_not_features_change_nothing(predictor: OnnxPredictor) -> None:
+    base = predictor.predict(_columns([FILM])).value
+    extra = predictor.predict(_columns([FILM | {"title": "Other", "us_gross": 1.0}])).value
+    assert base[0] == extra[0]
+
+
+def test_every_optional_field_missing_still_predicts(predictor: OnnxPredictor) -> None:
+    required = {f.field for f in predictor.signature.inputs if f.required}
+    out = predictor.predict(_columns([{k: v for k, v in FILM.items() if k in required}]))
+    assert np.isfinite([out.value[0], out.low[0], out.high[0]]).all()
+    assert out.low[0] < out.value[0] < out.high[0]
+
+
+def test_unseen_categories_still_predict(predictor: OnnxPredictor) -> None:
+    film = FILM | {"distributor": "A Studio Founded Tomorrow", "director": "Nobody Yet"}
+    out = predictor.predict(_columns([film]))
+    assert np.isfinite(out.value[0]) and out.value[0] > 0
+
+
+def test_interval_contains_prediction_for_a_batch(predictor: OnnxPredictor) -> None:
+    rows = [FILM | {"production_budget": float(b)} for b in (1e6, 1e7, 1e8)]
+    out = predictor.predict(_columns(rows))
+    assert (out.low < out.value).all() and (out.value < out.high).all()

@@ -1,0 +1,95 @@
+"""The whole pipeline on the sample with a small search, plus what each stage wrote."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+
+from boxoffice.model import frame_columns
+from boxoffice.pipeline.export import PARITY_RTOL
+from boxoffice.pipeline.layout import Layout
+from boxoffice.predictor import IntegrityError, ModelNotFoundError, OnnxPredictor
+
+pytestmark = pytest.mark.slow
+
+
+def test_pipeline_writes_every_declared_output(trained: Layout) -> None:
+    for path in (
+        trained.snapshot_meta,
+        trained.clean,
+        trained.quarantine,
+        trained.train,
+        trained.holdout,
+        trained.holdout_meta,
+        trained.model,
+        trained.search,
+        trained.reports / "metrics.json",
+        trained.reports / "report.md",
+        trained.reports / "data_quality.md",
+        trained.plots / "predictions.csv",
+        trained.plots / "importance.csv",
+    ):
+        assert path.exists(), path
+
+
+def test_metrics_have_every_promised_key(trained: Layout) -> None:
+    metrics = json.loads((trained.reports / "metrics.json").read_text())
+    for key in ("r2", "r2_log", "mae_log", "mdape", "coverage", "interval_width_log"):
+        assert np.isfinite(metrics[key]), key
+    assert 0 < metrics["coverage"] <= 1
+
+
+def test_report_embeds_metrics_and_existing_plots(trained: Layout) -> None:
+    report = (trained.reports / "report.md").read_text()
+    assert "mae_log" in report and "Data quality" in report
+    images = [
+        line.split("(")[1].rstrip(")") for line in report.splitlines() if line.startswith("![")
+    ]
+    assert len(images) == 3
+    for name in images:
+        assert (trained.reports / name).stat().st_size > 1000
+
+
+def test_holdout_manifest_matches_holdout_rows(trained: Layout) -> None:
+    manifest = json.loads(trained.holdout_meta.read_text())
+    holdout = pd.read_parquet(trained.holdout)
+    assert manifest["row_ids"] == sorted(holdout["row_id"])
+    train = pd.read_parquet(trained.train)
+    assert not set(train["row_id"]) & set(holdout["row_id"])
+
+
+def test_onnx_agrees_with_fitted_model_on_whole_holdout(trained: Layout) -> None:
+    model = joblib.load(trained.model)
+    holdout = pd.read_parquet(trained.holdout)
+    X = holdout[list(model.feature_names_in_)]
+    expected = np.exp(model.predict(X))
+    got = OnnxPredictor.load(trained.export_dir).predict(frame_columns(X), n_rows=len(X)).value
+    assert len(got) == len(holdout) > 100
+    np.testing.assert_allclose(got, expected, rtol=PARITY_RTOL)
+
+
+def test_tampered_artifact_is_refused(trained: Layout, tmp_path: Path) -> None:
+    copy = tmp_path / "export"
+    shutil.copytree(trained.export_dir, copy)
+    data = bytearray((copy / "model.onnx").read_bytes())
+    data[-1] ^= 0xFF
+    (copy / "model.onnx").write_bytes(bytes(data))
+    with pytest.raises(IntegrityError, match=r"model\.onnx"):
+        OnnxPredictor.load(copy)
+
+
+def test_missing_artifact_is_model_not_found(tmp_path: Path) -> None:
+    with pytest.raises(ModelNotFoundError):
+        OnnxPredictor.load(tmp_path)
+
+
+def test_quarantine_names_rules_for_every_row(trained: Layout) -> None:
+    quarantine = pd.read_parquet(trained.quarantine)
+    assert len(quarantine) > 0
+    assert quarantine["broken_rules"].str.len().gt(0).all()

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import fsspec
+import pytest
+
+from boxoffice.params import DataParams
+from boxoffice.pipeline import ingest
+from boxoffice.pipeline.layout import Layout
+from boxoffice.storage import HashMismatchError, SourceUnavailableError, sha256_bytes
+
+DATA = b'[{"a": 1}]'
+
+
+def test_ingest_local_file_writes_snapshot_and_meta(tmp_path: Path) -> None:
+    src = tmp_path / "src.json"
+    src.write_bytes(DATA)
+    meta = ingest.ingest(
+        DataParams(source=str(src), sha256=sha256_bytes(DATA)), Layout(tmp_path / "p")
+    )
+    assert meta["verified"] is True
+    assert (tmp_path / "p" / meta["path"]).read_bytes() == DATA
+
+
+def test_ingest_reads_any_fsspec_protocol(tmp_path: Path) -> None:
+    with fsspec.open("memory://bucket/movies.json", "wb") as fh:
+        fh.write(DATA)
+    meta = ingest.ingest(DataParams(source="memory://bucket/movies.json"), Layout(tmp_path))
+    assert meta["sha256"] == sha256_bytes(DATA)
+    assert meta["verified"] is False
+
+
+def test_ingest_hash_mismatch_names_rule(tmp_path: Path) -> None:
+    src = tmp_path / "src.json"
+    src.write_bytes(DATA)
+    with pytest.raises(HashMismatchError, match="source_hash"):
+        ingest.ingest(DataParams(source=str(src), sha256="0" * 64), Layout(tmp_path))
+    assert not (tmp_path / "data" / "raw").exists()
+
+
+def test_ingest_missing_source_is_clear(tmp_path: Path) -> None:
+    with pytest.raises(SourceUnavailableError, match="cannot read"):
+        ingest.ingest(DataParams(source=str(tmp_path / "nope.json")), Layout(tmp_path))
+
+
+def test_ingest_empty_source_refused() -> None:
+    with pytest.raises(HashMismatchError, match="not_empty"):
+        ingest.snapshot(data=b"", source="x", expected_sha256=None)
+
+
+def test_main_exit_code_one_on_failure(tmp_path: Path, project_raw: dict) -> None:
+    import yaml
+
+    raw = dict(project_raw)
+    raw["data"] = {"source": str(tmp_path / "missing.json"), "format": "json"}
+    params = tmp_path / "params.yaml"
+    params.write_text(yaml.safe_dump(raw))
+    assert ingest.main(["--params", str(params), "--root", str(tmp_path)]) == 1

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from boxoffice.cli import app
+from boxoffice.pipeline.layout import Layout
+
+
+def test_model_info_describes_verified_model(trained: Layout) -> None:
+    result = CliRunner().invoke(app, ["model-info", str(trained.export_dir)])
+    assert result.exit_code == 0, result.output
+    assert "files verified: model.onnx, signature.json" in result.output
+    assert "production_budget*" in result.output
+    assert "holdout metrics" in result.output
+
+
+def test_model_info_without_model_fails_cleanly(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["model-info", str(tmp_path)])
+    assert result.exit_code != 0
+    assert result.exit_code == 1
+    assert "no exported model" in result.output

@@ -1,0 +1,63 @@
+"""`dvc repro` on a fresh copy of the project, offline: runs, then has nothing to do."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT, small_profile
+
+pytestmark = pytest.mark.slow
+
+
+def _run(args: list[str], cwd: Path) -> str:
+    env = os.environ | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout + done.stderr
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dest = tmp_path_factory.mktemp("repo")
+    for name in ("dvc.yaml", ".dvcignore"):
+        shutil.copy(ROOT / name, dest / name)
+    shutil.copytree(ROOT / ".dvc", dest / ".dvc", ignore=shutil.ignore_patterns("tmp", "cache"))
+    shutil.copytree(ROOT / "src", dest / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    (dest / "data" / "sample").mkdir(parents=True)
+    shutil.copy(ROOT / "data" / "sample" / "movies.json", dest / "data" / "sample")
+    raw = small_profile(yaml.safe_load((ROOT / "params.yaml").read_text()))
+    (dest / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    _run(["git", "init", "-q"], dest)
+    return dest
+
+
+def test_dvc_repro_runs_then_is_a_no_op(repo: Path) -> None:
+    first = _run(["dvc", "repro"], repo)
+    assert "[search]" in first  # progress is shown during the search
+    assert (repo / "models" / "export" / "model.onnx").exists()
+    assert (repo / "dvc.lock").exists()
+    second = _run(["dvc", "repro"], repo)
+    assert "Data and pipelines are up to date" in second
+
+
+def test_dvc_dag_lists_every_stage(repo: Path) -> None:
+    dag = _run(["dvc", "dag", "--md"], repo)
+    for stage in ("ingest", "validate", "featurize", "train", "evaluate", "export"):
+        assert stage in dag
+
+
+def test_dvc_push_then_pull_restores_outputs_from_local_remote(repo: Path) -> None:
+    _run(["dvc", "repro"], repo)
+    _run(["dvc", "push"], repo)
+    assert any((repo / "dvcstore").rglob("*")), "the default remote is the repo's dvcstore/"
+    shutil.rmtree(repo / "models" / "export")
+    shutil.rmtree(repo / ".dvc" / "cache")
+    _run(["dvc", "pull"], repo)
+    assert (repo / "models" / "export" / "checksums.json").exists()

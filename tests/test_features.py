@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from boxoffice.features import date_parts, encode, fit_categories, to_days
+from boxoffice.signature import InputField, Interval, Signature
+
+
+def _signature(categories: list[str] | None = None) -> Signature:
+    return Signature(
+        target="gross",
+        inputs=[
+            InputField(field="budget", kind="numeric", required=True),
+            InputField(field="released", kind="date", parts=["year", "month", "day_of_week"]),
+            InputField(field="genre", kind="categorical", categories=categories or ["b", "a"]),
+        ],
+        interval=Interval(level=0.8, low=-1.0, high=1.0),
+    )
+
+
+def test_date_parts_match_pandas() -> None:
+    iso = ["2009-12-18", "1998-06-12", "2000-02-29", None]
+    year, month, dow, doy, quarter = date_parts(
+        to_days(iso), ["year", "month", "day_of_week", "day_of_year", "quarter"]
+    )
+    expected = pd.to_datetime(pd.Series(iso))
+    np.testing.assert_array_equal(year[:3], expected.dt.year[:3])
+    np.testing.assert_array_equal(month[:3], expected.dt.month[:3])
+    np.testing.assert_array_equal(dow[:3], expected.dt.day_of_week[:3])
+    np.testing.assert_array_equal(doy[:3], expected.dt.day_of_year[:3])
+    np.testing.assert_array_equal(quarter[:3], expected.dt.quarter[:3])
+    assert np.isnan([year[3], month[3], dow[3]]).all()
+
+
+def test_encode_three_rows_columns_in_signature_order() -> None:
+    matrix = encode(
+        _signature(),
+        {
+            "budget": [1e6, None, 3.0],
+            "released": ["2001-01-01", None, "2001-03-05"],
+            "genre": ["a", "b", None],
+        },
+    )
+    assert matrix.dtype == np.float32
+    assert matrix.shape == (3, 5)
+    assert _signature().model_columns() == [
+        "budget",
+        "released_year",
+        "released_month",
+        "released_day_of_week",
+        "genre",
+    ]
+    np.testing.assert_array_equal(matrix[:, 4], [1.0, 0.0, np.nan])
+    assert np.isnan(matrix[1, 0]) and np.isnan(matrix[1, 1])
+
+
+def test_encode_unseen_category_is_missing() -> None:
+    matrix = encode(_signature(), {"genre": ["never-seen"]}, n_rows=1)
+    assert np.isnan(matrix[0, 4])
+
+
+def test_encode_absent_field_is_all_missing() -> None:
+    matrix = encode(_signature(), {"budget": [5.0, 6.0]})
+    assert np.isnan(matrix[:, 1:]).all()
+    np.testing.assert_array_equal(matrix[:, 0], [5.0, 6.0])
+
+
+def test_encode_numeric_array_fast_path_equals_list_path() -> None:
+    as_list = encode(_signature(), {"budget": [1.5, 2.5]})
+    as_array = encode(_signature(), {"budget": np.array([1.5, 2.5])})
+    np.testing.assert_array_equal(as_list, as_array)
+
+
+def test_fit_categories_orders_by_smoothed_mean_and_drops_rare() -> None:
+    values = ["hi", "hi", "lo", "lo", "rare", None]
+    y = np.array([10.0, 12.0, 1.0, 2.0, 100.0, 50.0])
+    assert fit_categories(values, y, smoothing=0.0, min_count=2) == ["lo", "hi"]
+
+
+def test_fit_categories_all_missing_is_empty() -> None:
+    assert fit_categories([None, None], np.array([1.0, 2.0]), smoothing=1, min_count=1) == []
+
+
+def test_encode_bad_date_raises_value_error() -> None:
+    with pytest.raises(ValueError):
+        encode(_signature(), {"released": ["not a date"]})
+
+
+def test_nan_and_na_count_as_missing_everywhere() -> None:
+    matrix = encode(
+        _signature(),
+        {"budget": [float("nan")], "released": [pd.NaT], "genre": [pd.NA]},
+    )
+    assert np.isnan(matrix).all()
+    assert fit_categories([float("nan"), "a"], np.array([1.0, 2.0]), smoothing=0, min_count=1) == [
+        "a"
+    ]

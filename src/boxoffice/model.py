@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin, clone
-from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.ensemble import HistGradientBoostingRegressor, VotingRegressor
 from sklearn.model_selection import KFold
 from sklearn.utils.validation import check_is_fitted
 
@@ -53,6 +53,7 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         interval_level: float = 0.8,
         calibration_folds: int = 5,
         random_state: int = 0,
+        ensemble: tuple[dict[str, Any], ...] = (),
     ) -> None:
         self.features = features
         self.target = target
@@ -67,6 +68,7 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         self.interval_level = interval_level
         self.calibration_folds = calibration_folds
         self.random_state = random_state
+        self.ensemble = ensemble
 
     def _signature(self, X: pd.DataFrame, y: FloatArray) -> Signature:
         inputs = []
@@ -92,7 +94,7 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             for _ in item.model_columns()
         ]
 
-    def _trees(self, signature: Signature) -> HistGradientBoostingRegressor:
+    def _trees(self, signature: Signature, **overrides: Any) -> HistGradientBoostingRegressor:
         return HistGradientBoostingRegressor(
             monotonic_cst=self._monotonic_cst(signature),
             loss=self.loss,
@@ -103,7 +105,17 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             l2_regularization=self.l2_regularization,
             early_stopping=False,
             random_state=self.random_state,
-        )
+        ).set_params(**overrides)
+
+    def _fit_trees(self, signature: Signature, matrix: Any, y: FloatArray) -> Any:
+        """One tree model, or the average of one per ``ensemble`` entry (an ONNX Sum node)."""
+        if not self.ensemble:
+            return self._trees(signature).fit(matrix, y)
+        members = [self._trees(signature, **over).fit(matrix, y) for over in self.ensemble]
+        average = VotingRegressor([(f"m{i}", m) for i, m in enumerate(members)])
+        # Members are fitted above; VotingRegressor only averages them (and converts to ONNX).
+        average.estimators_ = members
+        return average
 
     def fit(self, X: pd.DataFrame, y: Any) -> BoxOfficeRegressor:
         if not self.features:
@@ -114,7 +126,7 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             raise ValueError(f"training frame lacks feature fields {missing}")
         self.feature_names_in_ = np.array([s.field for s in self.features], dtype=object)
         signature = self._signature(X, y_arr)
-        self.model_ = self._trees(signature).fit(encode(signature, frame_columns(X)), y_arr)
+        self.model_ = self._fit_trees(signature, encode(signature, frame_columns(X)), y_arr)
         if self.calibration_folds >= 2:
             low, high = conformal_offsets(self._oof_residuals(X, y_arr), self.interval_level)
             interval = Interval(level=self.interval_level, low=low, high=high)

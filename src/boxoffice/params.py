@@ -124,6 +124,9 @@ class TrainParams(_Strict):
     seed: int = 42
     cv_folds: int = Field(default=5, ge=2)
     interval_level: float = Field(default=0.8, gt=0, lt=1)
+    ensemble_size: int = Field(default=1, ge=1, description="Average the best N candidates.")
+    category_smoothing: float = Field(default=5.0, ge=0)
+    category_min_count: int = Field(default=2, ge=1)
     search: SearchParams
 
 

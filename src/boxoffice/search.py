@@ -25,6 +25,11 @@ class SearchResult:
     elapsed_s: float = 0.0
     stopped_by: str = "max_candidates"
 
+    def top(self, n: int) -> list[dict[str, Any]]:
+        """The ``n`` best candidates' params, best first."""
+        ranked = sorted(self.history, key=lambda h: float(h["mae_log"]))
+        return [dict(h["params"]) for h in ranked[:n]]
+
 
 def candidates(space: dict[str, list[Any]], n: int, seed: int) -> list[dict[str, Any]]:
     """``n`` distinct points of the grid, in a seeded random order."""

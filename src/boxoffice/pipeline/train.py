@@ -21,6 +21,8 @@ def base_estimator(schema: SchemaSpec, train: TrainParams) -> BoxOfficeRegressor
         features=tuple(schema.features),
         target=schema.target.field,
         interval_level=train.interval_level,
+        category_smoothing=train.category_smoothing,
+        category_min_count=train.category_min_count,
         calibration_folds=train.cv_folds,
         random_state=train.seed,
     )
@@ -43,7 +45,11 @@ def fit_model(
     found = search(
         base, X, y, params=train.search, folds=train.cv_folds, seed=train.seed, progress=progress
     )
-    model = base.set_params(**found.best_params).fit(X, y)
+    members = found.top(train.ensemble_size)
+    if len(members) > 1:
+        model = base.set_params(ensemble=tuple(members)).fit(X, y)
+    else:
+        model = base.set_params(**found.best_params).fit(X, y)
     return model, found
 
 
@@ -58,6 +64,7 @@ def run(params: Params, layout: Layout) -> None:
         layout.search,
         {
             "best_params": found.best_params,
+            "ensemble": found.top(params.train.ensemble_size),
             "best_cv_mae_log": round(found.best_score, 5),
             "elapsed_s": found.elapsed_s,
             "stopped_by": found.stopped_by,

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --constraint constraints.txt
 
-.PHONY: run test train lint typecheck bench clean
+.PHONY: run test train lint typecheck bench bench-serving clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -12,28 +12,29 @@ $(BIN)/python:
 
 # Stamps re-run an install when the project's dependency files change.
 $(VENV)/.train: pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) -e '.[train]'
+	$(PIP) -e '.[train,serve]'
 	touch $@
 
 $(VENV)/.dev: pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) -e '.[train,bench,dev]'
+	$(PIP) -e '.[train,serve,gcs,s3,bench,dev]'
 	touch $@ $(VENV)/.train
 
-## run: set up, train if there is no exported model, say where it is
+## run: set up, train if there is no exported model, serve it on 127.0.0.1:8000
 run: $(VENV)/.train
 	@if [ ! -f models/export/checksums.json ]; then \
 		echo "No exported model: running the DVC pipeline (dvc repro)..."; \
-		$(BIN)/dvc repro; \
+		PATH="$(abspath $(BIN)):$$PATH" $(BIN)/dvc repro; \
 	fi
 	@$(BIN)/boxoffice model-info models/export
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/boxoffice serve --host 127.0.0.1 --port 8000 --workers 2
 
 ## train: re-run whatever stages changed
 train: $(VENV)/.train
-	$(BIN)/dvc repro
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/dvc repro
 
 ## test: set up and run the whole suite with coverage
 test: $(VENV)/.dev
-	$(BIN)/python -m pytest --cov=boxoffice --cov-report=term --cov-report=xml:coverage.xml
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest --cov=boxoffice --cov-report=term --cov-report=xml:coverage.xml
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check src tests bench
@@ -45,6 +46,11 @@ typecheck: $(VENV)/.dev
 ## bench: model-quality benchmark (about 25 minutes on 2 cores)
 bench: $(VENV)/.dev
 	$(BIN)/python bench/model_quality.py
+
+## bench-serving: serving benchmark with wrk (about 3 minutes)
+bench-serving: $(VENV)/.dev
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/serving.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache coverage.xml .coverage

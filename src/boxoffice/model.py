@@ -3,6 +3,7 @@ with split-conformal prediction intervals. Training-side only (scikit-learn)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import numpy as np
@@ -132,6 +133,7 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             interval = Interval(level=self.interval_level, low=low, high=high)
             signature = signature.model_copy(update={"interval": interval})
         self.signature_ = signature
+        self.fitted_at_ = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         return self
 
     def _oof_residuals(self, X: pd.DataFrame, y: FloatArray) -> FloatArray:

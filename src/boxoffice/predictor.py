@@ -20,6 +20,7 @@ from boxoffice.storage import sha256_bytes
 MODEL_FILE = "model.onnx"
 SIGNATURE_FILE = "signature.json"
 CHECKSUMS_FILE = "checksums.json"
+METADATA_FILE = "metadata.json"
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -48,7 +49,12 @@ def read_verified(directory: Path) -> tuple[bytes, Signature, dict[str, str]]:
         raise ModelNotFoundError(f"no exported model in {directory} ({CHECKSUMS_FILE} missing)")
     checksums: dict[str, str] = json.loads(checksums_path.read_text())
     blobs = {}
-    for name in (MODEL_FILE, SIGNATURE_FILE):
+    # Every listed file is verified; the model and its signature must be listed.
+    for name in sorted({MODEL_FILE, SIGNATURE_FILE} | set(checksums)):
+        if "/" in name or name.startswith("."):
+            raise IntegrityError(f"{CHECKSUMS_FILE} lists {name!r}, not a file of the artifact")
+        if not (directory / name).exists():
+            raise ModelNotFoundError(f"{name} is missing from {directory}")
         data = (directory / name).read_bytes()
         if sha256_bytes(data) != checksums.get(name):
             raise IntegrityError(f"{name} in {directory} does not match its recorded sha256")

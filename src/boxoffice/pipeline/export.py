@@ -14,11 +14,19 @@ import pandas as pd
 from skl2onnx import convert_sklearn
 from skl2onnx.common.data_types import FloatTensorType
 
+from boxoffice.metrics import regression_metrics
 from boxoffice.model import BoxOfficeRegressor, frame_columns
 from boxoffice.params import Params
 from boxoffice.pipeline.common import StageError, log, run_stage, write_json
 from boxoffice.pipeline.layout import Layout
-from boxoffice.predictor import CHECKSUMS_FILE, MODEL_FILE, SIGNATURE_FILE, OnnxPredictor
+from boxoffice.pipeline.train import xy
+from boxoffice.predictor import (
+    CHECKSUMS_FILE,
+    METADATA_FILE,
+    MODEL_FILE,
+    SIGNATURE_FILE,
+    OnnxPredictor,
+)
 from boxoffice.storage import sha256_bytes
 
 # ONNX Runtime works in float32; this bounds the relative gap on predicted dollars.
@@ -45,7 +53,9 @@ def parity(model: BoxOfficeRegressor, predictor: OnnxPredictor, X: pd.DataFrame)
     return float(np.max(np.abs(got - expected) / expected)) if len(X) else 0.0
 
 
-def export(model: BoxOfficeRegressor, out: Path, check: pd.DataFrame) -> dict[str, Any]:
+def export(
+    model: BoxOfficeRegressor, out: Path, check: pd.DataFrame, y_log: np.ndarray
+) -> dict[str, Any]:
     """Write the artifact to ``out`` and refuse it if ONNX disagrees with the fitted model."""
     out.mkdir(parents=True, exist_ok=True)
     blobs = {
@@ -56,6 +66,17 @@ def export(model: BoxOfficeRegressor, out: Path, check: pd.DataFrame) -> dict[st
     gap = parity(model, predictor, check)
     if gap > PARITY_RTOL:
         raise StageError(f"rule 'onnx_parity': ONNX differs from the model by {gap:.2e} relative")
+    pred = predictor.predict_log(frame_columns(check), n_rows=len(check))
+    interval = model.signature_.interval
+    metadata = {
+        "version": f"sha-{sha256_bytes(blobs[MODEL_FILE])[:12]}",
+        "trained_at": model.fitted_at_,
+        # Metrics of the served artifact itself (ONNX), on the frozen holdout.
+        "holdout_metrics": regression_metrics(
+            y_log, pred, pred + interval.low, pred + interval.high
+        ),
+    }
+    blobs[METADATA_FILE] = (json.dumps(metadata, indent=2, sort_keys=True) + "\n").encode()
     for name, data in blobs.items():
         (out / name).write_bytes(data)
     checksums = {name: sha256_bytes(data) for name, data in blobs.items()}
@@ -66,9 +87,8 @@ def export(model: BoxOfficeRegressor, out: Path, check: pd.DataFrame) -> dict[st
 
 def run(params: Params, layout: Layout) -> dict[str, Any]:
     model: BoxOfficeRegressor = joblib.load(layout.model)
-    holdout = pd.read_parquet(layout.holdout)
-    check = holdout[[f.field for f in params.feature_schema.features]]
-    summary = export(model, layout.export_dir, check)
+    check, y_log = xy(pd.read_parquet(layout.holdout), params.feature_schema)
+    summary = export(model, layout.export_dir, check, y_log)
     write_json(layout.reports / "export.json", summary)
     log("export", f"wrote {layout.export_dir} (ONNX parity {summary['max_relative_gap']:.2e})")
     return summary

@@ -1,0 +1,176 @@
+"""Serving speed against the framework's limit and the reference course's recipe.
+
+    python bench/serving.py            # needs `wrk` (apt-get install wrk); about 2.5 minutes
+
+Every variant runs behind docker/initializer.sh (gunicorn + uvicorn workers, the worker count
+`make run` uses) on 127.0.0.1, driven by wrk with 32 connections: a warm-up, then a measured
+run. Writes bench/results/serving.json and serving.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.serving.server import Server  # noqa: E402
+
+FILM = {
+    "production_budget": 150_000_000,
+    "release_date": "2009-12-18",
+    "mpaa_rating": "PG-13",
+    "running_time_min": 130,
+    "distributor": "Warner Bros.",
+    "major_genre": "Action",
+    "creative_type": "Science Fiction",
+    "director": "Christopher Nolan",
+    "rotten_tomatoes_rating": 80,
+    "imdb_rating": 7.5,
+    "imdb_votes": 200000,
+}
+LUA = """
+local f = io.open(os.getenv("WRK_BODY"), "rb"); wrk.body = f:read("*a"); f:close()
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRKJSON {"requests":%d,"duration_us":%d,"p50_us":%.1f,'
+    .. '"p99_us":%.1f,"errors":%d}\\n', summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99),
+    e.connect + e.read + e.write + e.timeout + e.status))
+end
+"""
+
+
+def wrk(
+    url: str, body: dict[str, Any], seconds: int, connections: int, tmp: Path
+) -> dict[str, Any]:
+    body_path, script = tmp / "body.json", tmp / "post.lua"
+    body_path.write_text(json.dumps(body))
+    script.write_text(LUA)
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+        env=os.environ | {"WRK_BODY": str(body_path)},
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=True,
+    ).stdout
+    line = next(x for x in out.splitlines() if x.startswith("WRKJSON "))
+    raw = json.loads(line.removeprefix("WRKJSON "))
+    return {
+        "rps": round(raw["requests"] / (raw["duration_us"] / 1e6), 1),
+        "p50_ms": round(raw["p50_us"] / 1000, 2),
+        "p99_ms": round(raw["p99_us"] / 1000, 2),
+        "errors": raw["errors"],
+    }
+
+
+def rss_mb(pids: list[int]) -> float:
+    sizes = []
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(int(line.split()[1]) / 1024)
+    return round(max(sizes), 1) if sizes else float("nan")
+
+
+def run_variant(
+    name: str, factory: str | None, args: argparse.Namespace, tmp: Path
+) -> dict[str, Any]:
+    env = {
+        "BOXOFFICE_MODEL_URI": str(args.model),
+        "BOXOFFICE_LAKE_URI": str(tmp / name / "lake"),
+        "BOXOFFICE_SPOOL_DIR": str(tmp / name / "spool"),
+        "PYTHONPATH": str(ROOT / "bench"),
+    }
+    if factory:
+        env["APP_FACTORY"] = factory
+    server = Server(
+        ROOT / "docker" / "initializer.sh", env, Path(sys.executable).parent, args.workers
+    )
+    startup = server.start()
+    try:
+        route = "/v1/predictions" if name == "batch" else "/v1/prediction"
+        body = {"films": [FILM] * 1000} if name == "batch" else FILM
+        check = httpx.post(server.url + route, json=body, timeout=30)
+        check.raise_for_status()
+        connections = 8 if name == "batch" else args.connections
+        wrk(server.url + route, body, args.warmup, connections, tmp)
+        result = wrk(server.url + route, body, args.seconds, connections, tmp)
+        result |= {"startup_s": round(startup, 2), "rss_mb": rss_mb(server.worker_pids())}
+    finally:
+        server.stop()
+    print(f"[serving] {name}: {result}", file=sys.stderr, flush=True)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=str(ROOT / "models" / "export"))
+    parser.add_argument("--workers", type=int, default=2, help="as `make run`")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        prediction = run_variant("prediction", None, args, tmp)
+        echo = run_variant("echo", "apps:echo_app()", args, tmp)
+        seed = run_variant("seed_style", "apps:seed_app()", args, tmp)
+        batch = run_variant("batch", None, args, tmp)
+    keys = ("rps", "p50_ms", "p99_ms", "errors")
+    result = {
+        "prediction": {k: prediction[k] for k in keys},
+        "echo": {k: echo[k] for k in keys},
+        "seed_style": {k: seed[k] for k in keys},
+        "batch": {
+            "rows_per_s": round(batch["rps"] * 1000),
+            "errors": batch["errors"],
+            "p99_ms": batch["p99_ms"],
+        },
+        "startup_s": prediction["startup_s"],
+        "rss_mb_per_worker": prediction["rss_mb"],
+        "config": {
+            "workers": args.workers,
+            "connections": args.connections,
+            "seconds": args.seconds,
+            "warmup_s": args.warmup,
+            "load_generator": "wrk",
+        },
+    }
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "serving.json").write_text(json.dumps(result, indent=2) + "\n")
+    table = "\n".join(
+        f"| {name} | {r['rps']:.0f} | {r['p50_ms']} | {r['p99_ms']} | {r['errors']} |"
+        for name, r in (("prediction", prediction), ("echo", echo), ("seed_style", seed))
+    )
+    md = (
+        f"wrk, {args.connections} connections, {args.seconds} s after a {args.warmup} s warm-up, "
+        f"{args.workers} workers (docker/initializer.sh), all on this machine's 2 cores.\n\n"
+        "| variant | req/s | p50 ms | p99 ms | errors |\n|---|---:|---:|---:|---:|\n"
+        f"{table}\n\nbatch (1,000 films per request): {result['batch']['rows_per_s']:,} rows/s; "
+        f"start to ready: {result['startup_s']} s; RSS per worker: "
+        f"{result['rss_mb_per_worker']} MB.\n"
+    )
+    (out / "serving.md").write_text(md)
+    print(md)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

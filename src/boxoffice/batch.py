@@ -1,0 +1,119 @@
+"""Batch scoring of a file (CSV, Parquet or JSON lines) with the serving predictor.
+
+Rows that fail the API's validation go to a rejects file with their row number and reason.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.json as pajson
+import pyarrow.parquet as pq
+from pydantic import BaseModel, ValidationError
+
+from boxoffice.predictor import OnnxPredictor
+from boxoffice.serving.request_model import film_model
+
+CHUNK = 1000
+
+
+class UnsupportedFormatError(ValueError):
+    """The file's extension names no format we read or write."""
+
+
+@dataclass
+class BatchSummary:
+    rows: int
+    scored: int
+    rejected: int
+
+
+def _format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    formats = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+    if suffix not in formats:
+        raise UnsupportedFormatError(f"{path.name}: use .csv, .parquet or .jsonl")
+    return formats[suffix]
+
+
+def read_table(path: Path) -> pa.Table:
+    fmt = _format(path)
+    if fmt == "csv":
+        return pacsv.read_csv(path)
+    if fmt == "parquet":
+        return pq.read_table(path)
+    return pajson.read_json(path)
+
+
+def write_table(table: pa.Table, path: Path) -> None:
+    fmt = _format(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        pacsv.write_csv(table, path)
+    elif fmt == "parquet":
+        pq.write_table(table, path)
+    else:
+        with path.open("w") as fh:
+            for row in table.to_pylist():
+                fh.write(json.dumps(row, default=str) + "\n")
+
+
+def _problems(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors()
+    )
+
+
+def _chunks(rows: list[dict[str, Any]]) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    for start in range(0, len(rows), CHUNK):
+        yield start, rows[start : start + CHUNK]
+
+
+def score_file(
+    predictor: OnnxPredictor,
+    source: Path,
+    output: Path,
+    rejects: Path,
+    progress: Callable[[int], None] = lambda n: None,
+) -> BatchSummary:
+    film = film_model(predictor.signature)
+    fields = {i.field for i in predictor.signature.inputs}
+    rows = read_table(source).to_pylist()
+    scored: list[dict[str, Any]] = []
+    rejected: list[dict[str, Any]] = []
+    for start, chunk in _chunks(rows):
+        valid: list[tuple[dict[str, Any], BaseModel]] = []
+        for offset, row in enumerate(chunk):
+            clean = {k: v for k, v in row.items() if k in fields and v is not None}
+            try:
+                valid.append((row, film.model_validate(clean)))
+            except ValidationError as exc:
+                rejected.append({"row": start + offset + 1, "reason": _problems(exc)})
+        if valid:
+            films = [f.model_dump() for _, f in valid]
+            columns = {name: [f.get(name) for f in films] for name in fields}
+            out = predictor.predict(columns, n_rows=len(films))
+            for i, (row, _) in enumerate(valid):
+                scored.append(
+                    row
+                    | {
+                        "worldwide_gross": float(out.value[i]),
+                        "interval_low": float(out.low[i]),
+                        "interval_high": float(out.high[i]),
+                    }
+                )
+        progress(len(chunk))
+    write_table(pa.Table.from_pylist(scored), output)
+    write_table(
+        pa.Table.from_pylist(
+            rejected, schema=pa.schema([("row", pa.int64()), ("reason", pa.string())])
+        ),
+        rejects,
+    )
+    return BatchSummary(rows=len(rows), scored=len(scored), rejected=len(rejected))

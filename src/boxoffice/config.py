@@ -1,0 +1,57 @@
+"""Runtime settings of the serving process: one class, environment prefix ``BOXOFFICE_``.
+
+``PORT`` and ``WEB_CONCURRENCY`` (platform conventions) are read by ``docker/initializer.sh``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_replica() -> str:
+    return socket.gethostname().split(".")[0] or "replica"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BOXOFFICE_", extra="ignore")
+
+    environment: Literal["development", "production"] = Field(
+        default="development", description="production refuses insecure defaults"
+    )
+    model_uri: str = Field(
+        default="models/export", description="Exported model directory (local path)."
+    )
+    lake_uri: str = Field(
+        default="lake",
+        description="Data lake root: a local folder, gs://bucket/p or s3://bucket/p.",
+    )
+    spool_dir: str = Field(
+        default="spool", description="Local folder for the prediction log spool."
+    )
+    replica: str = Field(default_factory=_default_replica, description="Name used in lake files.")
+    batch_limit: int = Field(default=1000, ge=1, description="Most rows in one batch request.")
+    max_body_bytes: int = Field(default=2_000_000, ge=1024, description="Largest request body.")
+    api_key: SecretStr | None = Field(default=None, description="If set, required on predictions.")
+    admin_token: SecretStr | None = Field(default=None, description="Required by admin routes.")
+    ship_every_records: int = Field(default=1000, ge=1)
+    ship_every_seconds: float = Field(default=10.0, gt=0)
+    spool_max_records: int = Field(default=1_000_000, ge=1)
+    model_retry_seconds: float = Field(default=5.0, gt=0)
+    cors_origins: list[str] = Field(default_factory=list, description="CORS is off when empty.")
+
+    @model_validator(mode="after")
+    def _refuse_insecure_production(self) -> Settings:
+        if self.environment == "production" and self.admin_token is None:
+            raise ValueError(
+                "BOXOFFICE_ADMIN_TOKEN must be set when BOXOFFICE_ENVIRONMENT=production"
+            )
+        return self
+
+    @property
+    def worker_id(self) -> str:
+        return f"{self.replica}-{os.getpid()}"

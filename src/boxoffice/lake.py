@@ -1,0 +1,80 @@
+"""The data lake: a folder tree under a local path, ``gs://`` or ``s3://`` URL (fsspec).
+
+Prediction logs land as ``<lake>/predictions/date=YYYY-MM-DD/<writer>-<seq>.parquet``. A
+writer re-shipping the same segment after a crash writes the same object name, so each
+prediction is stored once.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from typing import Any
+
+import fsspec
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+PREDICTIONS = "predictions"
+
+LOG_SCHEMA = pa.schema(
+    [
+        ("request_id", pa.string()),
+        ("ts", pa.timestamp("us", tz="UTC")),
+        ("model_version", pa.string()),
+        ("route", pa.string()),
+        ("inputs", pa.string()),  # the film as JSON: the schema may change, the log does not
+        ("worldwide_gross", pa.float64()),
+        ("low", pa.float64()),
+        ("high", pa.float64()),
+        ("level", pa.float64()),
+        ("latency_ms", pa.float64()),
+    ]
+)
+
+
+class Lake:
+    def __init__(self, uri: str, **storage_options: Any) -> None:
+        self.uri = uri.rstrip("/")
+        self.fs, self.root = fsspec.core.url_to_fs(self.uri, **storage_options)
+
+    def path(self, *parts: str) -> str:
+        return "/".join([self.root.rstrip("/"), *parts])
+
+    def prediction_object(self, date: str, writer: str, seq: int) -> str:
+        return self.path(PREDICTIONS, f"date={date}", f"{writer}-{seq:08d}.parquet")
+
+    def write_predictions(
+        self, date: str, writer: str, seq: int, rows: list[dict[str, Any]]
+    ) -> str:
+        """Write one Parquet object; the same (date, writer, seq) always names the same object."""
+        table = pa.Table.from_pylist(rows, schema=LOG_SCHEMA)
+        buffer = io.BytesIO()
+        pq.write_table(table, buffer, compression="zstd")
+        target = self.prediction_object(date, writer, seq)
+        parent = target.rsplit("/", 1)[0]
+        self.fs.makedirs(parent, exist_ok=True)
+        tmp = f"{target}.tmp"
+        # Local disks get write-then-rename; object stores publish a PUT atomically anyway.
+        if _is_local(self.fs):
+            self.fs.pipe_file(tmp, buffer.getvalue())
+            self.fs.mv(tmp, target)
+        else:
+            self.fs.pipe_file(target, buffer.getvalue())
+        return target
+
+    def prediction_files(self) -> list[str]:
+        pattern = self.path(PREDICTIONS, "date=*", "*.parquet")
+        return sorted(self.fs.glob(pattern))
+
+    def read_predictions(self, files: Iterable[str] | None = None) -> pa.Table:
+        paths = list(files) if files is not None else self.prediction_files()
+        if not paths:
+            return LOG_SCHEMA.empty_table()
+        tables = [pq.read_table(self.fs.open(p, "rb")) for p in paths]
+        return pa.concat_tables(tables)
+
+
+def _is_local(fs: Any) -> bool:
+    protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
+    return protocol in {"file", "local"}

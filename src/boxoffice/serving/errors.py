@@ -1,0 +1,73 @@
+"""Every error leaves as ``{"error": {status, type, message, details[]}}``; never a traceback."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("boxoffice.api")
+
+
+class ApiError(Exception):
+    """Raised by routes; turned into the common error shape."""
+
+    def __init__(self, status: int, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.kind, self.message = status, kind, message
+
+
+def error_response(
+    status: int, kind: str, message: str, details: list[dict[str, str]] | None = None
+) -> JSONResponse:
+    body = {"status": status, "type": kind, "message": message, "details": details or []}
+    return JSONResponse({"error": body}, status_code=status)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p != "body"]
+    return ".".join(parts) or "body"
+
+
+def _problem(error: dict[str, Any]) -> str:
+    message = str(error.get("msg", "invalid"))
+    # Echo at most a short prefix of the bad value: a 1 MB string must not come back.
+    if error.get("type") == "extra_forbidden":
+        return "unknown field"
+    if error.get("type") == "json_invalid":
+        return f"invalid JSON: {error.get('ctx', {}).get('error', message)}"
+    return message
+
+
+async def _validation(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    details = [{"field": _field(tuple(e["loc"])), "problem": _problem(e)} for e in exc.errors()]
+    first = details[0] if details else {"field": "body", "problem": "invalid"}
+    return error_response(422, "validation_error", f"{first['field']}: {first['problem']}", details)
+
+
+async def _api(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return error_response(exc.status, exc.kind, exc.message)
+
+
+async def _http(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return error_response(exc.status_code, "http_error", str(exc.detail))
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # The last line of defence: log the trace server-side, tell the client nothing internal.
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(500, "internal_error", "internal error; it has been logged")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(ApiError, _api)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)

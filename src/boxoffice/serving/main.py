@@ -1,0 +1,99 @@
+"""The app factory: ``create_app()`` builds the API; the model loads in ``lifespan``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from boxoffice import __version__
+from boxoffice.config import Settings
+from boxoffice.lake import Lake
+from boxoffice.predictor import SIGNATURE_FILE
+from boxoffice.serving import errors
+from boxoffice.serving.middleware import GuardAndMeasure
+from boxoffice.serving.model_state import ModelHolder
+from boxoffice.serving.request_model import example_film, film_model
+from boxoffice.serving.routes import health, model, predictions
+from boxoffice.serving.service import AppState
+from boxoffice.serving.shipper import Shipper
+from boxoffice.serving.spool import Spool, SpoolDir
+from boxoffice.signature import Signature
+
+log = logging.getLogger("boxoffice.api")
+
+
+class SchemaUnavailableError(RuntimeError):
+    """Neither the model's signature nor a params file gives the request schema."""
+
+
+def serving_signature(settings: Settings) -> Signature:
+    """The request schema: the served model's signature (only its JSON is read here)."""
+    path = Path(settings.model_uri) / SIGNATURE_FILE
+    try:
+        return Signature.model_validate_json(path.read_bytes())
+    except OSError as exc:
+        raise SchemaUnavailableError(f"cannot read the request schema from {path}: {exc}") from exc
+
+
+def _start_logging(settings: Settings) -> tuple[Spool, Shipper]:
+    root = Path(settings.spool_dir)
+    owned = SpoolDir.try_claim(root / settings.worker_id)
+    if owned is None:
+        raise RuntimeError(f"spool directory for {settings.worker_id} is held by another process")
+    spool = Spool(
+        owned,
+        seal_records=settings.ship_every_records,
+        seal_seconds=settings.ship_every_seconds,
+        max_records=settings.spool_max_records,
+    )
+    shipper = Shipper(spool, Lake(settings.lake_uri), root)
+    shipper.start()
+    return spool, shipper
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    signature = serving_signature(settings)
+    holder = ModelHolder(settings.model_uri, settings.model_retry_seconds)
+    state = AppState(holder=holder, spool=None, batch_limit=settings.batch_limit)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        holder.start()
+        state.spool, shipper = _start_logging(settings)
+        try:
+            yield
+        finally:
+            holder.stop()
+            shipper.stop()
+            state.spool.owned.release(remove_if_empty=True)
+
+    app = FastAPI(
+        title="boxoffice",
+        version=__version__,
+        summary="Predict a film's worldwide box-office gross, with an 80% interval.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.boxoffice = state
+    errors.install(app)
+    app.include_router(
+        predictions.router(film_model(signature), example_film(signature), settings.batch_limit)
+    )
+    app.include_router(model.router)
+    app.include_router(health.router)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"])
+    app.add_middleware(GuardAndMeasure, max_body_bytes=settings.max_body_bytes)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Entry point for ``uvicorn --factory`` / gunicorn: settings from the environment."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    return create_app(Settings())

@@ -1,0 +1,51 @@
+"""Prometheus metrics. Under gunicorn, ``PROMETHEUS_MULTIPROC_DIR`` makes them sum over workers."""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+REQUESTS = Counter("boxoffice_requests", "HTTP requests by route and status", ["route", "status"])
+LATENCY = Histogram(
+    "boxoffice_request_latency_seconds",
+    "Request latency by route",
+    ["route"],
+    buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
+PREDICTIONS = Counter(
+    "boxoffice_predictions", "Films predicted, by model version", ["model_version"]
+)
+PREDICTED = Histogram(
+    "boxoffice_predicted_gross_dollars",
+    "Distribution of predicted worldwide gross",
+    buckets=tuple(10.0**e for e in (4, 5, 6, 6.5, 7, 7.5, 8, 8.5, 9, 9.5, 10)),
+)
+SPOOL_PENDING = Gauge(
+    "boxoffice_spool_pending_records",
+    "Prediction log records spooled but not yet in the lake",
+    multiprocess_mode="livesum",
+)
+SPOOL_DROPPED = Counter(
+    "boxoffice_spool_dropped_records", "Records not logged because the spool was full"
+)
+SHIP_FAILURES = Counter("boxoffice_lake_ship_failures", "Failed attempts to ship to the lake")
+SHIPPED = Counter("boxoffice_lake_shipped_records", "Records shipped to the lake")
+MODEL_LOAD_FAILURES = Counter("boxoffice_model_load_failures", "Models refused or unreadable")
+
+
+def render() -> tuple[bytes, str]:
+    """The exposition text, summed over workers when running multi-process."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(), CONTENT_TYPE_LATEST

@@ -1,0 +1,85 @@
+"""Pure ASGI middleware: request size limit, JSON content type, request metrics."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from boxoffice.serving import metrics
+
+
+class _BodyTooLargeError(Exception):
+    pass
+
+
+async def _send_error(send: Send, status: int, kind: str, message: str) -> None:
+    body = json.dumps(
+        {"error": {"status": status, "type": kind, "message": message, "details": []}}
+    ).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class GuardAndMeasure:
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = {"code": 500}
+        headers = dict(scope.get("headers") or [])
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            rejected = self._reject(scope, headers)
+            if rejected:
+                status["code"] = rejected[0]
+                await _send_error(send, *rejected)
+            else:
+                await self.app(scope, self._limited(receive), send_wrapper)
+        except _BodyTooLargeError:
+            status["code"] = 413
+            await _send_error(send, 413, "payload_too_large", self._too_large_message())
+        finally:
+            route: Any = scope.get("route")
+            label = getattr(route, "path", None) or "unmatched"
+            metrics.REQUESTS.labels(label, str(status["code"])).inc()
+            metrics.LATENCY.labels(label).observe(time.perf_counter() - start)
+
+    def _too_large_message(self) -> str:
+        return f"request body exceeds {self.max_body_bytes} bytes"
+
+    def _reject(self, scope: Scope, headers: dict[bytes, bytes]) -> tuple[int, str, str] | None:
+        length = headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
+            return 413, "payload_too_large", self._too_large_message()
+        if scope["method"] == "POST" and scope["path"].startswith("/v1/"):
+            ctype = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+            if ctype != b"application/json":
+                return 415, "unsupported_media_type", "send the body as application/json"
+        return None
+
+    def _limited(self, receive: Receive) -> Receive:
+        seen = {"bytes": 0}
+
+        async def wrapped() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                seen["bytes"] += len(message.get("body", b""))
+                if seen["bytes"] > self.max_body_bytes:
+                    raise _BodyTooLargeError
+            return message
+
+        return wrapped

@@ -1,0 +1,51 @@
+"""``POST /v1/prediction`` and ``POST /v1/predictions``, typed by the feature schema.
+
+No ``from __future__ import annotations`` here: FastAPI must see the request models built
+at run time as real classes, not as strings.
+"""
+
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from boxoffice.serving.deps import StateDep, require_api_key
+from boxoffice.serving.schemas import ERROR_RESPONSES, PredictionResponse, PredictionsResponse
+from boxoffice.serving.service import predict_films
+
+
+def batch_model(film: type[BaseModel], limit: int) -> type[BaseModel]:
+    model: type[BaseModel] = create_model(
+        "FilmBatch",
+        __config__=ConfigDict(extra="forbid"),
+        films=(
+            list[film],  # type: ignore[valid-type]
+            Field(min_length=1, max_length=limit, description=f"1 to {limit} films."),
+        ),
+    )
+    return model
+
+
+def router(film: type[BaseModel], example: dict[str, Any], limit: int) -> APIRouter:
+    batch = batch_model(film, limit)
+    api = APIRouter(prefix="/v1", tags=["predictions"], dependencies=[Depends(require_api_key)])
+
+    @api.post("/prediction", response_model=PredictionResponse, responses=ERROR_RESPONSES)
+    async def predict_one(
+        state: StateDep,
+        body: Annotated[film, Body(examples=[example])],  # type: ignore[valid-type]
+    ) -> PredictionResponse:
+        """Predict one film's worldwide gross with its interval."""
+        return predict_films(state, [body], "prediction")[0]
+
+    @api.post("/predictions", response_model=PredictionsResponse, responses=ERROR_RESPONSES)
+    async def predict_many(
+        state: StateDep,
+        body: Annotated[batch, Body(examples=[{"films": [example, example]}])],  # type: ignore[valid-type]
+    ) -> PredictionsResponse:
+        """Predict a batch of films; results come back in request order."""
+        results = predict_films(state, list(body.films), "predictions")
+        return PredictionsResponse(predictions=results, model_version=results[0].model_version)
+
+    return api

@@ -1,0 +1,65 @@
+"""Response and error bodies of the API (request bodies come from ``request_model``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class Interval(BaseModel):
+    low: float = Field(description="Lower bound of the prediction interval, US dollars.")
+    high: float = Field(description="Upper bound of the prediction interval, US dollars.")
+    level: float = Field(description="Nominal coverage of the interval.", examples=[0.8])
+
+
+class PredictionResponse(BaseModel):
+    worldwide_gross: float = Field(description="Predicted worldwide gross, US dollars.")
+    interval: Interval
+    model_version: str
+    request_id: str
+
+
+class PredictionsResponse(BaseModel):
+    predictions: list[PredictionResponse] = Field(description="One per film, in request order.")
+    model_version: str
+
+
+class ModelInfo(BaseModel):
+    version: str
+    trained_at: str | None
+    metrics: dict[str, float]
+    signature: dict[str, Any]
+
+
+class Health(BaseModel):
+    status: str
+    model_version: str | None = None
+
+
+class ErrorDetail(BaseModel):
+    field: str = Field(description="Dotted path of the offending field, or 'body'.")
+    problem: str
+
+
+class ErrorBody(BaseModel):
+    status: int
+    type: str
+    message: str
+    details: list[ErrorDetail] = Field(default_factory=list)
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorResponse, "description": text}
+    for code, text in (
+        (401, "Missing or wrong API key."),
+        (413, "Request body too large."),
+        (415, "Body is not JSON."),
+        (422, "Invalid request: the details name each field and problem."),
+        (503, "No model loaded yet."),
+    )
+}

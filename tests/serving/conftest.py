@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from boxoffice.config import Settings
+from boxoffice.pipeline.layout import Layout
+from boxoffice.serving.main import create_app
+
+FILM: dict[str, Any] = {
+    "production_budget": 150_000_000,
+    "release_date": "2009-12-18",
+    "mpaa_rating": "PG-13",
+    "major_genre": "Action",
+    "director": "James Cameron",
+}
+
+
+def make_settings(trained: Layout, tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "model_uri": str(trained.export_dir),
+        "lake_uri": str(tmp_path / "lake"),
+        "spool_dir": str(tmp_path / "spool"),
+        "replica": "test",
+        "ship_every_seconds": 0.2,
+        "ship_every_records": 50,
+    } | overrides
+    return Settings(**values)
+
+
+@pytest.fixture
+def settings(trained: Layout, tmp_path: Path) -> Settings:
+    return make_settings(trained, tmp_path)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from boxoffice.lake import Lake
+from boxoffice.serving.shipper import Shipper
+from boxoffice.serving.spool import Spool, SpoolDir, SpoolFullError, read_segment
+
+
+def _record(i: int) -> dict[str, Any]:
+    return {
+        "request_id": f"r{i:04d}",
+        "ts": "2026-11-25T10:00:00+00:00",
+        "model_version": "v",
+        "route": "prediction",
+        "inputs": "{}",
+        "worldwide_gross": 1.0,
+        "low": 0.5,
+        "high": 2.0,
+        "level": 0.8,
+        "latency_ms": 0.1,
+    }
+
+
+def _spool(root: Path, name: str = "w1", **kw: Any) -> Spool:
+    owned = SpoolDir.try_claim(root / name)
+    assert owned is not None
+    return Spool(
+        owned,
+        seal_records=kw.get("seal_records", 3),
+        seal_seconds=60,
+        max_records=kw.get("max_records", 100),
+    )
+
+
+def _ids(lake: Lake) -> list[str]:
+    return sorted(lake.read_predictions().column("request_id").to_pylist())
+
+
+def test_spool_seals_by_count_and_ships_once(tmp_path: Path) -> None:
+    spool = _spool(tmp_path / "spool")
+    for i in range(7):
+        spool.append(_record(i))
+    assert len(spool.owned.segments()) == 2  # 3 + 3 sealed, 1 active
+    lake = Lake(str(tmp_path / "lake"))
+    shipper = Shipper(spool, lake, tmp_path / "spool")
+    shipper.stop()  # drains: seals the active segment and ships everything
+    assert _ids(lake) == [f"r{i:04d}" for i in range(7)]
+    assert spool.pending == 0 and spool.owned.segments() == []
+
+
+def test_directory_of_a_dead_worker_is_adopted_and_shipped(tmp_path: Path) -> None:
+    root = tmp_path / "spool"
+    dead = _spool(root, "dead", seal_records=1000)
+    for i in range(5):
+        dead.append(_record(i))
+    dead.owned.release()  # the process died: its lock is gone, its active segment remains
+    with (root / "dead" / "seg-00000000.jsonl").open("ab") as fh:
+        fh.write(b'{"request_id": "torn')  # killed mid-write
+    lake = Lake(str(tmp_path / "lake"))
+    alive = _spool(root, "alive")
+    assert Shipper(alive, lake, root).adopt_orphans() == 1
+    assert _ids(lake) == [f"r{i:04d}" for i in range(5)]
+    assert not (root / "dead").exists()
+
+
+def test_live_worker_directory_is_not_adopted(tmp_path: Path) -> None:
+    root = tmp_path / "spool"
+    other = _spool(root, "other")
+    other.append(_record(1))
+    other.seal()
+    mine = _spool(root, "mine")
+    assert Shipper(mine, Lake(str(tmp_path / "lake")), root).adopt_orphans() == 0
+    assert len(other.owned.segments()) == 1
+
+
+def test_unreachable_lake_keeps_records_until_it_returns(tmp_path: Path) -> None:
+    blocker = tmp_path / "lake"
+    blocker.write_text("a file where the lake folder should be")
+    spool = _spool(tmp_path / "spool")
+    for i in range(4):
+        spool.append(_record(i))
+    shipper = Shipper(spool, Lake(str(blocker)), tmp_path / "spool")
+    shipper.stop()
+    assert spool.pending == 4  # nothing lost, nothing shipped
+    blocker.unlink()
+    retry = Shipper(spool, Lake(str(blocker)), tmp_path / "spool")
+    retry.stop()
+    assert _ids(Lake(str(blocker))) == [f"r{i:04d}" for i in range(4)]
+
+
+def test_full_spool_refuses_and_counts(tmp_path: Path) -> None:
+    spool = _spool(tmp_path / "spool", max_records=2)
+    spool.append(_record(1))
+    spool.append(_record(2))
+    with pytest.raises(SpoolFullError):
+        spool.append(_record(3))
+    assert spool.dropped == 1
+
+
+def test_reshipping_a_segment_overwrites_the_same_object(tmp_path: Path) -> None:
+    lake = Lake(str(tmp_path / "lake"))
+    rows = [_record(1) | {"ts": __import__("datetime").datetime(2026, 1, 1)}]
+    first = lake.write_predictions("2026-01-01", "w", 3, rows)
+    second = lake.write_predictions("2026-01-01", "w", 3, rows)
+    assert first == second and len(lake.prediction_files()) == 1
+
+
+def test_read_segment_skips_torn_line(tmp_path: Path) -> None:
+    path = tmp_path / "seg-00000001.ready"
+    path.write_bytes(b'{"a": 1}\n{"a": ')
+    assert read_segment(path) == [{"a": 1}]
+    assert path.exists()

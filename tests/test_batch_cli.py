@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from boxoffice.cli import app
+from boxoffice.pipeline.layout import Layout
+
+pytestmark = pytest.mark.slow
+
+CSV = """title,production_budget,release_date,major_genre
+Big,150000000,2009-12-18,Action
+Small,2000000,2003-03-03,Drama
+Broken,-5,2003-03-03,Drama
+NoDate,1000000,,Drama
+"""
+
+
+def test_predict_scores_csv_and_writes_rejects(trained: Layout, tmp_path: Path) -> None:
+    source = tmp_path / "films.csv"
+    source.write_text(CSV)
+    out = tmp_path / "scored.parquet"
+    result = CliRunner().invoke(
+        app, ["predict", "--input", str(source), "--output", str(out),
+              "--model", str(trained.export_dir)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 of 4 rows scored" in result.output
+    scored = pq.read_table(out).to_pylist()
+    assert [r["title"] for r in scored] == ["Big", "Small"]
+    assert all(r["interval_low"] < r["worldwide_gross"] < r["interval_high"] for r in scored)
+    rejects = (tmp_path / "scored.rejects.csv").read_text().splitlines()
+    assert rejects[0] == '"row","reason"'
+    assert rejects[1].startswith("3,") and "production_budget" in rejects[1]
+    assert rejects[2].startswith("4,") and "release_date" in rejects[2]
+
+
+def test_predict_jsonl_round_trip(trained: Layout, tmp_path: Path) -> None:
+    source = tmp_path / "films.jsonl"
+    source.write_text(json.dumps({"production_budget": 1e7, "release_date": "2005-05-05"}) + "\n")
+    out = tmp_path / "out.jsonl"
+    result = CliRunner().invoke(
+        app, ["predict", "--input", str(source), "--output", str(out), "--model",
+              str(trained.export_dir)]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["worldwide_gross"] > 0
+
+
+def test_predict_refuses_unknown_format(trained: Layout, tmp_path: Path) -> None:
+    source = tmp_path / "films.xlsx"
+    source.write_text("x")
+    result = CliRunner().invoke(
+        app, ["predict", "--input", str(source), "--output", str(tmp_path / "o.csv"),
+              "--model", str(trained.export_dir)]
+    )
+    assert result.exit_code == 1
+    assert "use .csv, .parquet or .jsonl" in result.output
+
+
+def test_logs_query_and_tail_read_the_lake(trained: Layout, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from boxoffice.serving.main import create_app
+    from tests.serving.conftest import FILM, make_settings
+
+    settings = make_settings(trained, tmp_path)
+    with TestClient(create_app(settings)) as client:
+        for _ in range(3):
+            client.post("/v1/prediction", json=FILM)
+    runner = CliRunner()
+    counted = runner.invoke(
+        app, ["logs", "query", "SELECT count(*) AS n FROM predictions", "--lake", settings.lake_uri]
+    )
+    assert counted.exit_code == 0, counted.output
+    assert "3" in counted.output
+    tail = runner.invoke(app, ["logs", "tail", "-n", "2", "--lake", settings.lake_uri])
+    assert tail.exit_code == 0 and tail.output.count("prediction") >= 2
+    bad = runner.invoke(app, ["logs", "query", "SELEC nonsense", "--lake", settings.lake_uri])
+    assert bad.exit_code == 1 and "query failed" in bad.output

@@ -1,0 +1,93 @@
+"""The serving package as shipped: Dockerfile lint, and the wheel in a fresh venv serving."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from boxoffice.pipeline.layout import Layout
+from tests.conftest import ROOT
+from tests.serving.conftest import FILM
+from tests.serving.server import Server
+
+pytestmark = pytest.mark.slow
+
+BIN = Path(sys.executable).parent
+
+
+def _run(args: list[str], cwd: Path = ROOT, timeout: int = 900) -> str:
+    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done.stdout
+
+
+def test_dockerfile_passes_hadolint() -> None:
+    _run([str(BIN / "hadolint"), "docker/Dockerfile"])
+
+
+def test_dockerfile_runs_non_root_with_healthcheck() -> None:
+    text = (ROOT / "docker" / "Dockerfile").read_text()
+    assert "\nUSER app\n" in text and "HEALTHCHECK" in text
+    assert "'.[serve]'" in text and "train" not in text.split("FROM python:3.11-slim\n")[-1]
+
+
+@pytest.fixture(scope="module")
+def serving_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh venv with only the built wheel and its [serve] extra."""
+    root = tmp_path_factory.mktemp("wheel")
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(root / "dist"), "."])
+    (wheel,) = (root / "dist").glob("boxoffice-*.whl")
+    venv = root / "venv"
+    _run([sys.executable, "-m", "venv", str(venv)])
+    _run(
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--constraint",
+            str(ROOT / "constraints.txt"),
+            f"{wheel}[serve]",
+        ]
+    )
+    return venv
+
+
+def test_serving_install_carries_no_training_tools(serving_venv: Path) -> None:
+    for module in ("sklearn", "pandas", "dvc", "skl2onnx"):
+        found = subprocess.run(
+            [str(serving_venv / "bin" / "python"), "-c", f"import {module}"], capture_output=True
+        )
+        assert found.returncode != 0, f"{module} is installed in the serving environment"
+
+
+def test_initializer_from_installed_wheel_serves_a_prediction(
+    serving_venv: Path, trained: Layout, tmp_path: Path
+) -> None:
+    site = _run(
+        [
+            str(serving_venv / "bin" / "python"),
+            "-c",
+            "import boxoffice, pathlib; print(pathlib.Path(boxoffice.__file__).parent)",
+        ]
+    )
+    script = Path(site.strip()) / "initializer.sh"
+    assert script.read_text() == (ROOT / "docker" / "initializer.sh").read_text()
+    env = {
+        "BOXOFFICE_MODEL_URI": str(trained.export_dir),
+        "BOXOFFICE_LAKE_URI": str(tmp_path / "lake"),
+        "BOXOFFICE_SPOOL_DIR": str(tmp_path / "spool"),
+    }
+    server = Server(script, env, serving_venv / "bin", workers=1)
+    server.start()
+    try:
+        response = httpx.post(f"{server.url}/v1/prediction", json=FILM, timeout=10)
+    finally:
+        server.stop()
+    assert response.status_code == 200, response.text
+    assert response.json()["worldwide_gross"] > 0

@@ -5,7 +5,6 @@
   scikit-learn ``predict`` per request, on the same trained model (unpickled with joblib).
 """
 
-
 import os
 import uuid
 from pathlib import Path

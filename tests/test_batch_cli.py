@@ -25,8 +25,16 @@ def test_predict_scores_csv_and_writes_rejects(trained: Layout, tmp_path: Path) 
     source.write_text(CSV)
     out = tmp_path / "scored.parquet"
     result = CliRunner().invoke(
-        app, ["predict", "--input", str(source), "--output", str(out),
-              "--model", str(trained.export_dir)]
+        app,
+        [
+            "predict",
+            "--input",
+            str(source),
+            "--output",
+            str(out),
+            "--model",
+            str(trained.export_dir),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "2 of 4 rows scored" in result.output
@@ -44,8 +52,16 @@ def test_predict_jsonl_round_trip(trained: Layout, tmp_path: Path) -> None:
     source.write_text(json.dumps({"production_budget": 1e7, "release_date": "2005-05-05"}) + "\n")
     out = tmp_path / "out.jsonl"
     result = CliRunner().invoke(
-        app, ["predict", "--input", str(source), "--output", str(out), "--model",
-              str(trained.export_dir)]
+        app,
+        [
+            "predict",
+            "--input",
+            str(source),
+            "--output",
+            str(out),
+            "--model",
+            str(trained.export_dir),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert json.loads(out.read_text())["worldwide_gross"] > 0
@@ -55,8 +71,16 @@ def test_predict_refuses_unknown_format(trained: Layout, tmp_path: Path) -> None
     source = tmp_path / "films.xlsx"
     source.write_text("x")
     result = CliRunner().invoke(
-        app, ["predict", "--input", str(source), "--output", str(tmp_path / "o.csv"),
-              "--model", str(trained.export_dir)]
+        app,
+        [
+            "predict",
+            "--input",
+            str(source),
+            "--output",
+            str(tmp_path / "o.csv"),
+            "--model",
+            str(trained.export_dir),
+        ],
     )
     assert result.exit_code == 1
     assert "use .csv, .parquet or .jsonl" in result.output

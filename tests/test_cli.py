@@ -11,7 +11,7 @@ from boxoffice.pipeline.layout import Layout
 def test_model_info_describes_verified_model(trained: Layout) -> None:
     result = CliRunner().invoke(app, ["model-info", str(trained.export_dir)])
     assert result.exit_code == 0, result.output
-    assert "files verified: model.onnx, signature.json" in result.output
+    assert "files verified: metadata.json, model.onnx, signature.json" in result.output
     assert "production_budget*" in result.output
     assert "holdout metrics" in result.output
 

@@ -42,7 +42,6 @@ def s3_lake() -> Iterator[str]:
             patch.setenv(key, value)
         fsspec.filesystem("s3", skip_instance_cache=True).mkdir("boxoffice-lake")
         yield "s3://boxoffice-lake/prod"
-        fsspec.clear_instance_cache()
     server.stop()
 
 
@@ -56,7 +55,6 @@ def gcs_lake() -> Iterator[str]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("STORAGE_EMULATOR_HOST", f"http://127.0.0.1:{port}")
         yield "gs://boxoffice-lake/prod"
-        fsspec.clear_instance_cache()
     server.stop()
 
 

@@ -31,7 +31,7 @@ def test_dockerfile_passes_hadolint() -> None:
 
 def test_dockerfile_runs_non_root_with_healthcheck() -> None:
     text = (ROOT / "docker" / "Dockerfile").read_text()
-    assert "\nUSER app\n" in text and "HEALTHCHECK" in text
+    assert "\nUSER 10001:10001\n" in text and "HEALTHCHECK" in text
     assert "'.[serve]'" in text and "train" not in text.split("FROM python:3.11-slim\n")[-1]
 
 

@@ -1,7 +1,7 @@
 """Call a deployed boxoffice API: one film, then a batch.
 
-    python examples/endpoint_usage/client.py                       # http://127.0.0.1:8000
-    python examples/endpoint_usage/client.py https://boxoffice-xyz.a.run.app --api-key KEY
+python examples/endpoint_usage/client.py                       # http://127.0.0.1:8000
+python examples/endpoint_usage/client.py https://boxoffice-xyz.a.run.app --api-key KEY
 """
 
 from __future__ import annotations

@@ -123,5 +123,6 @@ def logs_tail(
     from boxoffice.logs import query
 
     # n is an int (typer parsed it), so the f-string cannot inject SQL.
-    sql = f"SELECT * FROM predictions ORDER BY ts DESC LIMIT {int(n)}"  # noqa: S608
+    columns = "ts, request_id, model_version, route, worldwide_gross, latency_ms"
+    sql = f"SELECT {columns} FROM predictions ORDER BY ts DESC LIMIT {int(n)}"  # noqa: S608
     typer.echo(query(lake, sql))

@@ -4,7 +4,6 @@ No ``from __future__ import annotations`` here: FastAPI must see the request mod
 at run time as real classes, not as strings.
 """
 
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
@@ -45,7 +44,8 @@ def router(film: type[BaseModel], example: dict[str, Any], limit: int) -> APIRou
         body: Annotated[batch, Body(examples=[{"films": [example, example]}])],  # type: ignore[valid-type]
     ) -> PredictionsResponse:
         """Predict a batch of films; results come back in request order."""
-        results = predict_films(state, list(body.films), "predictions")
+        films: list[BaseModel] = getattr(body, "films")  # noqa: B009 (a run-time built model)
+        results = predict_films(state, films, "predictions")
         return PredictionsResponse(predictions=results, model_version=results[0].model_version)
 
     return api

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from boxoffice.cli import app
 from boxoffice.pipeline.layout import Layout
@@ -20,22 +20,16 @@ NoDate,1000000,,Drama
 """
 
 
+def _predict(trained: Layout, source: Path, out: Path) -> Result:
+    args = ["predict", "--input", str(source), "--output", str(out)]
+    return CliRunner().invoke(app, [*args, "--model", str(trained.export_dir)])
+
+
 def test_predict_scores_csv_and_writes_rejects(trained: Layout, tmp_path: Path) -> None:
     source = tmp_path / "films.csv"
     source.write_text(CSV)
     out = tmp_path / "scored.parquet"
-    result = CliRunner().invoke(
-        app,
-        [
-            "predict",
-            "--input",
-            str(source),
-            "--output",
-            str(out),
-            "--model",
-            str(trained.export_dir),
-        ],
-    )
+    result = _predict(trained, source, out)
     assert result.exit_code == 0, result.output
     assert "2 of 4 rows scored" in result.output
     scored = pq.read_table(out).to_pylist()
@@ -51,18 +45,7 @@ def test_predict_jsonl_round_trip(trained: Layout, tmp_path: Path) -> None:
     source = tmp_path / "films.jsonl"
     source.write_text(json.dumps({"production_budget": 1e7, "release_date": "2005-05-05"}) + "\n")
     out = tmp_path / "out.jsonl"
-    result = CliRunner().invoke(
-        app,
-        [
-            "predict",
-            "--input",
-            str(source),
-            "--output",
-            str(out),
-            "--model",
-            str(trained.export_dir),
-        ],
-    )
+    result = _predict(trained, source, out)
     assert result.exit_code == 0, result.output
     assert json.loads(out.read_text())["worldwide_gross"] > 0
 
@@ -70,18 +53,7 @@ def test_predict_jsonl_round_trip(trained: Layout, tmp_path: Path) -> None:
 def test_predict_refuses_unknown_format(trained: Layout, tmp_path: Path) -> None:
     source = tmp_path / "films.xlsx"
     source.write_text("x")
-    result = CliRunner().invoke(
-        app,
-        [
-            "predict",
-            "--input",
-            str(source),
-            "--output",
-            str(tmp_path / "o.csv"),
-            "--model",
-            str(trained.export_dir),
-        ],
-    )
+    result = _predict(trained, source, tmp_path / "o.csv")
     assert result.exit_code == 1
     assert "use .csv, .parquet or .jsonl" in result.output
 

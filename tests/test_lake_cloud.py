@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from boxoffice.lake import Lake
 from boxoffice.pipeline.layout import Layout
 from boxoffice.serving.main import create_app
-from tests.serving.conftest import FILM, make_settings
+from tests.serving.conftest import FILM, log_record, make_settings
 from tests.serving.server import free_port
 
 pytestmark = pytest.mark.slow
@@ -59,18 +59,7 @@ def gcs_lake() -> Iterator[str]:
 
 
 def _row(i: int) -> dict[str, Any]:
-    return {
-        "request_id": f"id{i}",
-        "ts": dt.datetime(2026, 11, 25, tzinfo=dt.UTC),
-        "model_version": "v",
-        "route": "prediction",
-        "inputs": "{}",
-        "worldwide_gross": 1.0,
-        "low": 0.5,
-        "high": 2.0,
-        "level": 0.8,
-        "latency_ms": 0.2,
-    }
+    return log_record(f"id{i}") | {"ts": dt.datetime(2026, 11, 25, tzinfo=dt.UTC)}
 
 
 @pytest.mark.parametrize("lake_fixture", ["s3_lake", "gcs_lake"])

@@ -20,6 +20,22 @@ FILM: dict[str, Any] = {
 }
 
 
+def log_record(request_id: str, ts: str = "2026-11-25T10:00:00+00:00") -> dict[str, Any]:
+    """A prediction log record as the spool stores it (``ts`` as ISO text)."""
+    return {
+        "request_id": request_id,
+        "ts": ts,
+        "model_version": "v",
+        "route": "prediction",
+        "inputs": "{}",
+        "worldwide_gross": 1.0,
+        "low": 0.5,
+        "high": 2.0,
+        "level": 0.8,
+        "latency_ms": 0.1,
+    }
+
+
 def make_settings(trained: Layout, tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "model_uri": str(trained.export_dir),

@@ -8,21 +8,11 @@ import pytest
 from boxoffice.lake import Lake
 from boxoffice.serving.shipper import Shipper
 from boxoffice.serving.spool import Spool, SpoolDir, SpoolFullError, read_segment
+from tests.serving.conftest import log_record
 
 
 def _record(i: int) -> dict[str, Any]:
-    return {
-        "request_id": f"r{i:04d}",
-        "ts": "2026-11-25T10:00:00+00:00",
-        "model_version": "v",
-        "route": "prediction",
-        "inputs": "{}",
-        "worldwide_gross": 1.0,
-        "low": 0.5,
-        "high": 2.0,
-        "level": 0.8,
-        "latency_ms": 0.1,
-    }
+    return log_record(f"r{i:04d}")
 
 
 def _spool(root: Path, name: str = "w1", **kw: Any) -> Spool:

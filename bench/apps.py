@@ -25,9 +25,19 @@ def _film() -> type:
     return film_model(Signature.model_validate_json((MODEL_DIR / "signature.json").read_bytes()))
 
 
+def _app() -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/health/ready")
+    async def ready() -> dict[str, str]:
+        return {"status": "ready"}
+
+    return app
+
+
 def echo_app() -> FastAPI:
     film = _film()
-    app = FastAPI()
+    app = _app()
 
     @app.post("/v1/prediction")
     async def echo(body: film) -> PredictionResponse:  # type: ignore[valid-type]
@@ -44,7 +54,7 @@ def echo_app() -> FastAPI:
 def seed_app() -> FastAPI:
     film = _film()
     model = joblib.load(os.environ.get("SEED_MODEL", "models/model.joblib"))
-    app = FastAPI()
+    app = _app()
 
     @app.post("/v1/prediction")
     def predict(body: film) -> PredictionResponse:  # type: ignore[valid-type]

@@ -96,6 +96,10 @@ def run_variant(
     }
     if factory:
         env["APP_FACTORY"] = factory
+    if name == "seed_style":
+        # Same server settings as ours (one compute thread per worker), not OpenMP's default
+        # of one thread per core in every worker, which oversubscribes the 2 cores.
+        env["OMP_NUM_THREADS"] = "1"
     server = Server(
         ROOT / "docker" / "initializer.sh", env, Path(sys.executable).parent, args.workers
     )

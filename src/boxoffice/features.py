@@ -63,37 +63,53 @@ def date_parts(days: npt.NDArray[np.datetime64], parts: Sequence[str]) -> list[n
     return [np.where(missing, np.nan, table[p].astype(np.float64)) for p in parts]
 
 
-def _codes(values: Sequence[Any] | npt.NDArray[Any], categories: list[str]) -> npt.NDArray[Any]:
-    lookup = {c: float(i) for i, c in enumerate(categories)}
+def _codes(
+    values: Sequence[Any] | npt.NDArray[Any], lookup: Mapping[str, float]
+) -> npt.NDArray[Any]:
     # Unseen and rare categories encode as missing; the trees learned where missing goes.
     return np.array([np.nan if is_missing(v) else lookup.get(str(v), np.nan) for v in values])
 
 
-def encode_field(item: InputField, values: Sequence[Any] | npt.NDArray[Any]) -> list[Any]:
-    if item.kind == "numeric":
-        return [_to_float(values)]
-    if item.kind == "date":
-        return date_parts(to_days(values), item.parts)
-    return [_codes(values, item.categories or [])]
+class Encoder:
+    """A signature's encoding with its category look-ups built once (serving reuses it)."""
+
+    def __init__(self, signature: Signature) -> None:
+        self.inputs = signature.inputs
+        self.lookups = {
+            item.field: {c: float(i) for i, c in enumerate(item.categories or [])}
+            for item in signature.inputs
+            if item.kind == "categorical"
+        }
+
+    def field(self, item: InputField, values: Sequence[Any] | npt.NDArray[Any]) -> list[Any]:
+        if item.kind == "numeric":
+            return [_to_float(values)]
+        if item.kind == "date":
+            return date_parts(to_days(values), item.parts)
+        return [_codes(values, self.lookups[item.field])]
+
+    def __call__(self, columns: Columns, n_rows: int | None = None) -> FloatMatrix:
+        """Encode column-oriented raw values (keyed by field) into the float32 matrix.
+
+        A field absent from ``columns`` is treated as all-missing.
+        """
+        if n_rows is None:
+            n_rows = len(next(iter(columns.values()))) if columns else 0
+        blocks: list[Any] = []
+        for item in self.inputs:
+            values = columns.get(item.field)
+            if values is None:
+                values = [None] * n_rows
+            blocks.extend(self.field(item, values))
+        if not blocks:
+            return np.empty((n_rows, 0), dtype=np.float32)
+        # float32 in training too, so the trees' thresholds see what ONNX Runtime sees.
+        return np.column_stack(blocks).astype(np.float32)
 
 
 def encode(signature: Signature, columns: Columns, n_rows: int | None = None) -> FloatMatrix:
-    """Encode column-oriented raw values (keyed by field) into the model's float32 matrix.
-
-    A field absent from ``columns`` is treated as all-missing.
-    """
-    if n_rows is None:
-        n_rows = len(next(iter(columns.values()))) if columns else 0
-    blocks: list[Any] = []
-    for item in signature.inputs:
-        values = columns.get(item.field)
-        if values is None:
-            values = [None] * n_rows
-        blocks.extend(encode_field(item, values))
-    if not blocks:
-        return np.empty((n_rows, 0), dtype=np.float32)
-    # float32 in training too, so the trees' thresholds see what ONNX Runtime sees.
-    return np.column_stack(blocks).astype(np.float32)
+    """The one encoding path: see :class:`Encoder`."""
+    return Encoder(signature)(columns, n_rows)
 
 
 def fit_categories(

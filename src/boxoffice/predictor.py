@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import onnxruntime as ort
 
-from boxoffice.features import Columns, encode
+from boxoffice.features import Columns, Encoder
 from boxoffice.signature import Signature
 from boxoffice.storage import sha256_bytes
 
@@ -73,6 +73,7 @@ class OnnxPredictor:
             model_bytes, options, providers=["CPUExecutionProvider"]
         )
         self.signature = signature
+        self.encoder = Encoder(signature)
         self._output = self.session.get_outputs()[0].name
 
     @classmethod
@@ -81,7 +82,7 @@ class OnnxPredictor:
         return cls(model_bytes, signature, threads)
 
     def predict_log(self, columns: Columns, n_rows: int | None = None) -> FloatArray:
-        matrix = encode(self.signature, columns, n_rows)
+        matrix = self.encoder(columns, n_rows)
         out = self.session.run([self._output], {self.signature.onnx_input: matrix})[0]
         return np.asarray(out, dtype=np.float64).reshape(-1)
 

@@ -1,4 +1,8 @@
-"""Dependencies shared by the routes (``Annotated`` aliases)."""
+"""Dependencies shared by the routes (``Annotated`` aliases).
+
+All are ``async def``: FastAPI runs plain ``def`` dependencies in a thread pool, and three
+thread hand-offs per request cost more than the whole prediction.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +16,12 @@ from boxoffice.serving.errors import ApiError
 from boxoffice.serving.service import AppState
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
     state: AppState = request.app.state.boxoffice
     return state
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -30,7 +34,7 @@ def _matches(given: str | None, expected: str) -> bool:
     return given is not None and hmac.compare_digest(given.encode(), expected.encode())
 
 
-def require_api_key(
+async def require_api_key(
     settings: SettingsDep, x_api_key: Annotated[str | None, Header()] = None
 ) -> None:
     """Enforced only when BOXOFFICE_API_KEY is set."""
@@ -40,7 +44,7 @@ def require_api_key(
         raise ApiError(401, "unauthorized", "missing or wrong X-API-Key header")
 
 
-def require_admin(
+async def require_admin(
     settings: SettingsDep, authorization: Annotated[str | None, Header()] = None
 ) -> None:
     token = settings.admin_token.get_secret_value() if settings.admin_token else None

@@ -4,6 +4,7 @@
 #   WEB_CONCURRENCY  worker processes (default 2)
 #   BIND_HOST        listen address (default 0.0.0.0; tests use 127.0.0.1)
 #   APP_FACTORY      gunicorn app spec (default: the boxoffice API; benchmarks swap it)
+#   ACCESS_LOG       1 to log every request (off: Cloud Run and ingresses log requests already)
 set -eu
 
 : "${PORT:=8000}"
@@ -11,10 +12,10 @@ set -eu
 : "${BIND_HOST:=0.0.0.0}"
 : "${GRACEFUL_TIMEOUT:=30}"
 
-# Metrics are summed over workers through files in this folder; stale ones are cleared.
+# Metrics are summed over workers through files in this folder; a previous run's are cleared.
 PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-${TMPDIR:-/tmp}/boxoffice-metrics-$$}"
-rm -rf "$PROMETHEUS_MULTIPROC_DIR"
 mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+rm -f "$PROMETHEUS_MULTIPROC_DIR"/*.db
 export PROMETHEUS_MULTIPROC_DIR
 
 exec gunicorn "${APP_FACTORY:-boxoffice.serving.main:app_from_env()}" \
@@ -24,5 +25,5 @@ exec gunicorn "${APP_FACTORY:-boxoffice.serving.main:app_from_env()}" \
     --graceful-timeout "${GRACEFUL_TIMEOUT}" \
     --timeout 60 \
     --keep-alive 5 \
-    --access-logfile - \
+    ${ACCESS_LOG:+--access-logfile -} \
     --error-logfile -

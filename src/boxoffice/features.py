@@ -80,6 +80,7 @@ class Encoder:
             for item in signature.inputs
             if item.kind == "categorical"
         }
+        self.width = sum(len(item.model_columns()) for item in signature.inputs)
 
     def field(self, item: InputField, values: Sequence[Any] | npt.NDArray[Any]) -> list[Any]:
         if item.kind == "numeric":
@@ -95,16 +96,17 @@ class Encoder:
         """
         if n_rows is None:
             n_rows = len(next(iter(columns.values()))) if columns else 0
-        blocks: list[Any] = []
+        # float32 in training too, so the trees' thresholds see what ONNX Runtime sees.
+        matrix = np.empty((n_rows, self.width), dtype=np.float32)
+        col = 0
         for item in self.inputs:
             values = columns.get(item.field)
             if values is None:
                 values = [None] * n_rows
-            blocks.extend(self.field(item, values))
-        if not blocks:
-            return np.empty((n_rows, 0), dtype=np.float32)
-        # float32 in training too, so the trees' thresholds see what ONNX Runtime sees.
-        return np.column_stack(blocks).astype(np.float32)
+            for block in self.field(item, values):
+                matrix[:, col] = block
+                col += 1
+        return matrix
 
 
 def encode(signature: Signature, columns: Columns, n_rows: int | None = None) -> FloatMatrix:

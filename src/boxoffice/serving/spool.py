@@ -111,15 +111,21 @@ class Spool:
         return self._fd
 
     def append(self, record: dict[str, Any]) -> None:
-        line = (json.dumps(record, separators=(",", ":"), default=str) + "\n").encode()
+        self.append_many([record])
+
+    def append_many(self, records: list[dict[str, Any]]) -> None:
+        """Append records with one ``write`` (a batch is logged whole or not at all)."""
+        data = "".join(json.dumps(r, separators=(",", ":"), default=str) + "\n" for r in records)
         with self._lock:
-            if self.pending >= self.max_records:
-                self.dropped += 1
+            if self.pending + len(records) > self.max_records:
+                self.dropped += len(records)
                 raise SpoolFullError(f"spool holds {self.pending} unshipped records")
             fd = self._fd if self._fd is not None else self._open()
-            os.write(fd, line)
-            self._count += 1
-            self.pending += 1
+            view = memoryview(data.encode())
+            while view:  # a regular file takes it all at once; loop in case it does not
+                view = view[os.write(fd, view) :]
+            self._count += len(records)
+            self.pending += len(records)
             if self._count >= self.seal_records:
                 self._seal_locked()
 

@@ -4,14 +4,20 @@ No ``from __future__ import annotations`` here: FastAPI must see the request mod
 at run time as real classes, not as strings.
 """
 
+import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from boxoffice.serving.deps import StateDep, require_api_key
 from boxoffice.serving.schemas import ERROR_RESPONSES, PredictionResponse, PredictionsResponse
 from boxoffice.serving.service import predict_films
+
+
+def _json(payload: Any) -> Response:
+    # Serialised once, without re-validating: the service built it from typed values.
+    return Response(json.dumps(payload, separators=(",", ":")), media_type="application/json")
 
 
 def batch_model(film: type[BaseModel], limit: int) -> type[BaseModel]:
@@ -34,18 +40,18 @@ def router(film: type[BaseModel], example: dict[str, Any], limit: int) -> APIRou
     async def predict_one(
         state: StateDep,
         body: Annotated[film, Body(examples=[example])],  # type: ignore[valid-type]
-    ) -> PredictionResponse:
+    ) -> Response:
         """Predict one film's worldwide gross with its interval."""
-        return predict_films(state, [body], "prediction")[0]
+        return _json(predict_films(state, [body], "prediction")[0])
 
     @api.post("/predictions", response_model=PredictionsResponse, responses=ERROR_RESPONSES)
     async def predict_many(
         state: StateDep,
         body: Annotated[batch, Body(examples=[{"films": [example, example]}])],  # type: ignore[valid-type]
-    ) -> PredictionsResponse:
+    ) -> Response:
         """Predict a batch of films; results come back in request order."""
         films: list[BaseModel] = getattr(body, "films")  # noqa: B009 (a run-time built model)
         results = predict_films(state, films, "predictions")
-        return PredictionsResponse(predictions=results, model_version=results[0].model_version)
+        return _json({"predictions": results, "model_version": results[0]["model_version"]})
 
     return api

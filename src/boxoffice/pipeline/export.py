@@ -11,14 +11,14 @@ from typing import Any
 import joblib
 import numpy as np
 import pandas as pd
-from skl2onnx import convert_sklearn
-from skl2onnx.common.data_types import FloatTensorType
+from sklearn.ensemble import VotingRegressor
 
 from boxoffice.metrics import regression_metrics
 from boxoffice.model import BoxOfficeRegressor, frame_columns
 from boxoffice.params import Params
 from boxoffice.pipeline.common import StageError, log, run_stage, write_json
 from boxoffice.pipeline.layout import Layout
+from boxoffice.pipeline.onnx_graph import convert, merge_average
 from boxoffice.pipeline.train import xy
 from boxoffice.predictor import (
     CHECKSUMS_FILE,
@@ -34,14 +34,14 @@ PARITY_RTOL = 1e-4
 
 
 def to_onnx(model: BoxOfficeRegressor) -> bytes:
+    """The fitted trees as ONNX; an averaged ensemble becomes one merged tree node."""
     n_columns = len(model.signature_.model_columns())
-    graph = convert_sklearn(
-        model.model_,
-        initial_types=[(model.signature_.onnx_input, FloatTensorType([None, n_columns]))],
-        target_opset={"": 17, "ai.onnx.ml": 3},
-        # A fixed graph name (the default is a random uuid) keeps the bytes reproducible.
-        name="boxoffice",
-    )
+    name = model.signature_.onnx_input
+    trees = model.model_
+    if isinstance(trees, VotingRegressor):
+        graph = merge_average([convert(m, name, n_columns) for m in trees.estimators_])
+    else:
+        graph = convert(trees, name, n_columns)
     data: bytes = graph.SerializeToString()
     return data
 

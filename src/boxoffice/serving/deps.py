@@ -1,19 +1,29 @@
-"""Dependencies shared by the routes (``Annotated`` aliases).
+"""Dependencies shared by the routes.
 
-All are ``async def``: FastAPI runs plain ``def`` dependencies in a thread pool, and three
-thread hand-offs per request cost more than the whole prediction.
+``StateDep`` is an ``async def`` dependency (FastAPI runs plain ``def`` ones in a thread pool,
+and a thread hand-off costs more than a prediction). The prediction routes skip injection
+altogether and call :func:`checked_state` with their Request: on the hot path each resolved
+dependency costs more than the model's inference.
 """
 
 from __future__ import annotations
 
 import hmac
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 
 from boxoffice.config import Settings
 from boxoffice.serving.errors import ApiError
 from boxoffice.serving.service import AppState
+
+API_KEY_PARAMETER: dict[str, Any] = {
+    "name": "X-API-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "Required when the server sets BOXOFFICE_API_KEY.",
+}
 
 
 async def get_state(request: Request) -> AppState:
@@ -21,33 +31,20 @@ async def get_state(request: Request) -> AppState:
     return state
 
 
-async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
 StateDep = Annotated[AppState, Depends(get_state)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 def _matches(given: str | None, expected: str) -> bool:
+    # Constant-time: the comparison must not leak how much of the key was right.
     return given is not None and hmac.compare_digest(given.encode(), expected.encode())
 
 
-async def require_api_key(
-    settings: SettingsDep, x_api_key: Annotated[str | None, Header()] = None
-) -> None:
-    """Enforced only when BOXOFFICE_API_KEY is set."""
-    if settings.api_key is not None and not _matches(
-        x_api_key, settings.api_key.get_secret_value()
-    ):
-        raise ApiError(401, "unauthorized", "missing or wrong X-API-Key header")
-
-
-async def require_admin(
-    settings: SettingsDep, authorization: Annotated[str | None, Header()] = None
-) -> None:
-    token = settings.admin_token.get_secret_value() if settings.admin_token else None
-    given = authorization.removeprefix("Bearer ").strip() if authorization else None
-    if token is None or not _matches(given, token):
-        raise ApiError(401, "unauthorized", "admin routes need 'Authorization: Bearer <token>'")
+def checked_state(request: Request) -> AppState:
+    """The app state, once the API key (enforced only when BOXOFFICE_API_KEY is set) matches."""
+    settings: Settings = request.app.state.settings
+    if settings.api_key is not None:
+        given = request.headers.get("x-api-key")
+        if not _matches(given, settings.api_key.get_secret_value()):
+            raise ApiError(401, "unauthorized", "missing or wrong X-API-Key header")
+    state: AppState = request.app.state.boxoffice
+    return state

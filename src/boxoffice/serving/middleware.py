@@ -28,6 +28,8 @@ class GuardAndMeasure:
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self._counters: dict[tuple[str, int], Any] = {}
+        self._histograms: dict[str, Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -55,8 +57,20 @@ class GuardAndMeasure:
         finally:
             route: Any = scope.get("route")
             label = getattr(route, "path", None) or "unmatched"
-            metrics.REQUESTS.labels(label, str(status["code"])).inc()
-            metrics.LATENCY.labels(label).observe(time.perf_counter() - start)
+            self._counter(label, status["code"]).inc()
+            self._histogram(label).observe(time.perf_counter() - start)
+
+    def _counter(self, route: str, status: int) -> Any:
+        # Labelled children cached: .labels() costs a lock and a dict build per call.
+        key = (route, status)
+        if key not in self._counters:
+            self._counters[key] = metrics.REQUESTS.labels(route, str(status))
+        return self._counters[key]
+
+    def _histogram(self, route: str) -> Any:
+        if route not in self._histograms:
+            self._histograms[route] = metrics.LATENCY.labels(route)
+        return self._histograms[route]
 
     def _too_large_message(self) -> str:
         return f"request body exceeds {self.max_body_bytes} bytes"

@@ -12,11 +12,11 @@ $(BIN)/python:
 
 # Stamps re-run an install when the project's dependency files change.
 $(VENV)/.train: pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) -e '.[train,serve]'
+	$(PIP) -e '.[train,serve,client]'
 	touch $@
 
 $(VENV)/.dev: pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) -e '.[train,serve,gcs,s3,bench,dev]'
+	$(PIP) -e '.[train,serve,client,gcs,s3,bench,dev]'
 	touch $@ $(VENV)/.train
 
 ## run: set up, train if there is no exported model, serve it on 127.0.0.1:8000

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import threading
 from collections import defaultdict
@@ -19,10 +20,14 @@ MAX_BACKOFF_S = 60.0
 
 
 def _rows(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Lake rows by date: typed timestamps, inputs as JSON text (the lake's stable schema)."""
     by_date: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for record in records:
         ts = dt.datetime.fromisoformat(record["ts"])
-        by_date[ts.date().isoformat()].append(record | {"ts": ts})
+        inputs = record["inputs"]
+        if not isinstance(inputs, str):
+            inputs = json.dumps(inputs, sort_keys=True, default=str)
+        by_date[ts.date().isoformat()].append(record | {"ts": ts, "inputs": inputs})
     return by_date
 
 

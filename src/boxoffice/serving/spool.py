@@ -76,13 +76,14 @@ class SpoolDir:
 
 
 def read_segment(path: Path) -> list[dict[str, Any]]:
-    """Records of a segment; a torn last line (killed mid-write) is skipped."""
-    records = []
+    """Records of a segment (one line per request); a torn last line is skipped."""
+    records: list[dict[str, Any]] = []
     for line in path.read_bytes().splitlines():
         try:
-            records.append(json.loads(line))
+            batch = json.loads(line)
         except json.JSONDecodeError:
             continue
+        records.extend(batch if isinstance(batch, list) else [batch])
     return records
 
 
@@ -111,11 +112,14 @@ class Spool:
         return self._fd
 
     def append(self, record: dict[str, Any]) -> None:
-        self.append_many([record])
+        self.append_batch([record])
 
-    def append_many(self, records: list[dict[str, Any]]) -> None:
-        """Append records with one ``write`` (a batch is logged whole or not at all)."""
-        data = "".join(json.dumps(r, separators=(",", ":"), default=str) + "\n" for r in records)
+    def append_batch(self, records: list[dict[str, Any]]) -> None:
+        """Append one request's records as one line with one ``write``.
+
+        A line torn by a crash belongs to a request whose response was never sent.
+        """
+        data = json.dumps(records, separators=(",", ":"), default=str) + "\n"
         with self._lock:
             if self.pending + len(records) > self.max_records:
                 self.dropped += len(records)

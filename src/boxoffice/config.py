@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     model_uri: str = Field(
         default="models/export", description="Exported model directory (local path)."
     )
+    params_path: str = Field(
+        default="params.yaml", description="Feature schema used until a model's signature exists."
+    )
     lake_uri: str = Field(
         default="lake",
         description="Data lake root: a local folder, gs://bucket/p or s3://bucket/p.",

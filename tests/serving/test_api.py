@@ -153,6 +153,30 @@ def test_not_ready_without_model_then_ready_when_it_appears(
         assert client.get("/health/ready").status_code == 200
 
 
+def test_starts_without_any_model_from_the_params_schema(trained: Layout, tmp_path: Path) -> None:
+    from tests.conftest import ROOT
+
+    settings = make_settings(
+        trained, tmp_path, model_uri=str(tmp_path / "absent"), params_path=str(ROOT / "params.yaml")
+    )
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/health/live").status_code == 200
+        assert client.get("/health/ready").status_code == 503
+        refused = client.post("/v1/prediction", json=FILM)
+        assert refused.status_code == 503
+        assert refused.json()["error"]["type"] == "model_unavailable"
+
+
+def test_no_signature_and_no_params_is_a_clear_start_error(trained: Layout, tmp_path: Path) -> None:
+    from boxoffice.serving.main import SchemaUnavailableError
+
+    settings = make_settings(
+        trained, tmp_path, model_uri=str(tmp_path / "absent"), params_path=str(tmp_path / "no.yaml")
+    )
+    with pytest.raises(SchemaUnavailableError, match="no request schema"):
+        create_app(settings)
+
+
 def test_every_prediction_reaches_the_lake_after_shutdown(settings: Settings) -> None:
     with TestClient(create_app(settings)) as client:
         ids = [client.post("/v1/prediction", json=FILM).json()["request_id"] for _ in range(7)]

@@ -13,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from boxoffice import __version__
 from boxoffice.config import Settings
 from boxoffice.lake import Lake
+from boxoffice.params import load_params
 from boxoffice.predictor import SIGNATURE_FILE
 from boxoffice.serving import errors
 from boxoffice.serving.middleware import GuardAndMeasure
@@ -22,7 +23,7 @@ from boxoffice.serving.routes import health, model, predictions
 from boxoffice.serving.service import AppState
 from boxoffice.serving.shipper import Shipper
 from boxoffice.serving.spool import Spool, SpoolDir
-from boxoffice.signature import Signature
+from boxoffice.signature import InputField, Interval, Signature
 
 log = logging.getLogger("boxoffice.api")
 
@@ -32,12 +33,27 @@ class SchemaUnavailableError(RuntimeError):
 
 
 def serving_signature(settings: Settings) -> Signature:
-    """The request schema: the served model's signature (only its JSON is read here)."""
+    """The request schema: the model's signature, else the feature schema of params.yaml.
+
+    Only JSON/YAML is read here; the model itself loads in the lifespan. The fallback lets a
+    replica start (live, not ready) before its model exists.
+    """
     path = Path(settings.model_uri) / SIGNATURE_FILE
     try:
         return Signature.model_validate_json(path.read_bytes())
     except OSError as exc:
-        raise SchemaUnavailableError(f"cannot read the request schema from {path}: {exc}") from exc
+        reason = f"{path}: {exc.strerror or exc}"
+    try:
+        schema = load_params(settings.params_path).feature_schema
+    except OSError as exc:
+        raise SchemaUnavailableError(
+            f"no request schema: cannot read {reason} nor {settings.params_path}"
+        ) from exc
+    log.warning("no model signature yet (%s); request schema from %s", reason, settings.params_path)
+    inputs = [InputField.from_spec(spec) for spec in schema.features]
+    return Signature(
+        target=schema.target.field, inputs=inputs, interval=Interval(level=0.8, low=0, high=0)
+    )
 
 
 def _start_logging(settings: Settings) -> tuple[Spool, Shipper]:

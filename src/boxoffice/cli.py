@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -25,6 +25,16 @@ app = typer.Typer(
 )
 logs_app = typer.Typer(help="Read the prediction log from the data lake.", no_args_is_help=True)
 app.add_typer(logs_app, name="logs")
+models_app = typer.Typer(help="The model registry: versions and aliases.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+RegistryUri = Annotated[
+    str,
+    typer.Option(
+        "--registry", envvar="BOXOFFICE_REGISTRY_URI", help="Registry root (path or URL)."
+    ),
+]
+EXIT_NOT_PROMOTED = 3
 
 ModelDir = Annotated[Path, typer.Option("--model", help="Exported model directory.")]
 LakeUri = Annotated[
@@ -126,3 +136,135 @@ def logs_tail(
     columns = "ts, request_id, model_version, route, worldwide_gross, latency_ms"
     sql = f"SELECT {columns} FROM predictions ORDER BY ts DESC LIMIT {int(n)}"  # noqa: S608
     typer.echo(query(lake, sql))
+
+
+@models_app.command("register")
+def models_register(
+    directory: Annotated[Path, typer.Argument(help="Exported model directory.")],
+    registry: RegistryUri = "registry",
+) -> None:
+    """Publish an exported model as a registry version (refused if its checksums fail)."""
+    from boxoffice.registry import Registry
+
+    try:
+        version = Registry(registry).register(directory)
+    except (ModelNotFoundError, IntegrityError) as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(version)
+
+
+@models_app.command("list")
+def models_list(registry: RegistryUri = "registry") -> None:
+    """Versions with their holdout metrics and the aliases pointing at them."""
+    from boxoffice.registry import ALIASES, AliasNotSetError, Registry
+
+    reg = Registry(registry)
+    aliases: dict[str, list[str]] = {}
+    for alias in ALIASES:
+        try:
+            aliases.setdefault(reg.resolve(alias), []).append(alias)
+        except AliasNotSetError:
+            continue
+    typer.echo(f"{'version':18s} {'trained_at':26s} {'mae_log':>8s} {'coverage':>8s}  aliases")
+    for version in reg.versions():
+        meta = reg.metadata(version)
+        m = meta.get("holdout_metrics", {})
+        typer.echo(
+            f"{version:18s} {meta.get('trained_at', '?'):26s} {m.get('mae_log', float('nan')):8.4f}"
+            f" {m.get('coverage', float('nan')):8.3f}  {','.join(aliases.get(version, []))}"
+        )
+
+
+@models_app.command("show")
+def models_show(version: str, registry: RegistryUri = "registry") -> None:
+    """A version's metadata, files and gate decisions."""
+    from boxoffice.registry import Registry, VersionNotFoundError
+
+    reg = Registry(registry)
+    try:
+        files = reg.files(version)
+    except (VersionNotFoundError, IntegrityError) as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(
+        json.dumps(
+            {
+                "version": version,
+                "files": sorted(files),
+                "metadata": reg.metadata(version),
+                "decisions": reg.decisions(version),
+            },
+            indent=2,
+        )
+    )
+
+
+@models_app.command("promote")
+def models_promote(
+    version: str,
+    registry: RegistryUri = "registry",
+    params_path: Annotated[Path, typer.Option("--params")] = Path("params.yaml"),
+    holdout: Annotated[Path, typer.Option(help="Frozen holdout (featurize output).")] = Path(
+        "data/features/holdout.parquet"
+    ),
+    force: Annotated[bool, typer.Option(help="Promote even if the gate refuses.")] = False,
+    reason: Annotated[str, typer.Option(help="Why (required with --force).")] = "",
+) -> None:
+    """Gate the version against production on the holdout; promote it if it passes."""
+    from boxoffice.gate import decide, score
+    from boxoffice.params import load_params
+    from boxoffice.registry import AliasNotSetError, Registry, VersionNotFoundError
+
+    if force and not reason.strip():
+        raise _fail("--force needs --reason, which is recorded with the decision")
+    params = load_params(params_path)
+    reg = Registry(registry)
+    columns, y_log = _holdout(holdout, params)
+    try:
+        candidate = score(reg, version, columns, y_log)
+        try:
+            current: str | None = reg.resolve("production")
+        except AliasNotSetError:
+            current = None
+        production = score(reg, current, columns, y_log) if current else None
+    except (VersionNotFoundError, IntegrityError) as exc:
+        raise _fail(str(exc)) from exc
+    decision = decide(candidate, production, params.gate)
+    record = decision.as_dict() | {
+        "version": version,
+        "production_version": current,
+        "forced": force and not decision.promote,
+        "reason": reason,
+    }
+    reg.record_decision(version, record)
+    for line in decision.reasons:
+        typer.echo(f"  {line}")
+    if decision.promote or force:
+        reg.set_alias("production", version, reason or "gate passed")
+        typer.echo(
+            f"promoted {version} to production" + (" (forced)" if not decision.promote else "")
+        )
+        return
+    typer.echo(f"not promoted: {version} did not pass the gate")
+    raise typer.Exit(EXIT_NOT_PROMOTED)
+
+
+@models_app.command("rollback")
+def models_rollback(registry: RegistryUri = "registry") -> None:
+    """Move production back to the version it held before."""
+    from boxoffice.registry import AliasNotSetError, Registry
+
+    try:
+        move = Registry(registry).rollback("production")
+    except AliasNotSetError as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(f"production -> {move.version}")
+
+
+def _holdout(path: Path, params: Any) -> tuple[dict[str, list[Any]], Any]:
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path).to_pydict()
+    schema = params.feature_schema
+    y_log = np.log(np.asarray(table[schema.target.field], dtype=float))
+    return {f.field: table[f.field] for f in schema.features}, y_log

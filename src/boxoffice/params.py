@@ -134,6 +134,14 @@ class EvaluateParams(_Strict):
     permutation_repeats: int = Field(default=5, ge=1)
 
 
+class GateParams(_Strict):
+    """Thresholds of the promotion gate (candidate vs production on the frozen holdout)."""
+
+    mae_log_tolerance: float = Field(default=0.01, ge=0)
+    coverage_band: tuple[float, float] = (0.75, 0.85)
+    first_model_max_mae_log: float = Field(default=1.0, gt=0)
+
+
 class Params(_Strict):
     data: DataParams
     feature_schema: SchemaSpec = Field(alias="schema")
@@ -141,6 +149,7 @@ class Params(_Strict):
     split: SplitParams
     train: TrainParams
     evaluate: EvaluateParams = EvaluateParams()
+    gate: GateParams = GateParams()
 
     @model_validator(mode="after")
     def _rules_name_known_columns(self) -> Params:

@@ -1,0 +1,159 @@
+"""Model registry on fsspec storage (a local folder, ``gs://`` or ``s3://``).
+
+Layout::
+
+    <root>/versions/<version>/{model.onnx, signature.json, metadata.json, ..., checksums.json}
+    <root>/aliases/<alias>/<timestamp>-<nonce>.json      one object per alias move
+
+A version is published by writing ``checksums.json`` last: a version without it is invisible,
+so a reader never sees half a version. Versions are content-addressed (``sha-`` + the model's
+SHA-256 prefix), so two writers registering the same artifact write the same bytes. An alias
+is an append-only log of moves: concurrent moves never overwrite each other (both are kept,
+the later one wins), which works on object stores without compare-and-swap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import fsspec
+
+from boxoffice.predictor import CHECKSUMS_FILE, MODEL_FILE, IntegrityError, read_verified
+from boxoffice.storage import sha256_bytes
+
+ALIASES = ("production", "candidate")
+
+
+class VersionNotFoundError(LookupError):
+    """No published version of that name."""
+
+
+class AliasNotSetError(LookupError):
+    """The alias has never been set, or has no earlier version to go back to."""
+
+
+@dataclass(frozen=True)
+class AliasMove:
+    alias: str
+    version: str
+    at: str
+    reason: str
+    kind: str = "set"  # "set" pushes a version; "rollback" pops back to the one before
+
+
+class Registry:
+    def __init__(self, uri: str, **storage_options: Any) -> None:
+        self.uri = uri.rstrip("/")
+        self.fs, self.root = fsspec.core.url_to_fs(self.uri, **storage_options)
+        self.root = self.root.rstrip("/")
+
+    def _path(self, *parts: str) -> str:
+        return "/".join([self.root, *parts])
+
+    def register(self, directory: Path) -> str:
+        """Publish an exported model directory as a version; returns its name."""
+        _, _, checksums = read_verified(directory)  # refuse a corrupt artifact up front
+        version = f"sha-{checksums[MODEL_FILE][:12]}"
+        if self.exists(version):
+            return version
+        target = self._path("versions", version)
+        self.fs.makedirs(target, exist_ok=True)
+        for name in sorted(checksums):
+            self.fs.pipe_file(f"{target}/{name}", (directory / name).read_bytes())
+        for extra in sorted(p for p in directory.iterdir() if p.name not in checksums):
+            if extra.is_file() and extra.name != CHECKSUMS_FILE:
+                self.fs.pipe_file(f"{target}/{extra.name}", extra.read_bytes())
+        # Published last: the version exists for readers only once this object does.
+        self.fs.pipe_file(f"{target}/{CHECKSUMS_FILE}", (directory / CHECKSUMS_FILE).read_bytes())
+        return version
+
+    def exists(self, version: str) -> bool:
+        return bool(self.fs.exists(self._path("versions", version, CHECKSUMS_FILE)))
+
+    def versions(self) -> list[str]:
+        found = self.fs.glob(self._path("versions", "*", CHECKSUMS_FILE))
+        return sorted(str(p).rstrip("/").split("/")[-2] for p in found)
+
+    def files(self, version: str) -> dict[str, bytes]:
+        """A version's files, each checked against its recorded SHA-256."""
+        if not self.exists(version):
+            raise VersionNotFoundError(f"no version {version!r} in {self.uri}")
+        base = self._path("versions", version)
+        checksums: dict[str, str] = json.loads(self.fs.cat_file(f"{base}/{CHECKSUMS_FILE}"))
+        blobs = {CHECKSUMS_FILE: self.fs.cat_file(f"{base}/{CHECKSUMS_FILE}")}
+        for name, digest in checksums.items():
+            data = self.fs.cat_file(f"{base}/{name}")
+            if sha256_bytes(data) != digest:
+                raise IntegrityError(f"{name} of {version} does not match its recorded sha256")
+            blobs[name] = data
+        return blobs
+
+    def download(self, version: str, dest: Path) -> Path:
+        """Verified copy of a version into a local directory (checksums written last)."""
+        blobs = self.files(version)
+        dest.mkdir(parents=True, exist_ok=True)
+        for name, data in sorted(blobs.items(), key=lambda kv: kv[0] == CHECKSUMS_FILE):
+            (dest / name).write_bytes(data)
+        return dest
+
+    def metadata(self, version: str) -> dict[str, Any]:
+        blobs = self.files(version)
+        meta: dict[str, Any] = json.loads(blobs.get("metadata.json", b"{}"))
+        return meta
+
+    def record_decision(self, version: str, decision: dict[str, Any]) -> str:
+        """Store a gate decision beside the version (outside its checksummed files)."""
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        path = self._path("versions", version, "decisions", f"{stamp}.json")
+        self.fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+        self.fs.pipe_file(path, json.dumps(decision, indent=2, sort_keys=True).encode())
+        return path
+
+    def decisions(self, version: str) -> list[dict[str, Any]]:
+        paths = sorted(self.fs.glob(self._path("versions", version, "decisions", "*.json")))
+        return [json.loads(self.fs.cat_file(p)) for p in paths]
+
+    def set_alias(self, alias: str, version: str, reason: str = "", kind: str = "set") -> AliasMove:
+        if alias not in ALIASES:
+            raise ValueError(f"alias must be one of {ALIASES}, not {alias!r}")
+        if not self.exists(version):
+            raise VersionNotFoundError(f"no version {version!r} in {self.uri}")
+        now = dt.datetime.now(dt.UTC)
+        move = AliasMove(alias, version, now.isoformat(), reason, kind)
+        name = f"{now.strftime('%Y%m%dT%H%M%S%fZ')}-{os.urandom(4).hex()}.json"
+        self.fs.makedirs(self._path("aliases", alias), exist_ok=True)
+        self.fs.pipe_file(self._path("aliases", alias, name), json.dumps(move.__dict__).encode())
+        return move
+
+    def history(self, alias: str) -> list[AliasMove]:
+        """Moves of ``alias``, oldest first."""
+        paths = sorted(self.fs.glob(self._path("aliases", alias, "*.json")))
+        return [AliasMove(**json.loads(self.fs.cat_file(p))) for p in paths]
+
+    def _stack(self, alias: str) -> list[str]:
+        """Replay the moves: a set pushes its version, a rollback pops the current one."""
+        stack: list[str] = []
+        for move in self.history(alias):
+            if move.kind == "rollback" and len(stack) > 1:
+                stack.pop()
+            elif move.kind != "rollback":
+                stack.append(move.version)
+        return stack
+
+    def resolve(self, alias: str) -> str:
+        stack = self._stack(alias)
+        if not stack:
+            raise AliasNotSetError(f"alias {alias!r} is not set in {self.uri}")
+        return stack[-1]
+
+    def rollback(self, alias: str = "production", reason: str = "rollback") -> AliasMove:
+        """Point ``alias`` back at the version it held before the current one was set."""
+        stack = self._stack(alias)
+        if len(stack) < 2:
+            raise AliasNotSetError(f"alias {alias!r} has no earlier version to roll back to")
+        return self.set_alias(alias, stack[-2], reason, kind="rollback")

@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from boxoffice.cli import EXIT_NOT_PROMOTED, app
+from boxoffice.gate import decide
+from boxoffice.params import GateParams
+from boxoffice.pipeline.layout import Layout
+from boxoffice.predictor import IntegrityError
+from boxoffice.registry import AliasNotSetError, Registry, VersionNotFoundError
+from boxoffice.storage import sha256_bytes
+from tests.conftest import ROOT
+
+
+def _fake_artifact(trained: Layout, dest: Path, seed: int) -> Path:
+    """A distinct, checksum-valid artifact (model bytes need not be a real graph here)."""
+    dest.mkdir(parents=True)
+    shutil.copy(trained.export_dir / "signature.json", dest)
+    (dest / "model.onnx").write_bytes(f"model {seed}".encode())
+    blobs = {n: (dest / n).read_bytes() for n in ("model.onnx", "signature.json")}
+    (dest / "checksums.json").write_text(json.dumps({n: sha256_bytes(b) for n, b in blobs.items()}))
+    return dest
+
+
+def test_register_is_content_addressed_and_idempotent(trained: Layout, tmp_path: Path) -> None:
+    reg = Registry(str(tmp_path / "registry"))
+    first = reg.register(trained.export_dir)
+    assert reg.register(trained.export_dir) == first
+    assert reg.versions() == [first]
+    assert "model.onnx" in reg.files(first)
+    assert reg.metadata(first)["holdout_metrics"]["mae_log"] > 0
+
+
+def test_half_written_version_is_invisible(trained: Layout, tmp_path: Path) -> None:
+    reg = Registry(str(tmp_path / "registry"))
+    partial = tmp_path / "registry" / "versions" / "sha-half"
+    partial.mkdir(parents=True)
+    (partial / "model.onnx").write_bytes(b"half")
+    assert reg.versions() == []
+    with pytest.raises(VersionNotFoundError):
+        reg.files("sha-half")
+
+
+def test_corrupt_artifact_is_refused_at_register_and_read(trained: Layout, tmp_path: Path) -> None:
+    art = _fake_artifact(trained, tmp_path / "a", 1)
+    reg = Registry(str(tmp_path / "registry"))
+    version = reg.register(art)
+    stored = tmp_path / "registry" / "versions" / version / "model.onnx"
+    stored.write_bytes(b"tampered")
+    with pytest.raises(IntegrityError):
+        reg.files(version)
+    (art / "model.onnx").write_bytes(b"tampered too")
+    with pytest.raises(IntegrityError):
+        reg.register(art)
+
+
+def test_alias_set_resolve_and_rollback_as_a_stack(trained: Layout, tmp_path: Path) -> None:
+    reg = Registry(str(tmp_path / "registry"))
+    a, b, c = (reg.register(_fake_artifact(trained, tmp_path / str(i), i)) for i in range(3))
+    with pytest.raises(AliasNotSetError):
+        reg.resolve("production")
+    for version in (a, b, c):
+        reg.set_alias("production", version, "test")
+    assert reg.resolve("production") == c
+    assert reg.rollback().version == b
+    assert reg.rollback().version == a
+    with pytest.raises(AliasNotSetError):
+        reg.rollback()
+    with pytest.raises(ValueError, match="alias must be"):
+        reg.set_alias("staging", a)
+
+
+def test_concurrent_alias_moves_are_all_kept(trained: Layout, tmp_path: Path) -> None:
+    reg = Registry(str(tmp_path / "registry"))
+    versions = [reg.register(_fake_artifact(trained, tmp_path / str(i), i)) for i in range(8)]
+    threads = [
+        threading.Thread(target=reg.set_alias, args=("candidate", v, "race")) for v in versions
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    history = reg.history("candidate")
+    assert sorted(m.version for m in history) == sorted(versions)
+    assert reg.resolve("candidate") == history[-1].version
+
+
+def test_gate_rules() -> None:
+    gate = GateParams(mae_log_tolerance=0.01, coverage_band=(0.75, 0.85), first_model_max_mae_log=1)
+    good = {"mae_log": 0.80, "coverage": 0.80}
+    assert decide(good, None, gate).promote
+    assert not decide(good | {"mae_log": 1.2}, None, gate).promote
+    assert not decide(good | {"coverage": 0.6}, None, gate).promote
+    assert decide(good | {"mae_log": 0.805}, {"mae_log": 0.80}, gate).promote
+    refused = decide(good | {"mae_log": 0.85}, {"mae_log": 0.80}, gate)
+    assert not refused.promote and any("worse" in r for r in refused.reasons)
+
+
+@pytest.mark.slow
+def test_cli_register_promote_force_and_show(trained: Layout, tmp_path: Path) -> None:
+    runner = CliRunner()
+    registry = str(tmp_path / "registry")
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
+    raw["gate"]["first_model_max_mae_log"] = 0.1  # unreachable: the gate must refuse
+    params = tmp_path / "params.yaml"
+    params.write_text(yaml.safe_dump(raw))
+    common = ["--registry", registry, "--params", str(params), "--holdout", str(trained.holdout)]
+
+    registered = runner.invoke(
+        app, ["models", "register", str(trained.export_dir), "--registry", registry]
+    )
+    assert registered.exit_code == 0, registered.output
+    version = registered.output.strip()
+    refused = runner.invoke(app, ["models", "promote", version, *common])
+    assert refused.exit_code == EXIT_NOT_PROMOTED, refused.output
+    assert "floor 0.1" in refused.output
+    no_reason = runner.invoke(app, ["models", "promote", version, *common, "--force"])
+    assert no_reason.exit_code == 1 and "--reason" in no_reason.output
+    forced = runner.invoke(
+        app, ["models", "promote", version, *common, "--force", "--reason", "bootstrap"]
+    )
+    assert forced.exit_code == 0 and "forced" in forced.output
+    assert Registry(registry).resolve("production") == version
+    shown = json.loads(
+        runner.invoke(app, ["models", "show", version, "--registry", registry]).output
+    )
+    assert [d["forced"] for d in shown["decisions"]] == [False, True]
+    assert shown["decisions"][1]["reason"] == "bootstrap"
+    listed = runner.invoke(app, ["models", "list", "--registry", registry])
+    assert version in listed.output and "production" in listed.output
+    rollback = runner.invoke(app, ["models", "rollback", "--registry", registry])
+    assert rollback.exit_code == 1 and "no earlier version" in rollback.output
+
+
+@pytest.mark.slow
+def test_cli_promotes_a_first_model_that_passes_the_gate(trained: Layout, tmp_path: Path) -> None:
+    runner = CliRunner()
+    registry = str(tmp_path / "registry")
+    version = runner.invoke(
+        app, ["models", "register", str(trained.export_dir), "--registry", registry]
+    ).output.strip()
+    promoted = runner.invoke(
+        app,
+        [
+            "models",
+            "promote",
+            version,
+            "--registry",
+            registry,
+            "--params",
+            str(ROOT / "params.yaml"),
+            "--holdout",
+            str(trained.holdout),
+        ],
+    )
+    assert promoted.exit_code == 0, promoted.output
+    assert "coverage" in promoted.output and "inside" in promoted.output
+    assert Registry(registry).resolve("production") == version

@@ -26,6 +26,13 @@ class Settings(BaseSettings):
     model_uri: str = Field(
         default="models/export", description="Exported model directory (local path)."
     )
+    registry_uri: str | None = Field(
+        default=None,
+        description="Serve the registry's production alias (hot-reloaded) instead of model_uri.",
+    )
+    reload_seconds: float = Field(
+        default=10.0, gt=0, description="How often to check for a new model."
+    )
     params_path: str = Field(
         default="params.yaml", description="Feature schema used until a model's signature exists."
     )

@@ -15,11 +15,18 @@ from boxoffice.config import Settings
 from boxoffice.lake import Lake
 from boxoffice.params import load_params
 from boxoffice.predictor import SIGNATURE_FILE
+from boxoffice.registry import Registry
 from boxoffice.serving import errors
 from boxoffice.serving.middleware import GuardAndMeasure
-from boxoffice.serving.model_state import ModelHolder
+from boxoffice.serving.model_state import (
+    LOAD_ERRORS,
+    FolderSource,
+    ModelHolder,
+    ModelSource,
+    RegistrySource,
+)
 from boxoffice.serving.request_model import example_film, film_model
-from boxoffice.serving.routes import health, model, predictions
+from boxoffice.serving.routes import admin, health, model, predictions
 from boxoffice.serving.service import AppState
 from boxoffice.serving.shipper import Shipper
 from boxoffice.serving.spool import Spool, SpoolDir
@@ -32,17 +39,24 @@ class SchemaUnavailableError(RuntimeError):
     """Neither the model's signature nor a params file gives the request schema."""
 
 
+def _model_signature(settings: Settings) -> Signature:
+    if settings.registry_uri:
+        registry = Registry(settings.registry_uri)
+        blobs = registry.files(registry.resolve("production"))
+        return Signature.model_validate_json(blobs[SIGNATURE_FILE])
+    return Signature.model_validate_json((Path(settings.model_uri) / SIGNATURE_FILE).read_bytes())
+
+
 def serving_signature(settings: Settings) -> Signature:
     """The request schema: the model's signature, else the feature schema of params.yaml.
 
     Only JSON/YAML is read here; the model itself loads in the lifespan. The fallback lets a
-    replica start (live, not ready) before its model exists.
+    replica start (live, not ready) before its model or registry is reachable.
     """
-    path = Path(settings.model_uri) / SIGNATURE_FILE
     try:
-        return Signature.model_validate_json(path.read_bytes())
-    except OSError as exc:
-        reason = f"{path}: {exc.strerror or exc}"
+        return _model_signature(settings)
+    except LOAD_ERRORS as exc:
+        reason = f"{settings.registry_uri or settings.model_uri}: {exc}"
     try:
         schema = load_params(settings.params_path).feature_schema
     except OSError as exc:
@@ -72,10 +86,20 @@ def _start_logging(settings: Settings) -> tuple[Spool, Shipper]:
     return spool, shipper
 
 
+def _source(settings: Settings) -> ModelSource:
+    if settings.registry_uri:
+        cache = Path(settings.spool_dir) / "model-cache"
+        cache.mkdir(parents=True, exist_ok=True)
+        return RegistrySource(Registry(settings.registry_uri), cache)
+    return FolderSource(settings.model_uri)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     signature = serving_signature(settings)
-    holder = ModelHolder(settings.model_uri, settings.model_retry_seconds)
+    holder = ModelHolder(
+        _source(settings), signature, settings.model_retry_seconds, settings.reload_seconds
+    )
     state = AppState(holder=holder, spool=None, batch_limit=settings.batch_limit)
 
     @asynccontextmanager
@@ -102,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         predictions.router(film_model(signature), example_film(signature), settings.batch_limit)
     )
     app.include_router(model.router)
+    app.include_router(admin.router)
     app.include_router(health.router)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"])

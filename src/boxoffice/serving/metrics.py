@@ -40,6 +40,9 @@ SPOOL_DROPPED = Counter(
 SHIP_FAILURES = Counter("boxoffice_lake_ship_failures", "Failed attempts to ship to the lake")
 SHIPPED = Counter("boxoffice_lake_shipped_records", "Records shipped to the lake")
 MODEL_LOAD_FAILURES = Counter("boxoffice_model_load_failures", "Models refused or unreadable")
+MODEL_RELOADS = Counter(
+    "boxoffice_model_reloads", "Model swaps by result (loaded or refused)", ["result"]
+)
 
 
 def render() -> tuple[bytes, str]:

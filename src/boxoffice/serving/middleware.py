@@ -79,7 +79,8 @@ class GuardAndMeasure:
         length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
             return 413, "payload_too_large", self._too_large_message()
-        if scope["method"] == "POST" and scope["path"].startswith("/v1/"):
+        has_body = (length is not None and length != b"0") or b"transfer-encoding" in headers
+        if scope["method"] == "POST" and has_body and scope["path"].startswith("/v1/"):
             ctype = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
             if ctype != b"application/json":
                 return 415, "unsupported_media_type", "send the body as application/json"

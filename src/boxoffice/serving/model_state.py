@@ -1,24 +1,49 @@
-"""The model a worker serves, loaded in the app's lifespan and retried until it appears."""
+"""The model a worker serves: loaded in the lifespan, retried until it appears, hot-swapped.
+
+A source says which version should be served (a folder's checksums, or the registry's
+``production`` alias); the holder loads a new version beside the old one, checks its
+integrity and that the serving request schema can feed it, then swaps one reference. A
+request holds the model it started with, so in-flight requests finish on the old model.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from boxoffice.predictor import (
+    CHECKSUMS_FILE,
     METADATA_FILE,
+    MODEL_FILE,
     IntegrityError,
     ModelNotFoundError,
     OnnxPredictor,
     read_verified,
 )
+from boxoffice.registry import AliasNotSetError, Registry, VersionNotFoundError
 from boxoffice.serving import metrics
+from boxoffice.signature import Signature
 
 log = logging.getLogger("boxoffice.model")
+
+# What a failed check can raise; anything else is a bug and should surface.
+LOAD_ERRORS = (
+    ModelNotFoundError,
+    IntegrityError,
+    VersionNotFoundError,
+    AliasNotSetError,
+    OSError,
+    ValueError,
+)
+
+
+class IncompatibleSignatureError(ValueError):
+    """The serving request schema cannot feed this model."""
 
 
 @dataclass(frozen=True)
@@ -28,50 +53,121 @@ class LoadedModel:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-def load_model(uri: str) -> LoadedModel:
-    """Read and verify the artifact at ``uri``; raises ModelNotFoundError or IntegrityError."""
-    directory = Path(uri)
+class ModelSource(Protocol):
+    def wanted(self) -> str:
+        """The version that should be served now."""
+
+    def directory(self, version: str) -> Path:
+        """A local directory holding that version's verified files."""
+
+
+class FolderSource:
+    """An exported model directory (``make run``; the container's baked-in model)."""
+
+    def __init__(self, uri: str) -> None:
+        self.path = Path(uri)
+
+    def wanted(self) -> str:
+        try:
+            checksums = json.loads((self.path / CHECKSUMS_FILE).read_text())
+        except FileNotFoundError as exc:
+            raise ModelNotFoundError(f"no exported model in {self.path}") from exc
+        return f"sha-{checksums[MODEL_FILE][:12]}"
+
+    def directory(self, version: str) -> Path:
+        return self.path
+
+
+class RegistrySource:
+    """The registry's ``production`` alias; versions are cached locally once verified."""
+
+    def __init__(self, registry: Registry, cache: Path) -> None:
+        self.registry = registry
+        self.cache = cache
+
+    def wanted(self) -> str:
+        return self.registry.resolve("production")
+
+    def directory(self, version: str) -> Path:
+        target = self.cache / version
+        if not (target / CHECKSUMS_FILE).exists():
+            self.registry.download(version, Path(tempfile.mkdtemp(dir=self.cache))).rename(target)
+        return target
+
+
+def load_model(directory: Path) -> LoadedModel:
+    """Read and verify an artifact; raises ModelNotFoundError or IntegrityError."""
     model_bytes, signature, checksums = read_verified(directory)
     metadata: dict[str, Any] = {}
-    meta_path = directory / METADATA_FILE
-    if meta_path.exists():
-        metadata = json.loads(meta_path.read_text())
-    version = metadata.get("version") or f"sha-{checksums['model.onnx'][:12]}"
+    if (directory / METADATA_FILE).exists():
+        metadata = json.loads((directory / METADATA_FILE).read_text())
+    version = metadata.get("version") or f"sha-{checksums[MODEL_FILE][:12]}"
     return LoadedModel(OnnxPredictor(model_bytes, signature), str(version), metadata)
 
 
-class ModelHolder:
-    """Holds the current model; a background thread keeps trying until one loads."""
-
-    def __init__(self, uri: str, retry_s: float) -> None:
-        self.uri = uri
-        self.retry_s = retry_s
-        self.current: LoadedModel | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def try_load(self) -> bool:
-        try:
-            self.current = load_model(self.uri)
-        except (ModelNotFoundError, IntegrityError, OSError, ValueError) as exc:
-            metrics.MODEL_LOAD_FAILURES.inc()
-            log.error(
-                "no model served yet: %s (%s); retrying every %.0fs", self.uri, exc, self.retry_s
+def compatibility_problems(serving: Signature, model: Signature) -> list[str]:
+    """Why requests valid for ``serving`` could not be fed to ``model`` (empty: they can)."""
+    offered = {item.field: item for item in serving.inputs}
+    problems = []
+    for item in model.inputs:
+        if item.field not in offered:
+            if item.required:
+                problems.append(f"model requires {item.field!r}, which requests do not carry")
+        elif offered[item.field].kind != item.kind:
+            problems.append(
+                f"{item.field!r} is {item.kind} for the model, not {offered[item.field].kind}"
             )
-            return False
-        log.info("serving model %s from %s", self.current.version, self.uri)
-        return True
+    return problems
+
+
+class ModelHolder:
+    def __init__(self, source: ModelSource, serving: Signature, retry_s: float, poll_s: float):
+        self.source = source
+        self.serving = serving
+        self.retry_s = retry_s
+        self.poll_s = poll_s
+        self.current: LoadedModel | None = None
+        self._refused: set[str] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="model-watcher", daemon=True)
+
+    def check(self) -> bool:
+        """Serve the wanted version if it differs and is acceptable; True if it changed."""
+        with self._lock:
+            try:
+                version = self.source.wanted()
+                if self.current is not None and version == self.current.version:
+                    return False
+                if version in self._refused:
+                    return False
+                candidate = load_model(self.source.directory(version))
+                problems = compatibility_problems(self.serving, candidate.predictor.signature)
+                if problems:
+                    self._refused.add(version)
+                    raise IncompatibleSignatureError("; ".join(problems))
+            except LOAD_ERRORS as exc:
+                self._refuse(exc)
+                return False
+            previous = self.current.version if self.current else None
+            self.current = candidate  # one reference assignment: the swap is atomic
+            metrics.MODEL_RELOADS.labels("loaded").inc()
+            log.info("serving model %s (was %s)", candidate.version, previous)
+            return True
+
+    def _refuse(self, exc: Exception) -> None:
+        metrics.MODEL_LOAD_FAILURES.inc()
+        metrics.MODEL_RELOADS.labels("refused").inc()
+        serving = self.current.version if self.current else "nothing"
+        log.error("model not loaded: %s: %s; still serving %s", type(exc).__name__, exc, serving)
 
     def start(self) -> None:
-        if self.try_load():
-            return
-        self._thread = threading.Thread(target=self._retry, name="model-loader", daemon=True)
+        self.check()
         self._thread.start()
 
-    def _retry(self) -> None:
-        while not self._stop.wait(self.retry_s):
-            if self.try_load():
-                return
+    def _watch(self) -> None:
+        while not self._stop.wait(self.poll_s if self.current else self.retry_s):
+            self.check()
 
     def stop(self) -> None:
         self._stop.set()

@@ -1,0 +1,141 @@
+"""Hot reload from the registry's production alias: swap, refuse, keep serving."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import onnx
+import pytest
+from fastapi.testclient import TestClient
+from onnx import helper
+
+from boxoffice.pipeline.layout import Layout
+from boxoffice.registry import Registry
+from boxoffice.serving.main import create_app
+from boxoffice.storage import sha256_bytes
+from tests.serving.conftest import FILM, make_settings
+
+pytestmark = pytest.mark.slow
+
+POLL = 0.2
+
+
+def variant(export_dir: Path, dest: Path, shift: float, extra_required: str | None = None) -> Path:
+    """A real, distinct model: the same trees with the base value shifted by ``shift``."""
+    dest.mkdir(parents=True)
+    graph = onnx.load(export_dir / "model.onnx")
+    node = graph.graph.node[0]
+    for attr in node.attribute:
+        if attr.name == "base_values":
+            attr.CopyFrom(helper.make_attribute("base_values", [attr.floats[0] + shift]))
+    model_bytes = graph.SerializeToString()
+    signature = json.loads((export_dir / "signature.json").read_text())
+    if extra_required:
+        signature["inputs"].append(
+            {
+                "field": extra_required,
+                "kind": "numeric",
+                "required": True,
+                "description": "",
+                "example": None,
+                "parts": [],
+                "categories": None,
+            }
+        )
+    blobs = {
+        "model.onnx": model_bytes,
+        "signature.json": json.dumps(signature).encode(),
+        "metadata.json": json.dumps({"version": f"sha-{sha256_bytes(model_bytes)[:12]}"}).encode(),
+    }
+    for name, data in blobs.items():
+        (dest / name).write_bytes(data)
+    checksums = {name: sha256_bytes(data) for name, data in blobs.items()}
+    (dest / "checksums.json").write_text(json.dumps(checksums))
+    return dest
+
+
+def _wait_for_version(client: TestClient, version: str, limit_s: float) -> float:
+    start = time.monotonic()
+    while time.monotonic() - start < limit_s:
+        if client.post("/v1/prediction", json=FILM).json()["model_version"] == version:
+            return time.monotonic() - start
+        time.sleep(0.02)
+    raise AssertionError(f"{version} not served within {limit_s}s")
+
+
+@pytest.fixture
+def registry(trained: Layout, tmp_path: Path) -> tuple[Registry, str, str]:
+    reg = Registry(str(tmp_path / "registry"))
+    first = reg.register(trained.export_dir)
+    second = reg.register(variant(trained.export_dir, tmp_path / "b", shift=1.0))
+    reg.set_alias("production", first, "test")
+    return reg, first, second
+
+
+def test_promotion_reaches_the_replica_within_two_polls(
+    registry: tuple[Registry, str, str], trained: Layout, tmp_path: Path
+) -> None:
+    reg, first, second = registry
+    settings = make_settings(trained, tmp_path, registry_uri=reg.uri, reload_seconds=POLL)
+    with TestClient(create_app(settings)) as client:
+        before = client.post("/v1/prediction", json=FILM).json()
+        assert before["model_version"] == first
+        reg.set_alias("production", second, "test")
+        took = _wait_for_version(client, second, limit_s=2 * POLL + 1.0)
+        after = client.post("/v1/prediction", json=FILM).json()
+        assert after["worldwide_gross"] == pytest.approx(
+            before["worldwide_gross"] * 2.718281828, rel=1e-3
+        )
+        assert client.get("/v1/model").json()["version"] == second
+    assert took <= 2 * POLL + 1.0
+
+
+def test_incompatible_or_tampered_model_is_refused_and_old_keeps_serving(
+    registry: tuple[Registry, str, str], trained: Layout, tmp_path: Path
+) -> None:
+    reg, first, _ = registry
+    needs_more = reg.register(variant(trained.export_dir, tmp_path / "c", 0.5, "star_power"))
+    tampered = reg.register(variant(trained.export_dir, tmp_path / "d", shift=2.0))
+    stored = Path(reg.uri) / "versions" / tampered / "model.onnx"
+    stored.write_bytes(stored.read_bytes()[:-10])
+    settings = make_settings(
+        trained, tmp_path, registry_uri=reg.uri, reload_seconds=POLL, admin_token="adm1n"
+    )
+    with TestClient(create_app(settings)) as client:
+        auth = {"Authorization": "Bearer adm1n"}
+        for bad in (needs_more, tampered):
+            reg.set_alias("production", bad, "test")
+            result = client.post("/v1/admin/reload", headers=auth).json()
+            assert result == {"changed": False, "model_version": first}
+            time.sleep(2 * POLL)
+            assert client.post("/v1/prediction", json=FILM).json()["model_version"] == first
+        metrics = client.get("/metrics").text
+        assert 'boxoffice_model_reloads_total{result="refused"}' in metrics
+
+
+def test_admin_reload_needs_the_token(
+    registry: tuple[Registry, str, str], trained: Layout, tmp_path: Path
+) -> None:
+    reg, _, _ = registry
+    settings = make_settings(trained, tmp_path, registry_uri=reg.uri, admin_token="adm1n")
+    with TestClient(create_app(settings)) as client:
+        assert client.post("/v1/admin/reload").status_code == 401
+        wrong = client.post("/v1/admin/reload", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401 and "adm1n" not in wrong.text
+
+
+def test_folder_model_rewritten_in_place_is_picked_up(trained: Layout, tmp_path: Path) -> None:
+    folder = tmp_path / "export"
+    shutil.copytree(trained.export_dir, folder)
+    settings = make_settings(trained, tmp_path, model_uri=str(folder), reload_seconds=POLL)
+    with TestClient(create_app(settings)) as client:
+        first = client.post("/v1/prediction", json=FILM).json()["model_version"]
+        fresh = variant(trained.export_dir, tmp_path / "new", shift=0.25)
+        for name in ("model.onnx", "signature.json", "metadata.json", "checksums.json"):
+            shutil.copy(fresh / name, folder / name)  # checksums.json copied last
+        second = json.loads((fresh / "metadata.json").read_text())["version"]
+        assert second != first
+        _wait_for_version(client, second, limit_s=2 * POLL + 1.0)

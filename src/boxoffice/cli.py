@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
+import subprocess  # nosec B404
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -81,7 +81,9 @@ def serve(
     script = Path(__file__).resolve().parent / "initializer.sh"
     env = os.environ | {"BIND_HOST": host, "PORT": str(port), "WEB_CONCURRENCY": str(workers)}
     typer.echo(f"serving on http://{host}:{port} with {workers} workers (Ctrl-C stops)", err=True)
-    raise typer.Exit(subprocess.call(["sh", str(script)], env=env))  # noqa: S603, S607
+    # A fixed command (sh + the packaged script): no user input reaches the argv, hence the
+    # bandit waivers here and on the import.
+    raise typer.Exit(subprocess.call(["sh", str(script)], env=env))  # noqa: S603, S607 # nosec
 
 
 @app.command()
@@ -134,7 +136,7 @@ def logs_tail(
 
     # n is an int (typer parsed it), so the f-string cannot inject SQL.
     columns = "ts, request_id, model_version, route, worldwide_gross, latency_ms"
-    sql = f"SELECT {columns} FROM predictions ORDER BY ts DESC LIMIT {int(n)}"  # noqa: S608
+    sql = f"SELECT {columns} FROM predictions ORDER BY ts DESC LIMIT {int(n)}"  # noqa: S608  # nosec B608
     typer.echo(query(lake, sql))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -43,20 +43,21 @@ def _problem(error: dict[str, Any]) -> str:
     return message
 
 
+# Each handler is registered for one exception class (see install), hence the casts.
 async def _validation(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
+    exc = cast(RequestValidationError, exc)
     details = [{"field": _field(tuple(e["loc"])), "problem": _problem(e)} for e in exc.errors()]
     first = details[0] if details else {"field": "body", "problem": "invalid"}
     return error_response(422, "validation_error", f"{first['field']}: {first['problem']}", details)
 
 
 async def _api(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ApiError)
+    exc = cast(ApiError, exc)
     return error_response(exc.status, exc.kind, exc.message)
 
 
 async def _http(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StarletteHTTPException)
+    exc = cast(StarletteHTTPException, exc)
     return error_response(exc.status_code, "http_error", str(exc.detail))
 
 

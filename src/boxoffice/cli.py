@@ -270,3 +270,51 @@ def _holdout(path: Path, params: Any) -> tuple[dict[str, list[Any]], Any]:
     schema = params.feature_schema
     y_log = np.log(np.asarray(table[schema.target.field], dtype=float))
     return {f.field: table[f.field] for f in schema.features}, y_log
+
+
+labels_app = typer.Typer(help="Observed grosses (labels) in the data lake.", no_args_is_help=True)
+app.add_typer(labels_app, name="labels")
+monitor_app = typer.Typer(
+    help="Live accuracy and drift of the served models.", no_args_is_help=True
+)
+app.add_typer(monitor_app, name="monitor")
+
+
+@labels_app.command("add")
+def labels_add(
+    path: Annotated[Path, typer.Argument(help=".csv, .parquet or .jsonl with worldwide_gross")],
+    lake: LakeUri = "lake",
+) -> None:
+    """Store observed worldwide grosses, keyed by request_id or by title + release_date."""
+    from boxoffice.batch import read_table
+    from boxoffice.feedback import add_labels, check_labels
+    from boxoffice.lake import Lake
+
+    try:
+        batch = check_labels(read_table(path).to_pylist())
+    except (OSError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+    for refused in batch.rejected:
+        typer.echo(f"row {refused['row']}: {refused['reason']}", err=True)
+    if not batch.accepted:
+        raise _fail("no label accepted")
+    where = add_labels(Lake(lake), batch.accepted)
+    typer.echo(f"{len(batch.accepted)} labels stored in {where}; {len(batch.rejected)} refused")
+
+
+@monitor_app.command("accuracy")
+def monitor_accuracy(lake: LakeUri = "lake") -> None:
+    """Live metrics per model version, from logged predictions joined with labels."""
+    from boxoffice.feedback import accuracy
+    from boxoffice.lake import Lake
+
+    rows = accuracy(Lake(lake))
+    if not rows:
+        typer.echo("no labelled predictions yet")
+        return
+    typer.echo(f"{'model_version':18s} {'n':>6s} {'mae_log':>8s} {'mdape':>7s} {'coverage':>8s}")
+    for row in rows:
+        typer.echo(
+            f"{row['model_version']:18s} {row['n']:6d} {row['mae_log']:8.4f}"
+            f" {row['mdape']:7.3f} {row['coverage']:8.3f}"
+        )

@@ -1,0 +1,119 @@
+"""Observed grosses (labels) in the lake, and live accuracy per model version.
+
+Labels are keyed by the prediction's ``request_id`` or, for films scored elsewhere, by
+``title`` + ``release_date``. Each ``labels add`` writes one new Parquet object, so adding
+never rewrites or loses earlier labels.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from boxoffice.lake import Lake
+
+LABELS = "labels"
+LABEL_SCHEMA = pa.schema(
+    [
+        ("request_id", pa.string()),
+        ("title", pa.string()),
+        ("release_date", pa.string()),
+        ("worldwide_gross", pa.float64()),
+        ("added_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+
+@dataclass
+class LabelBatch:
+    accepted: list[dict[str, Any]]
+    rejected: list[dict[str, Any]]
+
+
+def check_labels(rows: list[dict[str, Any]]) -> LabelBatch:
+    """Keep rows with a key and a positive gross; say why each other row is refused."""
+    now = dt.datetime.now(dt.UTC)
+    batch = LabelBatch([], [])
+    for number, row in enumerate(rows, start=1):
+        gross = row.get("worldwide_gross")
+        keyed = row.get("request_id") or (row.get("title") and row.get("release_date"))
+        if not keyed:
+            batch.rejected.append(
+                {"row": number, "reason": "needs request_id, or title and release_date"}
+            )
+        elif not isinstance(gross, int | float) or not gross > 0 or gross != gross:
+            batch.rejected.append(
+                {"row": number, "reason": f"worldwide_gross must be > 0, got {gross!r}"}
+            )
+        else:
+            batch.accepted.append(
+                {
+                    "request_id": _text(row.get("request_id")),
+                    "title": _text(row.get("title")),
+                    "release_date": _date(row.get("release_date")),
+                    "worldwide_gross": float(gross),
+                    "added_at": now,
+                }
+            )
+    return batch
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _date(value: Any) -> str | None:
+    return None if value is None else str(value)[:10]
+
+
+def add_labels(lake: Lake, rows: list[dict[str, Any]]) -> str:
+    table = pa.Table.from_pylist(rows, schema=LABEL_SCHEMA)
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    path = lake.path(LABELS, f"{stamp}-{os.urandom(4).hex()}.parquet")
+    lake.fs.makedirs(lake.path(LABELS), exist_ok=True)
+    lake.fs.pipe_file(path, buffer.getvalue())
+    return path
+
+
+def read_labels(lake: Lake) -> pa.Table:
+    paths = sorted(lake.fs.glob(lake.path(LABELS, "*.parquet")))
+    if not paths:
+        return LABEL_SCHEMA.empty_table()
+    return pa.concat_tables([pq.read_table(lake.fs.open(p, "rb")) for p in paths])
+
+
+ACCURACY_SQL = """
+WITH latest AS (  -- a request labelled twice counts once, with its latest label
+    SELECT request_id, arg_max(worldwide_gross, added_at) AS actual
+    FROM labels WHERE request_id IS NOT NULL GROUP BY request_id
+)
+SELECT p.model_version,
+       count(*) AS n,
+       avg(abs(ln(p.worldwide_gross) - ln(l.actual))) AS mae_log,
+       median(abs(p.worldwide_gross - l.actual) / l.actual) AS mdape,
+       avg(CASE WHEN l.actual BETWEEN p.low AND p.high THEN 1.0 ELSE 0.0 END) AS coverage
+FROM predictions p JOIN latest l USING (request_id)
+GROUP BY p.model_version ORDER BY p.model_version
+"""
+
+
+def accuracy(lake: Lake) -> list[dict[str, Any]]:
+    """Live metrics per model version: logged predictions joined with their labels."""
+    connection = duckdb.connect()
+    try:
+        connection.register("predictions", lake.read_predictions())
+        connection.register("labels", read_labels(lake))
+        result = connection.sql(ACCURACY_SQL)
+        names = result.columns
+        return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+    finally:
+        connection.close()

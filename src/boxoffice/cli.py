@@ -318,3 +318,45 @@ def monitor_accuracy(lake: LakeUri = "lake") -> None:
             f"{row['model_version']:18s} {row['n']:6d} {row['mae_log']:8.4f}"
             f" {row['mdape']:7.3f} {row['coverage']:8.3f}"
         )
+
+
+@monitor_app.command("drift")
+def monitor_drift(
+    lake: LakeUri = "lake",
+    params_path: Annotated[Path, typer.Option("--params")] = Path("params.yaml"),
+    reference: Annotated[Path, typer.Option(help="Training data (featurize output).")] = Path(
+        "data/features/train.parquet"
+    ),
+    since: Annotated[
+        str | None, typer.Option(help="Only requests from this date (YYYY-MM-DD).")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Where drift.md, drift.html and plots go.")] = Path(
+        "reports/drift"
+    ),
+) -> None:
+    """Logged request features against the training data; exit 1 recommends a retrain."""
+    import datetime as dt
+
+    from boxoffice.drift import drift_report
+    from boxoffice.drift_io import logged_columns, reference_columns, write_report
+    from boxoffice.lake import Lake
+    from boxoffice.params import load_params
+
+    params = load_params(params_path)
+    specs = list(params.feature_schema.features)
+    try:
+        start = dt.date.fromisoformat(since) if since else None
+        ref = reference_columns(reference, specs)
+    except (OSError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+    cur = logged_columns(Lake(lake), specs, start)
+    if not any(len(v) for v in cur.values()):
+        typer.echo("no logged requests to compare yet")
+        return
+    report = drift_report(specs, ref, cur, params.drift)
+    path = write_report(out, report, specs, ref, cur)
+    drifted = [f.feature for f in report.features if f.drifted]
+    typer.echo(f"{report.share:.0%} of features drifted {drifted}; report: {path}")
+    if report.retrain:
+        typer.echo("retrain recommended")
+        raise typer.Exit(1)

@@ -142,6 +142,16 @@ class GateParams(_Strict):
     first_model_max_mae_log: float = Field(default=1.0, gt=0)
 
 
+class DriftParams(_Strict):
+    """Drift tests as Evidently's defaults: statistical tests on small samples, distances above."""
+
+    large_sample: int = Field(default=1000, ge=1)
+    alpha: float = Field(default=0.01, gt=0, lt=1)
+    distance_threshold: float = Field(default=0.1, gt=0)
+    share_threshold: float = Field(default=0.15, gt=0, le=1)
+    min_rows: int = Field(default=30, ge=1)
+
+
 class Params(_Strict):
     data: DataParams
     feature_schema: SchemaSpec = Field(alias="schema")
@@ -150,6 +160,7 @@ class Params(_Strict):
     train: TrainParams
     evaluate: EvaluateParams = EvaluateParams()
     gate: GateParams = GateParams()
+    drift: DriftParams = DriftParams()
 
     @model_validator(mode="after")
     def _rules_name_known_columns(self) -> Params:

@@ -1,0 +1,135 @@
+"""Feature drift of logged requests against the training reference.
+
+Per feature, as Evidently's defaults do: with at most ``large_sample`` rows, Kolmogorov-Smirnov
+(numeric) or chi-squared (categorical) at ``alpha``; above it, normalised Wasserstein
+distance (numeric) or Jensen-Shannon distance (categorical) against ``distance_threshold``.
+A retrain is recommended when the share of drifted features reaches ``share_threshold``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import stats
+from scipy.spatial.distance import jensenshannon
+
+from boxoffice.features import date_parts, is_missing, to_days
+from boxoffice.params import DriftParams, FeatureSpec
+
+TOP_CATEGORIES = 20  # rarer categories pool into one bucket so chi-squared stays valid
+
+
+@dataclass
+class FeatureDrift:
+    feature: str
+    method: str
+    statistic: float
+    threshold: float
+    drifted: bool
+    reference_n: int
+    current_n: int
+
+
+@dataclass
+class DriftReport:
+    features: list[FeatureDrift]
+    share: float
+    share_threshold: float
+
+    @property
+    def retrain(self) -> bool:
+        return self.share >= self.share_threshold
+
+
+def _numeric(spec: FeatureSpec, values: list[Any]) -> np.ndarray:
+    if spec.kind == "date":
+        (years,) = date_parts(to_days(values), ["year"])
+        day = date_parts(to_days(values), ["day_of_year"])[0]
+        out = years + (day - 1) / 366.0
+    else:
+        out = np.array([np.nan if is_missing(v) else float(v) for v in values], dtype=float)
+    return out[~np.isnan(out)]
+
+
+def _numeric_drift(
+    ref: np.ndarray, cur: np.ndarray, p: DriftParams
+) -> tuple[str, float, float, bool]:
+    if len(cur) <= p.large_sample:
+        pvalue = float(stats.ks_2samp(ref, cur).pvalue)
+        return "ks", pvalue, p.alpha, pvalue < p.alpha
+    spread = float(np.std(ref)) or 1.0
+    distance = float(stats.wasserstein_distance(ref, cur)) / spread
+    return "wasserstein", distance, p.distance_threshold, distance >= p.distance_threshold
+
+
+def _counts(values: list[Any], keep: list[str]) -> np.ndarray:
+    index = {name: i for i, name in enumerate(keep)}
+    counts = np.zeros(len(keep) + 1)
+    for v in values:
+        if not is_missing(v):
+            counts[index.get(str(v), len(keep))] += 1
+    return counts
+
+
+def _categorical_drift(
+    ref: list[Any], cur: list[Any], p: DriftParams
+) -> tuple[str, float, float, bool]:
+    names, freq = np.unique([str(v) for v in ref if not is_missing(v)], return_counts=True)
+    keep = [str(n) for n in names[np.argsort(-freq)][:TOP_CATEGORIES]]
+    ref_counts, cur_counts = _counts(ref, keep), _counts(cur, keep)
+    if cur_counts.sum() <= p.large_sample:
+        # Reference shares with a pseudo-count, so an unseen bucket cannot divide by zero.
+        expected = (ref_counts + 0.5) / (ref_counts + 0.5).sum() * cur_counts.sum()
+        pvalue = float(stats.chisquare(cur_counts, expected).pvalue)
+        return "chi2", pvalue, p.alpha, pvalue < p.alpha
+    distance = float(jensenshannon(ref_counts + 1e-9, cur_counts + 1e-9, base=2))
+    return "jensen_shannon", distance, p.distance_threshold, distance >= p.distance_threshold
+
+
+def drift_report(
+    specs: list[FeatureSpec],
+    reference: dict[str, list[Any]],
+    current: dict[str, list[Any]],
+    params: DriftParams,
+) -> DriftReport:
+    results = []
+    for spec in specs:
+        ref, cur = reference.get(spec.field, []), current.get(spec.field, [])
+        if spec.kind == "categorical":
+            n_ref = sum(not is_missing(v) for v in ref)
+            n_cur = sum(not is_missing(v) for v in cur)
+        else:
+            ref_x, cur_x = _numeric(spec, ref), _numeric(spec, cur)
+            n_ref, n_cur = len(ref_x), len(cur_x)
+        if min(n_ref, n_cur) < params.min_rows:
+            # Too few values to test (an optional field clients rarely send): not counted.
+            results.append(
+                FeatureDrift(spec.field, "too_few_values", float("nan"), 0, False, n_ref, n_cur)
+            )
+            continue
+        if spec.kind == "categorical":
+            method, stat, threshold, drifted = _categorical_drift(ref, cur, params)
+        else:
+            method, stat, threshold, drifted = _numeric_drift(ref_x, cur_x, params)
+        results.append(FeatureDrift(spec.field, method, stat, threshold, drifted, n_ref, n_cur))
+    tested = [r for r in results if r.method != "too_few_values"]
+    share = sum(r.drifted for r in tested) / len(tested) if tested else 0.0
+    return DriftReport(results, share, params.share_threshold)
+
+
+def markdown(report: DriftReport, images: list[str]) -> str:
+    verdict = "**retrain recommended**" if report.retrain else "no retrain needed"
+    rows = "\n".join(
+        f"| {f.feature} | {f.method} | {f.statistic:.4g} | {f.threshold:g} | "
+        f"{'drifted' if f.drifted else 'ok'} | {f.reference_n} | {f.current_n} |"
+        for f in report.features
+    )
+    pictures = "\n".join(f"![{name}]({name})" for name in images)
+    return (
+        f"# Drift report\n\nShare of drifted features: {report.share:.0%} (threshold "
+        f"{report.share_threshold:.0%}): {verdict}.\n\n| feature | test | statistic | threshold |"
+        f" result | reference n | current n |\n|---|---|---:|---:|---|---:|---:|\n{rows}\n\n"
+        f"{pictures}\n"
+    )

@@ -1,0 +1,95 @@
+"""Inputs and outputs of ``boxoffice monitor drift``: reference, logged requests, the report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from boxoffice.drift import DriftReport, markdown
+from boxoffice.features import date_parts, to_days
+from boxoffice.lake import Lake
+from boxoffice.params import FeatureSpec
+
+
+def reference_columns(path: Path, specs: list[FeatureSpec]) -> dict[str, list[Any]]:
+    table = pq.read_table(path, columns=[s.field for s in specs])
+    return {name: table.column(name).to_pylist() for name in table.column_names}
+
+
+def logged_columns(
+    lake: Lake, specs: list[FeatureSpec], since: dt.date | None
+) -> dict[str, list[Any]]:
+    table = lake.read_predictions()
+    if since is not None and table.num_rows:
+        start = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
+        table = table.filter(pc.greater_equal(table.column("ts"), start))
+    films = [json.loads(x) for x in table.column("inputs").to_pylist()]
+    return {s.field: [film.get(s.field) for film in films] for s in specs}
+
+
+def _plot(out: Path, spec: FeatureSpec, ref: list[Any], cur: list[Any]) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(4, 3))
+    if spec.kind == "categorical":
+        names, counts = np.unique([str(v) for v in ref if v is not None], return_counts=True)
+        top = list(names[np.argsort(-counts)][:8])
+        for label, values, shift in (("reference", ref, -0.2), ("current", cur, 0.2)):
+            total = max(sum(v is not None for v in values), 1)
+            shares = [sum(str(v) == t for v in values) / total for t in top]
+            ax.bar(np.arange(len(top)) + shift, shares, width=0.4, label=label)
+        ax.set_xticks(range(len(top)), top, rotation=60, fontsize=6)
+    else:
+
+        def numbers(values: list[Any]) -> Any:
+            if spec.kind == "date":
+                return date_parts(to_days(values), ["year"])[0]
+            return np.array([np.nan if v is None else float(v) for v in values])
+
+        for label, values in (("reference", ref), ("current", cur)):
+            x = numbers(values)
+            ax.hist(x[~np.isnan(x)], bins=30, density=True, alpha=0.5, label=label)
+    ax.set_title(spec.field)
+    ax.legend(fontsize=6)
+    fig.tight_layout()
+    name = f"drift_{spec.field}.png"
+    fig.savefig(out / name, dpi=70)
+    plt.close(fig)
+    return name
+
+
+def write_report(
+    out: Path,
+    report: DriftReport,
+    specs: list[FeatureSpec],
+    ref: dict[str, list[Any]],
+    cur: dict[str, list[Any]],
+) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    drifted = [s for s in specs if any(f.feature == s.field and f.drifted for f in report.features)]
+    images = [_plot(out, s, ref[s.field], cur[s.field]) for s in drifted]
+    text = markdown(report, images)
+    (out / "drift.md").write_text(text)
+    body = "".join(
+        f"<tr><td>{html.escape(f.feature)}</td><td>{f.method}</td><td>{f.statistic:.4g}</td>"
+        f"<td>{'drifted' if f.drifted else 'ok'}</td></tr>"
+        for f in report.features
+    )
+    pictures = "".join(f'<img src="{html.escape(name)}">' for name in images)
+    verdict = "retrain recommended" if report.retrain else "no retrain needed"
+    (out / "drift.html").write_text(
+        f"<html><body><h1>Drift report</h1><p>{report.share:.0%} of features drifted: {verdict}"
+        f"</p><table><tr><th>feature</th><th>test</th><th>statistic</th><th>result</th></tr>"
+        f"{body}</table>{pictures}</body></html>\n"
+    )
+    return out / "drift.md"

@@ -1,0 +1,106 @@
+"""Drift: flags a real shift, stays quiet on samples of the training distribution."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from boxoffice.cli import app
+from boxoffice.drift import drift_report
+from boxoffice.params import DriftParams, Params
+from boxoffice.pipeline.layout import Layout
+from boxoffice.serving.main import create_app
+from tests.conftest import ROOT
+from tests.serving.conftest import FILM, make_settings
+
+pytestmark = pytest.mark.slow
+
+
+def _columns(frame: pd.DataFrame) -> dict[str, list[Any]]:
+    return {c: frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in frame}
+
+
+@pytest.fixture(scope="module")
+def frames(trained: Layout) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return pd.read_parquet(trained.train), pd.read_parquet(trained.holdout)
+
+
+def test_shift_in_budget_and_genre_is_flagged(
+    frames: tuple[pd.DataFrame, pd.DataFrame], project_params: Params
+) -> None:
+    train, holdout = frames
+    specs = list(project_params.feature_schema.features)
+    current = holdout.sample(200, random_state=1).copy()
+    current["production_budget"] *= 3
+    current.loc[current.sample(frac=0.7, random_state=2).index, "major_genre"] = "Musical"
+    report = drift_report(specs, _columns(train), _columns(current), project_params.drift)
+    drifted = {f.feature for f in report.features if f.drifted}
+    assert {"production_budget", "major_genre"} <= drifted
+    assert report.retrain
+
+
+def test_at_most_five_false_alarms_in_100_same_distribution_samples(
+    frames: tuple[pd.DataFrame, pd.DataFrame], project_params: Params
+) -> None:
+    train, holdout = frames
+    specs = list(project_params.feature_schema.features)
+    reference = _columns(train)
+    pool = pd.concat([train, holdout])
+    alarms = sum(
+        drift_report(
+            specs, reference, _columns(pool.sample(200, random_state=seed)), project_params.drift
+        ).retrain
+        for seed in range(100)
+    )
+    assert alarms <= 5
+
+
+def test_large_samples_use_distances(
+    frames: tuple[pd.DataFrame, pd.DataFrame], project_params: Params
+) -> None:
+    train, _ = frames
+    specs = list(project_params.feature_schema.features)
+    params = DriftParams(large_sample=100)
+    report = drift_report(
+        specs, _columns(train), _columns(train.sample(500, random_state=0)), params
+    )
+    methods = {f.method for f in report.features}
+    assert methods <= {"wasserstein", "jensen_shannon"} and not report.retrain
+
+
+def test_cli_writes_markdown_html_and_plots(trained: Layout, tmp_path: Path) -> None:
+    settings = make_settings(trained, tmp_path)
+    rng = random.Random(0)
+    with TestClient(create_app(settings)) as client:
+        for _ in range(60):  # one kind of film, far from the training mix: drift
+            film = FILM | {"production_budget": rng.uniform(2e8, 3e8)}
+            client.post("/v1/prediction", json=film)
+    out = tmp_path / "drift"
+    result = CliRunner().invoke(
+        app,
+        [
+            "monitor",
+            "drift",
+            "--lake",
+            settings.lake_uri,
+            "--params",
+            str(ROOT / "params.yaml"),
+            "--reference",
+            str(trained.train),
+            "--out",
+            str(out),
+            "--since",
+            "2000-01-01",
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    assert "retrain recommended" in result.output
+    assert "production_budget" in (out / "drift.md").read_text()
+    assert (out / "drift.html").read_text().startswith("<html>")
+    assert (out / "drift_production_budget.png").stat().st_size > 1000

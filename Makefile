@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --constraint constraints.txt
 
-.PHONY: run test model train lint typecheck quality bench bench-serving clean
+.PHONY: run setup test model train lint typecheck quality bench bench-serving clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ run: $(VENV)/.train
 	fi
 	@$(BIN)/boxoffice model-info models/export
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/boxoffice serve --host 127.0.0.1 --port 8000 --workers 2
+
+## setup: only the install (what CI jobs that do not test need)
+setup: $(VENV)/.train
 
 ## model: fetch the exported model from the DVC remote, or train it when the remote lacks it
 model: $(VENV)/.train

@@ -19,9 +19,27 @@ EXERCISED = {
     "make test": "this suite is what `make test` runs",
     "make quality": "test_static.py + the coverage gate of this run",
     "make model": "test_dvc.py pulls the export stage from the remote",
+    "make setup": "the install step of `make test`",
+    ".venv/bin/dvc pull": "test_dvc.py",
+    ".venv/bin/dvc push": "test_dvc.py",
+    ".venv/bin/boxoffice retrain": "test_retrain.py",
 }
-# Steps that need a cloud or a Docker engine, which this machine does not have.
-CLOUD_ONLY = ("gcloud auth configure-docker", "docker build", "docker push")
+# Steps that need a cloud, GitHub or a Docker engine, which this machine does not have, and
+# the shell glue around exit codes.
+CLOUD_ONLY = (
+    "gcloud auth configure-docker",
+    "docker build",
+    "docker push",
+    "cml comment create",
+    "git config",
+    "git add",
+    "git commit",
+    "git push",
+    "set +e",
+    "code=$?",
+    'echo "code=',
+    'if [ "$code"',
+)
 
 
 def _load(path: Path) -> dict[Any, Any]:
@@ -52,12 +70,13 @@ def test_every_workflow_command_is_exercised_or_cloud_only(path: Path) -> None:
             for line in str(step.get("run", "")).splitlines():
                 command = line.strip()
                 if command:
-                    assert command in EXERCISED or command.startswith(CLOUD_ONLY), command
+                    exercised = any(command.startswith(known) for known in EXERCISED)
+                    assert exercised or command.startswith(CLOUD_ONLY), command
 
 
 def test_make_targets_named_by_workflows_exist() -> None:
     makefile = (ROOT / "Makefile").read_text()
-    for command in EXERCISED:
+    for command in (c for c in EXERCISED if c.startswith("make ")):
         assert f"\n{command.split()[1]}:" in makefile
 
 

@@ -32,6 +32,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(ROOT / "src", dest / "src", ignore=shutil.ignore_patterns("__pycache__"))
     (dest / "data" / "sample").mkdir(parents=True)
     shutil.copy(ROOT / "data" / "sample" / "movies.json", dest / "data" / "sample")
+    shutil.copytree(ROOT / "data" / "feedback", dest / "data" / "feedback")
     raw = small_profile(yaml.safe_load((ROOT / "params.yaml").read_text()))
     (dest / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
     _run(["git", "init", "-q"], dest)

@@ -360,3 +360,33 @@ def monitor_drift(
     if report.retrain:
         typer.echo("retrain recommended")
         raise typer.Exit(1)
+
+
+@app.command()
+def retrain(
+    lake: LakeUri = "lake",
+    registry: RegistryUri = "registry",
+    params_path: Annotated[Path, typer.Option("--params")] = Path("params.yaml"),
+    report: Annotated[Path, typer.Option(help="Markdown for the CML comment.")] = Path(
+        "reports/retrain.md"
+    ),
+) -> None:
+    """Retrain on base data + labelled feedback, gate, promote; exit 0 promoted, 3 not better."""
+    from boxoffice.lake import Lake
+    from boxoffice.params import load_params
+    from boxoffice.registry import Registry
+    from boxoffice.retrain import FAILED, RetrainError, report_markdown
+    from boxoffice.retrain import retrain as run_retrain
+
+    params = load_params(params_path)
+    try:
+        result = run_retrain(params, params_path.resolve().parent, Lake(lake), Registry(registry))
+    except (RetrainError, ModelNotFoundError, IntegrityError, OSError, ValueError) as exc:
+        typer.echo(f"retrain failed: {exc}", err=True)
+        raise typer.Exit(FAILED) from exc
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(report_markdown(result))
+    for line in result.decision.reasons:
+        typer.echo(f"  {line}")
+    typer.echo(f"{result.version}: {'promoted' if result.code == 0 else 'not promoted'}; {report}")
+    raise typer.Exit(result.code)

@@ -25,6 +25,8 @@ class DataParams(_Strict):
     source: str
     format: Literal["json", "jsonl", "csv", "parquet"] = "json"
     sha256: str | None = None
+    # Labelled production traffic in raw column names (JSON lines), written by `retrain`.
+    feedback: str | None = "data/feedback/feedback.jsonl"
 
 
 class FeatureSpec(_Strict):

@@ -37,9 +37,29 @@ def ingest(data_params: DataParams, layout: Layout) -> dict[str, Any]:
     write_bytes_atomic(target, data)
     meta["path"] = target.relative_to(layout.root).as_posix()
     meta["format"] = data_params.format
+    meta["feedback"] = _feedback(data_params, layout)
     write_json(layout.snapshot_meta, meta)
     log("ingest", f"wrote {target} ({meta['bytes']} bytes, sha256 {meta['sha256'][:12]}...)")
     return meta
+
+
+def _feedback(data_params: DataParams, layout: Layout) -> dict[str, Any] | None:
+    """Snapshot the feedback file beside the source, when it holds any rows."""
+    if not data_params.feedback:
+        return None
+    source = layout.root / data_params.feedback
+    data = source.read_bytes() if source.exists() else b""
+    if not data.strip():
+        return None
+    target = layout.raw_dir / "feedback.jsonl"
+    write_bytes_atomic(target, data)
+    rows = sum(1 for line in data.splitlines() if line.strip())
+    log("ingest", f"added {rows} feedback rows from {data_params.feedback}")
+    return {
+        "path": target.relative_to(layout.root).as_posix(),
+        "rows": rows,
+        "sha256": sha256_bytes(data),
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:

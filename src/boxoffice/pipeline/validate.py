@@ -84,6 +84,10 @@ def report_markdown(report: dict[str, Any]) -> str:
 def run(params: Params, layout: Layout) -> ValidationResult:
     meta = json.loads(layout.snapshot_meta.read_text())
     frame = read_raw(layout.root / meta["path"], meta["format"])
+    if meta.get("feedback"):
+        # Labelled production traffic goes through exactly the same rules as the source.
+        feedback = read_raw(layout.root / meta["feedback"]["path"], "jsonl")
+        frame = pd.concat([frame, feedback], ignore_index=True).astype(object)
     log("validate", f"{len(frame)} rows, {len(frame.columns)} columns")
     result = validate_frame(frame, schema=params.feature_schema, rules=params.validation)
     layout.clean.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,170 @@
+"""Continuous training end to end: unseen films served, labelled, retrained, gated, swapped."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from boxoffice.cli import app
+from boxoffice.feedback import add_labels, check_labels
+from boxoffice.lake import Lake
+from boxoffice.params import Params, load_params
+from boxoffice.pipeline.featurize import in_holdout
+from boxoffice.pipeline.layout import Layout
+from boxoffice.pipeline.rules import row_ids
+from boxoffice.registry import Registry
+from boxoffice.serving.main import create_app
+from tests.conftest import ROOT, small_profile
+from tests.serving.conftest import make_settings
+
+pytestmark = pytest.mark.slow
+UNSEEN = 60
+
+
+def _run(args: list[str], cwd: Path) -> None:
+    env = os.environ | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _unseen(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Films that pass every rule, so the API and validation both take them."""
+    good = [
+        r
+        for r in records
+        if (r.get("Worldwide Gross") or 0) > 0
+        and (r.get("Production Budget") or 0) > 0
+        and r.get("Title")
+        and r.get("MPAA Rating") in {"G", "PG", "PG-13", "R"}
+        and dt.datetime.strptime(r["Release Date"], "%b %d %Y").year <= 2010
+    ]
+    return good[-UNSEEN:]
+
+
+def _film(record: dict[str, Any], params: Params) -> dict[str, Any]:
+    film = {}
+    for spec in params.feature_schema.features:
+        value = record.get(spec.column)
+        if value is not None and spec.kind == "date":
+            value = dt.datetime.strptime(value, spec.format or "%Y-%m-%d").date().isoformat()
+        if value is not None:
+            film[spec.field] = value
+    return film
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A fresh project whose sample lacks the films the test will serve as 'new'."""
+    for name in ("dvc.yaml", ".dvcignore"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / ".dvc", tmp_path / ".dvc", ignore=shutil.ignore_patterns("tmp", "cache"))
+    shutil.copytree(ROOT / "src", tmp_path / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    records = json.loads((ROOT / "data" / "sample" / "movies.json").read_text())
+    unseen = _unseen(records)
+    kept = [r for r in records if r not in unseen]
+    (tmp_path / "data" / "sample").mkdir(parents=True)
+    (tmp_path / "data" / "sample" / "movies.json").write_text(json.dumps(kept))
+    (tmp_path / "data" / "feedback").mkdir()
+    (tmp_path / "data" / "feedback" / "feedback.jsonl").write_text("")
+    (tmp_path / "unseen.json").write_text(json.dumps(unseen))
+    raw = small_profile(yaml.safe_load((ROOT / "params.yaml").read_text()))
+    raw["data"]["sha256"] = None
+    raw["gate"]["mae_log_tolerance"] = 0.05
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    _run(["git", "init", "-q"], tmp_path)
+    _run(["dvc", "repro"], tmp_path)
+    return tmp_path
+
+
+def test_retrain_grows_training_set_gates_and_replicas_follow(
+    project: Path, tmp_path: Path
+) -> None:
+    params = load_params(project / "params.yaml")
+    layout = Layout(project)
+    registry = Registry(str(tmp_path / "registry"))
+    first = registry.register(layout.export_dir)
+    registry.set_alias("production", first, "bootstrap")
+    unseen = json.loads((project / "unseen.json").read_text())
+    settings = make_settings(
+        layout, tmp_path / "serve", registry_uri=registry.uri, reload_seconds=0.2
+    )
+    with TestClient(create_app(settings)) as client:
+        served = [client.post("/v1/prediction", json=_film(r, params)).json() for r in unseen]
+        assert all(s["model_version"] == first for s in served)
+        lake = Lake(settings.lake_uri)
+        client.app.state.boxoffice.spool.seal()  # ship now rather than at shutdown
+        deadline = time.monotonic() + 10
+        while lake.read_predictions().num_rows < UNSEEN and time.monotonic() < deadline:
+            time.sleep(0.1)
+        labels = [
+            {
+                "request_id": s["request_id"],
+                "title": r["Title"],
+                "worldwide_gross": r["Worldwide Gross"],
+            }
+            for s, r in zip(served, unseen, strict=True)
+        ]
+        add_labels(lake, check_labels(labels).accepted)
+        before = pd.read_parquet(layout.train)
+
+        result = CliRunner().invoke(
+            app,
+            [
+                "retrain",
+                "--params",
+                str(project / "params.yaml"),
+                "--lake",
+                settings.lake_uri,
+                "--registry",
+                registry.uri,
+                "--report",
+                str(project / "reports" / "retrain.md"),
+            ],
+        )
+        assert result.exit_code in (0, 3), result.output
+
+        after = pd.read_parquet(layout.train)
+        frame = pd.DataFrame(
+            {
+                "Title": [r["Title"] for r in unseen],
+                "Release Date": pd.to_datetime(
+                    [r["Release Date"] for r in unseen], format="%b %d %Y"
+                ),
+            }
+        )
+        ids = row_ids(frame, ["Title", "Release Date"])
+        to_train = set(ids[~in_holdout(ids, params.split)])
+        assert set(after["row_id"]) - set(before["row_id"]) == to_train
+        assert len(after) == len(before) + len(to_train)
+
+        candidate = registry.resolve("candidate")
+        decisions = registry.decisions(candidate)
+        assert decisions and decisions[-1]["reasons"]
+        report = (project / "reports" / "retrain.md").read_text()
+        assert f"{len(before)} -> {len(after)}" in report and "## Gate" in report
+
+        expected = candidate if result.exit_code == 0 else first
+        assert registry.resolve("production") == expected
+        deadline = time.monotonic() + 3
+        version = None
+        while time.monotonic() < deadline:
+            version = client.post("/v1/prediction", json=_film(unseen[0], params)).json()[
+                "model_version"
+            ]
+            if version == expected:
+                break
+            time.sleep(0.1)
+        assert version == expected

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import fsspec
 import pytest
 import yaml
 
 from boxoffice.params import Params, load_params
 from boxoffice.pipeline import evaluate, export, featurize, ingest, train, validate
 from boxoffice.pipeline.layout import Layout
+from tests.serving.server import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,6 +48,45 @@ def run_all(params: Params, layout: Layout) -> None:
     train.run(params, layout)
     evaluate.run(params, layout)
     export.run(params, layout)
+
+
+# Real-protocol local servers for the cloud lake and registry, reached through the clients'
+# standard environment variables (as in production): moto's S3 server and a GCS emulator.
+@pytest.fixture(scope="session")
+def s3_lake() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    env = {
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in env.items():
+            patch.setenv(key, value)
+        fs = fsspec.filesystem("s3", skip_instance_cache=True)
+        fs.makedirs("boxoffice-lake", exist_ok=True)  # moto keeps buckets across servers
+        yield "s3://boxoffice-lake/prod"
+        type(fs).clear_instance_cache()  # cached clients would keep this server's port
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def gcs_lake() -> Iterator[str]:
+    from gcp_storage_emulator.server import create_server
+
+    port = free_port()
+    server = create_server("127.0.0.1", port, in_memory=True, default_bucket="boxoffice-lake")
+    server.start()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("STORAGE_EMULATOR_HOST", f"http://127.0.0.1:{port}")
+        yield "gs://boxoffice-lake/prod"
+        type(fsspec.filesystem("gs")).clear_instance_cache()
+    server.stop()
 
 
 @pytest.fixture(scope="session")

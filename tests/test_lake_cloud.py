@@ -7,11 +7,9 @@ Both are found through the clients' standard environment variables, as in produc
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import fsspec
 import pytest
 from fastapi.testclient import TestClient
 
@@ -19,43 +17,8 @@ from boxoffice.lake import Lake
 from boxoffice.pipeline.layout import Layout
 from boxoffice.serving.main import create_app
 from tests.serving.conftest import FILM, log_record, make_settings
-from tests.serving.server import free_port
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def s3_lake() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    env = {
-        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
-    with pytest.MonkeyPatch.context() as patch:
-        for key, value in env.items():
-            patch.setenv(key, value)
-        fsspec.filesystem("s3", skip_instance_cache=True).mkdir("boxoffice-lake")
-        yield "s3://boxoffice-lake/prod"
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def gcs_lake() -> Iterator[str]:
-    from gcp_storage_emulator.server import create_server
-
-    port = free_port()
-    server = create_server("127.0.0.1", port, in_memory=True, default_bucket="boxoffice-lake")
-    server.start()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("STORAGE_EMULATOR_HOST", f"http://127.0.0.1:{port}")
-        yield "gs://boxoffice-lake/prod"
-    server.stop()
 
 
 def _row(i: int) -> dict[str, Any]:

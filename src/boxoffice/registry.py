@@ -73,9 +73,15 @@ class Registry:
         return version
 
     def exists(self, version: str) -> bool:
+        self._fresh("versions", version)
         return bool(self.fs.exists(self._path("versions", version, CHECKSUMS_FILE)))
 
+    def _fresh(self, *parts: str) -> None:
+        # Object-store clients cache listings; a watcher must see moves made elsewhere.
+        self.fs.invalidate_cache(self._path(*parts))
+
     def versions(self) -> list[str]:
+        self._fresh("versions")
         found = self.fs.glob(self._path("versions", "*", CHECKSUMS_FILE))
         return sorted(str(p).rstrip("/").split("/")[-2] for p in found)
 
@@ -132,6 +138,7 @@ class Registry:
 
     def history(self, alias: str) -> list[AliasMove]:
         """Moves of ``alias``, oldest first."""
+        self._fresh("aliases", alias)
         paths = sorted(self.fs.glob(self._path("aliases", alias, "*.json")))
         return [AliasMove(**json.loads(self.fs.cat_file(p))) for p in paths]
 

@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,6 +38,7 @@ class Server:
         )
         self.script = script
         self.process: subprocess.Popen[bytes] | None = None
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the server)
 
     def start(self, timeout_s: float = 60) -> float:
         """Start and wait until ready; returns seconds from spawn to ready."""
@@ -45,14 +47,12 @@ class Server:
             ["sh", str(self.script)],
             env=self.env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log,  # a file, not a pipe: an unread pipe fills and blocks the server
             start_new_session=True,
         )
         while time.monotonic() - start < timeout_s:
             if self.process.poll() is not None:
-                raise RuntimeError(
-                    self.process.stderr.read().decode() if self.process.stderr else ""
-                )
+                raise RuntimeError(self.output())
             try:
                 if httpx.get(f"{self.url}/health/ready", timeout=1).status_code == 200:
                     return time.monotonic() - start
@@ -61,6 +61,10 @@ class Server:
             time.sleep(0.05)
         self.stop()
         raise TimeoutError("server did not become ready")
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-5000:]
 
     def worker_pids(self) -> list[int]:
         assert self.process is not None

@@ -163,3 +163,36 @@ def test_cli_promotes_a_first_model_that_passes_the_gate(trained: Layout, tmp_pa
     assert promoted.exit_code == 0, promoted.output
     assert "coverage" in promoted.output and "inside" in promoted.output
     assert Registry(registry).resolve("production") == version
+
+
+def test_version_records_lineage_metrics_and_checksums_of_every_file(
+    trained: Layout, tmp_path: Path
+) -> None:
+    from boxoffice.lineage import version_extras
+
+    params = tmp_path / "params.yaml"
+    params.write_text((ROOT / "params.yaml").read_text())
+    reg = Registry(str(tmp_path / "registry"))
+    version = reg.register(trained.export_dir, version_extras(trained.root, params))
+    files = reg.files(version)  # verifies every recorded SHA-256
+    assert {"lineage.json", "metrics.json", "report.md", "model.onnx"} <= set(files)
+    lineage = json.loads(files["lineage.json"])
+    assert lineage["data_sha256"] and lineage["params"]["train"] and lineage["created_at"]
+    assert json.loads(files["metrics.json"])["mae_log"] > 0
+
+
+def test_racing_registrations_of_one_artifact_leave_one_complete_version(
+    trained: Layout, tmp_path: Path
+) -> None:
+    reg = Registry(str(tmp_path / "registry"))
+    results: list[str] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(reg.register(trained.export_dir)))
+        for _ in range(6)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(results)) == 1 and reg.versions() == results[:1]
+    assert "model.onnx" in reg.files(results[0])

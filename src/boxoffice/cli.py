@@ -144,12 +144,15 @@ def logs_tail(
 def models_register(
     directory: Annotated[Path, typer.Argument(help="Exported model directory.")],
     registry: RegistryUri = "registry",
+    params_path: Annotated[Path, typer.Option("--params")] = Path("params.yaml"),
 ) -> None:
     """Publish an exported model as a registry version (refused if its checksums fail)."""
+    from boxoffice.lineage import version_extras
     from boxoffice.registry import Registry
 
+    root = params_path.resolve().parent
     try:
-        version = Registry(registry).register(directory)
+        version = Registry(registry).register(directory, version_extras(root, params_path))
     except (ModelNotFoundError, IntegrityError) as exc:
         raise _fail(str(exc)) from exc
     typer.echo(version)
@@ -380,7 +383,8 @@ def retrain(
 
     params = load_params(params_path)
     try:
-        result = run_retrain(params, params_path.resolve().parent, Lake(lake), Registry(registry))
+        root = params_path.resolve().parent
+        result = run_retrain(params, root, Lake(lake), Registry(registry), params_path)
     except (RetrainError, ModelNotFoundError, IntegrityError, OSError, ValueError) as exc:
         typer.echo(f"retrain failed: {exc}", err=True)
         raise typer.Exit(FAILED) from exc

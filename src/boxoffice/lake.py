@@ -15,6 +15,8 @@ import fsspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from boxoffice.storage import put_atomic
+
 PREDICTIONS = "predictions"
 
 LOG_SCHEMA = pa.schema(
@@ -52,15 +54,8 @@ class Lake:
         buffer = io.BytesIO()
         pq.write_table(table, buffer, compression="zstd")
         target = self.prediction_object(date, writer, seq)
-        parent = target.rsplit("/", 1)[0]
-        self.fs.makedirs(parent, exist_ok=True)
-        tmp = f"{target}.tmp"
-        # Local disks get write-then-rename; object stores publish a PUT atomically anyway.
-        if _is_local(self.fs):
-            self.fs.pipe_file(tmp, buffer.getvalue())
-            self.fs.mv(tmp, target)
-        else:
-            self.fs.pipe_file(target, buffer.getvalue())
+        self.fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
+        put_atomic(self.fs, target, buffer.getvalue())
         return target
 
     def prediction_files(self) -> list[str]:
@@ -73,8 +68,3 @@ class Lake:
             return LOG_SCHEMA.empty_table()
         tables = [pq.read_table(self.fs.open(p, "rb")) for p in paths]
         return pa.concat_tables(tables)
-
-
-def _is_local(fs: Any) -> bool:
-    protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
-    return protocol in {"file", "local"}

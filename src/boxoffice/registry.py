@@ -24,7 +24,7 @@ from typing import Any
 import fsspec
 
 from boxoffice.predictor import CHECKSUMS_FILE, MODEL_FILE, IntegrityError, read_verified
-from boxoffice.storage import sha256_bytes
+from boxoffice.storage import put_atomic, sha256_bytes
 
 ALIASES = ("production", "candidate")
 
@@ -55,21 +55,24 @@ class Registry:
     def _path(self, *parts: str) -> str:
         return "/".join([self.root, *parts])
 
-    def register(self, directory: Path) -> str:
-        """Publish an exported model directory as a version; returns its name."""
+    def register(self, directory: Path, extras: dict[str, bytes] | None = None) -> str:
+        """Publish an exported model directory (plus ``extras`` files) as a version.
+
+        Every file, extras included, gets its SHA-256 in the version's ``checksums.json``.
+        """
         _, _, checksums = read_verified(directory)  # refuse a corrupt artifact up front
         version = f"sha-{checksums[MODEL_FILE][:12]}"
         if self.exists(version):
             return version
+        blobs = {name: (directory / name).read_bytes() for name in checksums}
+        blobs |= {name: data for name, data in (extras or {}).items() if "/" not in name}
         target = self._path("versions", version)
         self.fs.makedirs(target, exist_ok=True)
-        for name in sorted(checksums):
-            self.fs.pipe_file(f"{target}/{name}", (directory / name).read_bytes())
-        for extra in sorted(p for p in directory.iterdir() if p.name not in checksums):
-            if extra.is_file() and extra.name != CHECKSUMS_FILE:
-                self.fs.pipe_file(f"{target}/{extra.name}", extra.read_bytes())
+        for name, data in sorted(blobs.items()):
+            put_atomic(self.fs, f"{target}/{name}", data)
+        digest = {name: sha256_bytes(data) for name, data in sorted(blobs.items())}
         # Published last: the version exists for readers only once this object does.
-        self.fs.pipe_file(f"{target}/{CHECKSUMS_FILE}", (directory / CHECKSUMS_FILE).read_bytes())
+        put_atomic(self.fs, f"{target}/{CHECKSUMS_FILE}", json.dumps(digest, indent=2).encode())
         return version
 
     def exists(self, version: str) -> bool:

@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from boxoffice.feedback import read_labels
 from boxoffice.gate import Decision, decide, score
 from boxoffice.lake import Lake
+from boxoffice.lineage import version_extras
 from boxoffice.params import Params, SchemaSpec
 from boxoffice.pipeline.layout import Layout
 from boxoffice.registry import AliasNotSetError, Registry
@@ -127,7 +128,9 @@ def gate(
     return decide(candidate, production, params.gate), current
 
 
-def retrain(params: Params, root: Path, lake: Lake, registry: Registry) -> RetrainResult:
+def retrain(
+    params: Params, root: Path, lake: Lake, registry: Registry, params_path: Path | None = None
+) -> RetrainResult:
     layout = Layout(root)
     before = _rows(layout.train)
     requests = labelled_requests(lake)
@@ -136,7 +139,8 @@ def retrain(params: Params, root: Path, lake: Lake, registry: Registry) -> Retra
             root / params.data.feedback, [to_raw(r, params.feature_schema) for r in requests]
         )
     dvc_repro(root)
-    version = registry.register(layout.export_dir)
+    extras = version_extras(root, params_path or root / "params.yaml")
+    version = registry.register(layout.export_dir, extras)
     registry.set_alias("candidate", version, "retrain")
     decision, current = gate(registry, version, params, layout.holdout)
     registry.record_decision(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import Any
 
 import fsspec
 
@@ -45,3 +46,21 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_bytes(data)
     tmp.replace(path)
+
+
+def is_local(fs: Any) -> bool:
+    protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
+    return protocol in {"file", "local"}
+
+
+def put_atomic(fs: Any, path: str, data: bytes) -> None:
+    """Write one object so no reader sees it half-written.
+
+    Object stores publish a PUT whole; a local disk gets write-then-rename.
+    """
+    if is_local(fs):
+        tmp = f"{path}.{os.getpid()}-{os.urandom(4).hex()}.tmp"
+        fs.pipe_file(tmp, data)
+        fs.mv(tmp, path)
+    else:
+        fs.pipe_file(path, data)

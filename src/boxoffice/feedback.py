@@ -106,14 +106,18 @@ GROUP BY p.model_version ORDER BY p.model_version
 """
 
 
-def accuracy(lake: Lake) -> list[dict[str, Any]]:
-    """Live metrics per model version: logged predictions joined with their labels."""
+def joined_rows(lake: Lake, sql: str) -> list[dict[str, Any]]:
+    """Rows of ``sql`` over the lake's tables ``predictions`` and ``labels`` (DuckDB)."""
     connection = duckdb.connect()
     try:
         connection.register("predictions", lake.read_predictions())
         connection.register("labels", read_labels(lake))
-        result = connection.sql(ACCURACY_SQL)
-        names = result.columns
-        return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+        result = connection.sql(sql)
+        return [dict(zip(result.columns, row, strict=True)) for row in result.fetchall()]
     finally:
         connection.close()
+
+
+def accuracy(lake: Lake) -> list[dict[str, Any]]:
+    """Live metrics per model version: logged predictions joined with their labels."""
+    return joined_rows(lake, ACCURACY_SQL)

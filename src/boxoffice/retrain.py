@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pyarrow.parquet as pq
 
-from boxoffice.feedback import read_labels
+from boxoffice.feedback import joined_rows
 from boxoffice.gate import Decision, decide, score
 from boxoffice.lake import Lake
 from boxoffice.lineage import version_extras
@@ -56,14 +55,7 @@ class RetrainResult:
 
 def labelled_requests(lake: Lake) -> list[dict[str, Any]]:
     """Logged inputs of every labelled request, with its observed gross (latest label)."""
-    connection = duckdb.connect()
-    try:
-        connection.register("predictions", lake.read_predictions())
-        connection.register("labels", read_labels(lake))
-        result = connection.sql(LABELLED_SQL)
-        return [dict(zip(result.columns, row, strict=True)) for row in result.fetchall()]
-    finally:
-        connection.close()
+    return joined_rows(lake, LABELLED_SQL)
 
 
 def to_raw(request: dict[str, Any], schema: SchemaSpec) -> dict[str, Any]:

@@ -18,12 +18,14 @@ MAX_NUMBER = 1e13  # larger than any film's budget, votes or runtime by orders o
 
 
 class _Closed(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, str_strip_whitespace=True)
+    # No whitespace stripping: it would let a schema-valid " " fail min_length after the fact.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 def _annotation(item: InputField) -> Any:
     if item.kind == "numeric":
-        return Annotated[float, Field(ge=0, le=MAX_NUMBER)]
+        # strict: true/false and numeric strings are not numbers here.
+        return Annotated[float, Field(ge=0, le=MAX_NUMBER, strict=True)]
     if item.kind == "date":
         return dt.date
     return Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]

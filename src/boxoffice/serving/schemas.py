@@ -56,6 +56,7 @@ class ErrorResponse(BaseModel):
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse, "description": text}
     for code, text in (
+        (400, "Body cannot be parsed (not UTF-8 JSON)."),
         (401, "Missing or wrong API key."),
         (413, "Request body too large."),
         (415, "Body is not JSON."),

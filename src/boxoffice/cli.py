@@ -394,3 +394,15 @@ def retrain(
         typer.echo(f"  {line}")
     typer.echo(f"{result.version}: {'promoted' if result.code == 0 else 'not promoted'}; {report}")
     raise typer.Exit(result.code)
+
+
+@app.command("credentials")
+def credentials() -> None:
+    """Decode $GCP_CREDENTIALS_B64 into a 0600 temp file; print the export line to use it."""
+    from boxoffice.credentials import CredentialsError, write_service_account_key
+
+    try:
+        path = write_service_account_key()
+    except CredentialsError as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(f"export GOOGLE_APPLICATION_CREDENTIALS={path}")

@@ -93,6 +93,8 @@ def _log(
     ]
     try:
         state.spool.append_batch(records)
+        # Set here too: while the lake hangs, the shipper cannot report the growing backlog.
+        metrics.SPOOL_PENDING.set(state.spool.pending)
     except SpoolFullError as exc:
         # Documented policy: answer anyway; the drop is counted and logged, never silent.
         metrics.SPOOL_DROPPED.inc(len(records))

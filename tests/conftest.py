@@ -50,6 +50,16 @@ def run_all(params: Params, layout: Layout) -> None:
     export.run(params, layout)
 
 
+def moto_env(port: int) -> dict[str, str]:
+    """What points boto-based clients (s3fs) at a local moto server, as AWS_* env does."""
+    return {
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+
+
 # Real-protocol local servers for the cloud lake and registry, reached through the clients'
 # standard environment variables (as in production): moto's S3 server and a GCS emulator.
 @pytest.fixture(scope="session")
@@ -59,14 +69,8 @@ def s3_lake() -> Iterator[str]:
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
-    env = {
-        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
     with pytest.MonkeyPatch.context() as patch:
-        for key, value in env.items():
+        for key, value in moto_env(port).items():
             patch.setenv(key, value)
         fs = fsspec.filesystem("s3", skip_instance_cache=True)
         fs.makedirs("boxoffice-lake", exist_ok=True)  # moto keeps buckets across servers

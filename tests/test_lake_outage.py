@@ -14,7 +14,7 @@ from moto.server import ThreadedMotoServer
 
 from boxoffice.lake import Lake
 from boxoffice.pipeline.layout import Layout
-from tests.conftest import ROOT
+from tests.conftest import ROOT, moto_env
 from tests.serving.conftest import FILM
 from tests.serving.server import Server, free_port
 
@@ -27,12 +27,7 @@ def test_lake_outage_during_load_loses_nothing(
     port = free_port()
     storage = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     storage.start()
-    env = {
-        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
+    env = moto_env(port)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     import fsspec

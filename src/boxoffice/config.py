@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     spool_dir: str = Field(
         default="spool", description="Local folder for the prediction log spool."
     )
+    model_cache_dir: str = Field(
+        default="model-cache", description="Local copies of registry versions, verified."
+    )
     replica: str = Field(default_factory=_default_replica, description="Name used in lake files.")
     batch_limit: int = Field(default=1000, ge=1, description="Most rows in one batch request.")
     max_body_bytes: int = Field(default=2_000_000, ge=1024, description="Largest request body.")

@@ -26,6 +26,9 @@ class InputField(BaseModel):
     parts: list[DatePart] = Field(default_factory=list)
     # Categories seen often enough in training, in code order; others encode as missing.
     categories: list[str] | None = None
+    # Accepted range of a numeric field, from the validation rules of params.yaml.
+    minimum: float | None = None
+    maximum: float | None = None
 
     @classmethod
     def from_spec(cls, spec: FeatureSpec, categories: list[str] | None = None) -> InputField:

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from boxoffice.model import frame_columns
+from boxoffice.params import Params
 from boxoffice.pipeline.export import PARITY_RTOL
 from boxoffice.pipeline.layout import Layout
 from boxoffice.predictor import IntegrityError, ModelNotFoundError, OnnxPredictor
@@ -93,3 +94,25 @@ def test_quarantine_names_rules_for_every_row(trained: Layout) -> None:
     quarantine = pd.read_parquet(trained.quarantine)
     assert len(quarantine) > 0
     assert quarantine["broken_rules"].str.len().gt(0).all()
+
+
+def test_broken_data_fails_the_pipeline_and_leaves_the_model_untouched(
+    trained: Layout, tmp_path: Path, project_params: Params
+) -> None:
+    import json as _json
+
+    from boxoffice.pipeline import ingest, validate
+    from boxoffice.pipeline.common import StageError
+
+    before = (trained.export_dir / "checksums.json").read_bytes()
+    broken = tmp_path / "broken.json"
+    records = _json.loads((trained.root / "data" / "sample" / "movies.json").read_text())
+    broken.write_text(
+        _json.dumps([{k: v for k, v in r.items() if k != "Worldwide Gross"} for r in records])
+    )
+    data = project_params.data.model_copy(update={"source": str(broken), "sha256": None})
+    layout = Layout(tmp_path)
+    ingest.ingest(data, layout)
+    with pytest.raises(StageError, match=r"required_columns.*Worldwide Gross"):
+        validate.run(project_params.model_copy(update={"data": data}), layout)
+    assert (trained.export_dir / "checksums.json").read_bytes() == before

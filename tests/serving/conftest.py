@@ -41,6 +41,7 @@ def make_settings(trained: Layout, tmp_path: Path, **overrides: Any) -> Settings
         "model_uri": str(trained.export_dir),
         "lake_uri": str(tmp_path / "lake"),
         "spool_dir": str(tmp_path / "spool"),
+        "model_cache_dir": str(tmp_path / "model-cache"),
         "replica": "test",
         "ship_every_seconds": 0.2,
         "ship_every_records": 50,

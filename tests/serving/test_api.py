@@ -201,3 +201,76 @@ def test_docs_and_openapi_describe_every_field(client: TestClient) -> None:
 def test_production_refuses_missing_admin_token() -> None:
     with pytest.raises(ValueError, match="ADMIN_TOKEN"):
         Settings(environment="production")
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        (b'{"production_budget": 0, "release_date": "2001-01-01"}', "production_budget"),
+        (
+            b'{"production_budget": 1e6, "release_date": "2001-01-01", "imdb_rating": 11}',
+            "imdb_rating",
+        ),
+        (b'{"production_budget": Infinity, "release_date": "2001-01-01"}', "production_budget"),
+        (b'{"production_budget": true, "release_date": "2001-01-01"}', "production_budget"),
+    ],
+    ids=["zero-budget", "rating-out-of-scale", "infinity", "bool-as-number"],
+)
+def test_out_of_range_values_are_422(client: TestClient, raw: bytes, field: str) -> None:
+    response = client.post(
+        "/v1/prediction", content=raw, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert any(d["field"] == field for d in response.json()["error"]["details"])
+
+
+def test_one_megabyte_string_is_422_and_not_echoed(client: TestClient) -> None:
+    big = "x" * 1_000_000
+    response = client.post("/v1/prediction", json=FILM | {"director": big})
+    assert response.status_code == 422
+    assert len(response.content) < 10_000
+
+
+def test_cors_is_off_by_default(client: TestClient) -> None:
+    response = client.options(
+        "/v1/prediction",
+        headers={"Origin": "https://elsewhere.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert "access-control-allow-origin" not in response.headers
+
+
+def test_secrets_never_appear_in_logs_or_bodies(
+    trained: Layout, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(trained, tmp_path, api_key="key-SECRET-1", admin_token="adm-SECRET-2")
+    with TestClient(create_app(settings)) as client, caplog.at_level("DEBUG"):
+        bodies = [
+            client.post("/v1/prediction", json=FILM, headers={"X-API-Key": "wrong"}).text,
+            client.post("/v1/admin/reload", headers={"Authorization": "Bearer wrong"}).text,
+        ]
+    assert "SECRET" not in caplog.text + "".join(bodies) + repr(settings)
+
+
+def test_registry_unreachable_at_start_then_appears(trained: Layout, tmp_path: Path) -> None:
+    import time
+
+    from boxoffice.registry import Registry
+    from tests.conftest import ROOT
+
+    registry_uri = str(tmp_path / "registry-not-yet")
+    settings = make_settings(
+        trained,
+        tmp_path,
+        registry_uri=registry_uri,
+        model_retry_seconds=0.1,
+        params_path=str(ROOT / "params.yaml"),
+    )
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/health/live").status_code == 200
+        assert client.get("/health/ready").status_code == 503
+        registry = Registry(registry_uri)
+        registry.set_alias("production", registry.register(trained.export_dir), "appears")
+        deadline = time.monotonic() + 5
+        while client.get("/health/ready").status_code != 200 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert client.get("/health/ready").status_code == 200

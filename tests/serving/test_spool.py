@@ -104,3 +104,12 @@ def test_read_segment_skips_torn_line(tmp_path: Path) -> None:
     path.write_bytes(b'{"a": 1}\n{"a": ')
     assert read_segment(path) == [{"a": 1}]
     assert path.exists()
+
+
+def test_folders_that_are_not_spools_are_left_alone(tmp_path: Path) -> None:
+    root = tmp_path / "spool"
+    foreign = root / "model-cache"
+    foreign.mkdir(parents=True)
+    mine = _spool(root, "mine")
+    assert Shipper(mine, Lake(str(tmp_path / "lake")), root).adopt_orphans() == 0
+    assert foreign.is_dir() and not (foreign / "owner.lock").exists()

@@ -27,6 +27,7 @@ from boxoffice.predictor import (
     SIGNATURE_FILE,
     OnnxPredictor,
 )
+from boxoffice.signature import Signature
 from boxoffice.storage import sha256_bytes
 
 # ONNX Runtime works in float32; this bounds the relative gap on predicted dollars.
@@ -53,16 +54,44 @@ def parity(model: BoxOfficeRegressor, predictor: OnnxPredictor, X: pd.DataFrame)
     return float(np.max(np.abs(got - expected) / expected)) if len(X) else 0.0
 
 
+def with_bounds(signature: Signature, params: Params) -> Signature:
+    """Copy each numeric feature's range rules into the signature: the API refuses what
+    validation would have quarantined (a zero budget, a rating of 11)."""
+    by_column = {f.field: f.column for f in params.feature_schema.features}
+    inputs = []
+    for item in signature.inputs:
+        rules = [
+            r
+            for r in params.validation.rules
+            if r.check == "range" and r.column == by_column.get(item.field)
+        ]
+        if item.kind == "numeric" and rules:
+            lows = [float(r.min) for r in rules if r.min is not None]
+            highs = [float(r.max) for r in rules if r.max is not None]
+            item = item.model_copy(
+                update={
+                    "minimum": max(lows) if lows else None,
+                    "maximum": min(highs) if highs else None,
+                }
+            )
+        inputs.append(item)
+    return signature.model_copy(update={"inputs": inputs})
+
+
 def export(
-    model: BoxOfficeRegressor, out: Path, check: pd.DataFrame, y_log: np.ndarray
+    model: BoxOfficeRegressor,
+    out: Path,
+    check: pd.DataFrame,
+    y_log: np.ndarray,
+    signature: Signature | None = None,
 ) -> dict[str, Any]:
     """Write the artifact to ``out`` and refuse it if ONNX disagrees with the fitted model."""
     out.mkdir(parents=True, exist_ok=True)
     blobs = {
         MODEL_FILE: to_onnx(model),
-        SIGNATURE_FILE: (model.signature_.model_dump_json(indent=2) + "\n").encode(),
+        SIGNATURE_FILE: ((signature or model.signature_).model_dump_json(indent=2) + "\n").encode(),
     }
-    predictor = OnnxPredictor(blobs[MODEL_FILE], model.signature_)
+    predictor = OnnxPredictor(blobs[MODEL_FILE], signature or model.signature_)
     gap = parity(model, predictor, check)
     if gap > PARITY_RTOL:
         raise StageError(f"rule 'onnx_parity': ONNX differs from the model by {gap:.2e} relative")
@@ -88,7 +117,8 @@ def export(
 def run(params: Params, layout: Layout) -> dict[str, Any]:
     model: BoxOfficeRegressor = joblib.load(layout.model)
     check, y_log = xy(pd.read_parquet(layout.holdout), params.feature_schema)
-    summary = export(model, layout.export_dir, check, y_log)
+    signature = with_bounds(model.signature_, params)
+    summary = export(model, layout.export_dir, check, y_log, signature)
     write_json(layout.reports / "export.json", summary)
     log("export", f"wrote {layout.export_dir} (ONNX parity {summary['max_relative_gap']:.2e})")
     return summary

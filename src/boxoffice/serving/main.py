@@ -88,7 +88,7 @@ def _start_logging(settings: Settings) -> tuple[Spool, Shipper]:
 
 def _source(settings: Settings) -> ModelSource:
     if settings.registry_uri:
-        cache = Path(settings.spool_dir) / "model-cache"
+        cache = Path(settings.model_cache_dir)
         cache.mkdir(parents=True, exist_ok=True)
         return RegistrySource(Registry(settings.registry_uri), cache)
     return FolderSource(settings.model_uri)

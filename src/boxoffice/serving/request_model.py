@@ -25,7 +25,9 @@ class _Closed(BaseModel):
 def _annotation(item: InputField) -> Any:
     if item.kind == "numeric":
         # strict: true/false and numeric strings are not numbers here.
-        return Annotated[float, Field(ge=0, le=MAX_NUMBER, strict=True)]
+        low = item.minimum if item.minimum is not None else 0.0
+        high = item.maximum if item.maximum is not None else MAX_NUMBER
+        return Annotated[float, Field(ge=low, le=high, strict=True)]
     if item.kind == "date":
         return dt.date
     return Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]

@@ -160,7 +160,9 @@ def orphans(root: Path, own: str) -> Iterator[SpoolDir]:
     """Directories under ``root`` whose owner is gone, claimed for this process."""
     if not root.exists():
         return
-    for path in sorted(p for p in root.iterdir() if p.is_dir() and p.name != own):
+    # Only spool directories (they hold a lock file); anything else in the folder is not ours.
+    candidates = (p for p in root.iterdir() if p.is_dir() and (p / LOCK_NAME).exists())
+    for path in sorted(p for p in candidates if p.name != own):
         claimed = SpoolDir.try_claim(path)
         if claimed is not None:
             yield claimed

@@ -124,7 +124,10 @@ def test_kill_9_of_a_worker_during_load_loses_no_200(trained: Layout, tmp_path: 
         f"\nkill -9: {len(out['ids'])} answered 200, {len(out['errors'])} failed in flight, "
         f"{len(lake)} in the lake"
     )
-    assert len(lake) == len(out["ids"]) and set(lake) == set(out["ids"])
+    # Every 200 is in the lake, once. A request cut by the kill after its record was spooled
+    # is logged without a response, so the lake may hold at most that many more.
+    assert set(out["ids"]) <= set(lake) and len(lake) == len(set(lake))
+    assert len(lake) - len(out["ids"]) <= len(out["errors"])
 
 
 def test_full_spool_keeps_answering_and_counts_drops(trained: Layout, tmp_path: Path) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import sys
 import threading
 import time
 from pathlib import Path
@@ -18,9 +17,8 @@ import pytest
 
 from boxoffice.lake import Lake
 from boxoffice.pipeline.layout import Layout
-from tests.conftest import ROOT
 from tests.serving.conftest import FILM
-from tests.serving.server import Server
+from tests.serving.server import Server, local_server
 
 pytestmark = pytest.mark.slow
 
@@ -29,15 +27,8 @@ WARMUP_SECONDS = 10.0
 
 
 def _server(trained: Layout, tmp_path: Path, workers: int = 2, **env: str) -> Server:
-    base = {
-        "BOXOFFICE_MODEL_URI": str(trained.export_dir),
-        "BOXOFFICE_LAKE_URI": str(tmp_path / "lake"),
-        "BOXOFFICE_SPOOL_DIR": str(tmp_path / "spool"),
-        "BOXOFFICE_SHIP_EVERY_SECONDS": "1",
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prom"),
-    }
-    return Server(
-        ROOT / "docker" / "initializer.sh", base | env, Path(sys.executable).parent, workers
+    return local_server(
+        trained.export_dir, tmp_path, workers, **({"BOXOFFICE_SHIP_EVERY_SECONDS": "1"} | env)
     )
 
 

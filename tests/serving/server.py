@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -82,3 +83,16 @@ class Server:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(5)
+
+
+def local_server(export_dir: Path, tmp: Path, workers: int = 1, **env: str) -> Server:
+    """docker/initializer.sh serving ``export_dir`` with lake, spool and metrics under ``tmp``."""
+    root = Path(__file__).resolve().parents[2]
+    base = {
+        "BOXOFFICE_MODEL_URI": str(export_dir),
+        "BOXOFFICE_LAKE_URI": str(tmp / "lake"),
+        "BOXOFFICE_SPOOL_DIR": str(tmp / "spool"),
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prom"),
+    }
+    bin_dir = Path(sys.executable).parent
+    return Server(root / "docker" / "initializer.sh", base | env, bin_dir, workers)

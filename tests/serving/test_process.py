@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import signal
-import sys
 import time
 from pathlib import Path
 from types import ModuleType
@@ -17,21 +16,20 @@ from boxoffice.lake import Lake
 from boxoffice.pipeline.layout import Layout
 from tests.conftest import ROOT
 from tests.serving.conftest import FILM
-from tests.serving.server import Server
+from tests.serving.server import Server, local_server
 
 pytestmark = pytest.mark.slow
 
 
 def _server(trained: Layout, tmp_path: Path, workers: int = 1) -> Server:
-    env = {
-        "BOXOFFICE_MODEL_URI": str(trained.export_dir),
-        "BOXOFFICE_LAKE_URI": str(tmp_path / "lake"),
-        "BOXOFFICE_SPOOL_DIR": str(tmp_path / "spool"),
-        "BOXOFFICE_SHIP_EVERY_SECONDS": "60",  # nothing ships on time: only drain/replay count
-        "BOXOFFICE_SHIP_EVERY_RECORDS": "1000",
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prom"),
-    }
-    return Server(ROOT / "docker" / "initializer.sh", env, Path(sys.executable).parent, workers)
+    # Nothing ships on time: only the drain and the replay count.
+    return local_server(
+        trained.export_dir,
+        tmp_path,
+        workers,
+        BOXOFFICE_SHIP_EVERY_SECONDS="60",
+        BOXOFFICE_SHIP_EVERY_RECORDS="1000",
+    )
 
 
 def _predict(url: str, n: int) -> list[str]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,8 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
 from boxoffice.pipeline.layout import Layout
-from tests.conftest import ROOT
-from tests.serving.server import Server
+from tests.serving.server import local_server
 
 pytestmark = pytest.mark.slow
 
@@ -22,14 +19,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def api_schema(trained: Layout, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     tmp = tmp_path_factory.mktemp("schemathesis")
-    env = {
-        "BOXOFFICE_MODEL_URI": str(trained.export_dir),
-        "BOXOFFICE_LAKE_URI": str(tmp / "lake"),
-        "BOXOFFICE_SPOOL_DIR": str(tmp / "spool"),
-        "BOXOFFICE_ADMIN_TOKEN": "test-admin",
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prom"),
-    }
-    server = Server(ROOT / "docker" / "initializer.sh", env, Path(sys.executable).parent)
+    server = local_server(trained.export_dir, tmp, BOXOFFICE_ADMIN_TOKEN="test-admin")
     server.start()
     try:
         yield schemathesis.openapi.from_url(f"{server.url}/openapi.json")

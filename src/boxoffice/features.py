@@ -12,20 +12,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from boxoffice.history import history_columns, look_up
+from boxoffice.missing import is_missing
 from boxoffice.signature import InputField, Signature
 
 FloatMatrix = npt.NDArray[np.float32]
 Columns = Mapping[str, Sequence[Any] | npt.NDArray[Any]]
 
-
-def is_missing(value: Any) -> bool:
-    """None, NaN, NaT and pandas.NA are all missing (parquet round trips produce each)."""
-    if value is None:
-        return True
-    try:
-        return bool(value != value)
-    except TypeError:  # pandas.NA refuses to be a bool
-        return True
+__all__ = ["Columns", "Encoder", "FloatMatrix", "encode", "fit_categories", "is_missing"]
 
 
 def _to_float(values: Sequence[Any] | npt.NDArray[Any]) -> npt.NDArray[np.float64]:
@@ -71,16 +65,50 @@ def _codes(
 
 
 class Encoder:
-    """A signature's encoding with its category look-ups built once (serving reuses it)."""
+    """A signature's encoding with its look-ups built once (serving reuses it).
+
+    Matrix columns: each input's model columns in order, then two per history field. A
+    numeric ``dollars`` field is deflated to the signature's base year by the release year.
+    """
 
     def __init__(self, signature: Signature) -> None:
+        self.signature = signature
         self.inputs = signature.inputs
         self.lookups = {
             item.field: {c: float(i) for i, c in enumerate(item.categories or [])}
             for item in signature.inputs
             if item.kind == "categorical"
         }
-        self.width = sum(len(item.model_columns()) for item in signature.inputs)
+        self.width = len(signature.model_columns())
+        self.date_field = signature.date_field()
+        self.optional = [item.field for item in signature.inputs if not item.required]
+        self.groups = self._groups()
+
+    def _groups(self) -> dict[str, list[int]]:
+        """Matrix columns fed by each input field (a history field feeds its own too)."""
+        groups: dict[str, list[int]] = {}
+        col = 0
+        for item in self.inputs:
+            width = len(item.model_columns())
+            groups[item.field] = list(range(col, col + width))
+            col += width
+        for table in self.signature.history:
+            groups[table.field] = [*groups.get(table.field, []), col, col + 1]
+            col += 2
+        return groups
+
+    def years(self, columns: Columns, n_rows: int) -> npt.NDArray[np.float64]:
+        values = columns.get(self.date_field) if self.date_field else None
+        if values is None:
+            return np.full(n_rows, np.nan)
+        return date_parts(to_days(values), ["year"])[0]
+
+    def log_deflator(self, columns: Columns, n_rows: int) -> npt.NDArray[np.float64]:
+        """Per row, ``log(constant / nominal)`` dollars (zero without a dollars spec)."""
+        dollars = self.signature.dollars
+        if dollars is None:
+            return np.zeros(n_rows)
+        return dollars.log_factor(self.years(columns, n_rows))
 
     def field(self, item: InputField, values: Sequence[Any] | npt.NDArray[Any]) -> list[Any]:
         if item.kind == "numeric":
@@ -89,21 +117,46 @@ class Encoder:
             return date_parts(to_days(values), item.parts)
         return [_codes(values, self.lookups[item.field])]
 
+    def sent(self, columns: Columns, n_rows: int) -> npt.NDArray[np.int64]:
+        """How many optional fields each row carries (picks its interval bucket)."""
+        count = np.zeros(n_rows, dtype=np.int64)
+        for name in self.optional:
+            values = columns.get(name)
+            if values is not None:
+                count += np.array([not is_missing(v) for v in values], dtype=np.int64)
+        return count
+
     def __call__(self, columns: Columns, n_rows: int | None = None) -> FloatMatrix:
         """Encode column-oriented raw values (keyed by field) into the float32 matrix.
 
-        A field absent from ``columns`` is treated as all-missing.
+        A field absent from ``columns`` is treated as all-missing. History columns are taken
+        from ``columns`` when given (as-of values in training), else looked up.
         """
         if n_rows is None:
             n_rows = len(next(iter(columns.values()))) if columns else 0
         # float32 in training too, so the trees' thresholds see what ONNX Runtime sees.
         matrix = np.empty((n_rows, self.width), dtype=np.float32)
+        deflate = None
         col = 0
         for item in self.inputs:
             values = columns.get(item.field)
             if values is None:
                 values = [None] * n_rows
             for block in self.field(item, values):
+                if item.dollars:
+                    if deflate is None:
+                        deflate = np.exp(self.log_deflator(columns, n_rows))
+                    block = block * deflate
+                matrix[:, col] = block
+                col += 1
+        for table in self.signature.history:
+            names = history_columns(table.field)
+            if names[0] in columns:
+                blocks = [_to_float(columns[name]) for name in names]
+            else:
+                keys = columns.get(table.field)
+                blocks = list(look_up([None] * n_rows if keys is None else keys, table.table))
+            for block in blocks:
                 matrix[:, col] = block
                 col += 1
         return matrix

@@ -1,5 +1,5 @@
-"""The boxoffice estimator: shared encoding + gradient-boosted trees on the log target,
-with split-conformal prediction intervals. Training-side only (scikit-learn)."""
+"""The boxoffice estimator: shared encoding + gradient-boosted trees on the constant-dollar
+log target, with split-conformal intervals calibrated on the latest films. Training only."""
 
 from __future__ import annotations
 
@@ -11,14 +11,17 @@ import numpy.typing as npt
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.ensemble import HistGradientBoostingRegressor, VotingRegressor
-from sklearn.model_selection import KFold
 from sklearn.utils.validation import check_is_fitted
 
-from boxoffice.features import encode, fit_categories
+from boxoffice.dollars import Dollars, dollars_for
+from boxoffice.features import Encoder, date_parts, fit_categories, to_days
+from boxoffice.history import as_of, history_columns, track_table
 from boxoffice.params import FeatureSpec
-from boxoffice.signature import InputField, Interval, Signature
+from boxoffice.signature import History, InputField, Interval, IntervalBucket, Signature
 
 FloatArray = npt.NDArray[np.float64]
+# A bucket with fewer calibration residuals than this borrows the pooled offsets.
+MIN_BUCKET_RESIDUALS = 30
 
 
 def conformal_offsets(residuals: FloatArray, level: float) -> tuple[float, float]:
@@ -36,8 +39,20 @@ def frame_columns(frame: pd.DataFrame) -> dict[str, Any]:
     return {c: frame[c].to_numpy() for c in frame.columns}
 
 
+def release_years(frame: pd.DataFrame, date_field: str) -> FloatArray:
+    return date_parts(to_days(frame[date_field].to_numpy()), ["year"])[0]
+
+
+def hide(frame: pd.DataFrame, fields: list[str], rate: float, rng: np.random.Generator) -> Any:
+    """A copy with each of ``fields`` blanked in a random ``rate`` of the rows."""
+    out = frame.copy()
+    for name in fields:
+        out[name] = out[name].astype(object).where(rng.random(len(out)) >= rate, None)
+    return out
+
+
 class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
-    """Predicts log worldwide gross from raw feature columns named by field."""
+    """Predicts log worldwide gross (nominal dollars of the release year) from raw fields."""
 
     def __init__(
         self,
@@ -52,7 +67,16 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         category_smoothing: float = 10.0,
         category_min_count: int = 3,
         interval_level: float = 0.8,
-        calibration_folds: int = 5,
+        calibration_years: int = 3,
+        interval_buckets: tuple[int, ...] = (0,),
+        mask_rate: float = 0.0,
+        mask_copies: int = 0,
+        history_fields: tuple[str, ...] = (),
+        cpi: tuple[tuple[int, float], ...] = (),
+        base_year: int = 2010,
+        extrapolate_rate: float = 0.026,
+        max_years_ahead: int = 5,
+        profile: str = "pre_release",
         random_state: int = 0,
         ensemble: tuple[dict[str, Any], ...] = (),
     ) -> None:
@@ -67,33 +91,68 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         self.category_smoothing = category_smoothing
         self.category_min_count = category_min_count
         self.interval_level = interval_level
-        self.calibration_folds = calibration_folds
+        self.calibration_years = calibration_years
+        self.interval_buckets = interval_buckets
+        self.mask_rate = mask_rate
+        self.mask_copies = mask_copies
+        self.history_fields = history_fields
+        self.cpi = cpi
+        self.base_year = base_year
+        self.extrapolate_rate = extrapolate_rate
+        self.max_years_ahead = max_years_ahead
+        self.profile = profile
         self.random_state = random_state
         self.ensemble = ensemble
 
-    def _signature(self, X: pd.DataFrame, y: FloatArray) -> Signature:
+    # -- the parts of fit -------------------------------------------------------------------
+    def _date_field(self) -> str:
+        return next(s.field for s in self.features if s.kind == "date")
+
+    def _dollars(self, years: FloatArray) -> Dollars | None:
+        if not self.cpi:
+            return None
+        since = int(np.nanmin(years))
+        return dollars_for(dict(self.cpi), self.base_year, self.extrapolate_rate, since)
+
+    def _signature(self, X: pd.DataFrame, y_real: FloatArray, dollars: Dollars | None) -> Signature:
         inputs = []
         for spec in self.features:
             categories = None
             if spec.kind == "categorical":
                 categories = fit_categories(
                     X[spec.field].to_numpy(),
-                    y,
+                    y_real,
                     smoothing=self.category_smoothing,
                     min_count=self.category_min_count,
                 )
             inputs.append(InputField.from_spec(spec, categories))
-        interval = Interval(level=self.interval_level, low=0.0, high=0.0)
-        return Signature(target=self.target, inputs=inputs, interval=interval)
+        history = [
+            History(field=name, table=track_table(X[name].to_numpy(), y_real))
+            for name in self.history_fields
+        ]
+        days = to_days(X[self._date_field()].to_numpy())
+        last = days.max().astype("datetime64[Y]").astype(int) + 1970
+        return Signature(
+            target=self.target,
+            inputs=inputs,
+            interval=Interval(level=self.interval_level, low=0.0, high=0.0),
+            profile=self.profile,
+            dollars=dollars,
+            history=history,
+            first_film=str(days.min()),
+            last_film=str(days.max()),
+            latest_accepted=f"{last + self.max_years_ahead}-12-31",
+        )
 
     def _monotonic_cst(self, signature: Signature) -> list[int]:
         sign = {"increasing": 1, "decreasing": -1}
         by_field = {s.field: sign.get(s.monotone or "", 0) for s in self.features}
-        return [
+        cst = [
             by_field[item.field] if item.kind == "numeric" else 0
             for item in signature.inputs
             for _ in item.model_columns()
         ]
+        return cst + [0] * (len(signature.model_columns()) - len(cst))
 
     def _trees(self, signature: Signature, **overrides: Any) -> HistGradientBoostingRegressor:
         return HistGradientBoostingRegressor(
@@ -118,47 +177,118 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         average.estimators_ = members
         return average
 
+    def _training_matrix(
+        self, encoder: Encoder, X: pd.DataFrame, y_real: FloatArray
+    ) -> tuple[Any, FloatArray]:
+        """The rows as they are, plus ``mask_copies`` copies with optional fields hidden."""
+        columns = frame_columns(X)
+        days = to_days(X[self._date_field()].to_numpy())
+        for name in self.history_fields:  # as-of values: only films released before the row
+            count, mean = as_of(X[name].to_numpy(), days, y_real)
+            columns.update(dict(zip(history_columns(name), (count, mean), strict=True)))
+        matrix = encoder(columns, n_rows=len(X))
+        rng = np.random.default_rng(self.random_state)
+        blocks, targets = [matrix], [y_real]
+        for _ in range(self.mask_copies if self.mask_rate > 0 else 0):
+            copy = matrix.copy()
+            for name in encoder.optional:
+                hidden = rng.random(len(copy)) < self.mask_rate
+                copy[np.ix_(hidden, encoder.groups[name])] = np.nan
+            blocks.append(copy)
+            targets.append(y_real)
+        return np.vstack(blocks), np.concatenate(targets)
+
     def fit(self, X: pd.DataFrame, y: Any) -> BoxOfficeRegressor:
         if not self.features:
             raise ValueError("BoxOfficeRegressor needs at least one feature spec")
-        y_arr = np.asarray(y, dtype=np.float64)
         missing = [s.field for s in self.features if s.field not in X.columns]
         if missing:
             raise ValueError(f"training frame lacks feature fields {missing}")
+        y_log = np.asarray(y, dtype=np.float64)
+        years = release_years(X, self._date_field())
+        dollars = self._dollars(years)
+        y_real = y_log + (dollars.log_factor(years) if dollars else 0.0)
         self.feature_names_in_ = np.array([s.field for s in self.features], dtype=object)
-        signature = self._signature(X, y_arr)
-        self.model_ = self._fit_trees(signature, encode(signature, frame_columns(X)), y_arr)
-        if self.calibration_folds >= 2:
-            low, high = conformal_offsets(self._oof_residuals(X, y_arr), self.interval_level)
-            interval = Interval(level=self.interval_level, low=low, high=high)
-            signature = signature.model_copy(update={"interval": interval})
+        signature = self._signature(X, y_real, dollars)
+        self.encoder_ = Encoder(signature)
+        matrix, y_fit = self._training_matrix(self.encoder_, X, y_real)
+        self.model_ = self._fit_trees(signature, matrix, y_fit)
         self.signature_ = signature
+        if self.calibration_years >= 1:
+            interval = self._calibrate(X, y_log, years)
+            self.signature_ = signature.model_copy(update={"interval": interval})
+            self.encoder_ = Encoder(self.signature_)
         self.fitted_at_ = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         return self
 
-    def _oof_residuals(self, X: pd.DataFrame, y: FloatArray) -> FloatArray:
-        """Out-of-fold residuals of the same recipe: calibration data the model never saw."""
-        residuals = np.empty_like(y)
-        folds = KFold(self.calibration_folds, shuffle=True, random_state=self.random_state)
-        for fit_idx, cal_idx in folds.split(X):
-            member = clone(self).set_params(calibration_folds=0)
-            member.fit(X.iloc[fit_idx], y[fit_idx])
-            residuals[cal_idx] = y[cal_idx] - member.predict(X.iloc[cal_idx])
-        return residuals
+    # -- intervals ------------------------------------------------------------------------
+    def calibration_residuals(
+        self, X: pd.DataFrame, y: FloatArray, years: FloatArray
+    ) -> tuple[FloatArray, npt.NDArray[np.int64], FloatArray]:
+        """Residuals on the latest years, each predicted by the recipe fitted before it.
 
-    def encode(self, X: pd.DataFrame) -> npt.NDArray[np.float32]:
+        Each calibration film is predicted as it is, with only the required fields, and with
+        random optional fields hidden: (residuals, optional fields sent, is-as-is flag).
+        """
+        optional = [s.field for s in self.features if not s.required]
+        rng = np.random.default_rng(self.random_state)
+        residuals, sent, as_is = [], [], []
+        for year in np.unique(years[~np.isnan(years)])[-self.calibration_years :]:
+            before, during = years < year, years == year
+            if before.sum() < 2 * self.min_samples_leaf:
+                continue
+            member = clone(self).set_params(calibration_years=0).fit(X[before], y[before])
+            rows = X[during]
+            variants = [rows, hide(rows, optional, 1.0, rng)]
+            variants += [hide(rows, optional, 0.5, rng) for _ in range(3)]
+            for i, variant in enumerate(variants):
+                residuals.append(y[during] - member.predict(variant))
+                sent.append(member.encoder_.sent(frame_columns(variant), len(variant)))
+                as_is.append(np.full(len(variant), float(i == 0)))
+        if not residuals:
+            raise ValueError("too few films before the calibration years to calibrate intervals")
+        return np.concatenate(residuals), np.concatenate(sent), np.concatenate(as_is)
+
+    def _calibrate(self, X: pd.DataFrame, y: FloatArray, years: FloatArray) -> Interval:
+        residuals, sent, as_is = self.calibration_residuals(X, y, years)
+        level = self.interval_level
+        pooled = conformal_offsets(residuals, level)
+        low, high = conformal_offsets(residuals[as_is == 1], level)
+        edges = sorted(self.interval_buckets)
+        buckets = []
+        for i, edge in enumerate(edges):
+            upper = edges[i + 1] if i + 1 < len(edges) else np.inf
+            chosen = residuals[(sent >= edge) & (sent < upper)]
+            offsets = (
+                conformal_offsets(chosen, level) if len(chosen) >= MIN_BUCKET_RESIDUALS else pooled
+            )
+            buckets.append(
+                IntervalBucket(
+                    min_sent=edge, low=offsets[0], high=offsets[1], residuals=len(chosen)
+                )
+            )
+        return Interval(level=level, low=low, high=high, buckets=buckets)
+
+    # -- prediction -----------------------------------------------------------------------
+    def _columns(self, X: pd.DataFrame) -> dict[str, Any]:
         check_is_fitted(self, "model_")
         unknown = sorted(set(X.columns) - set(self.feature_names_in_))
         if unknown:
             raise ValueError(f"unknown feature fields {unknown}")
-        return encode(self.signature_, frame_columns(X), n_rows=len(X))
+        return frame_columns(X)
+
+    def encode(self, X: pd.DataFrame) -> npt.NDArray[np.float32]:
+        matrix: npt.NDArray[np.float32] = self.encoder_(self._columns(X), n_rows=len(X))
+        return matrix
 
     def predict(self, X: pd.DataFrame) -> FloatArray:
-        """Point prediction of the log target."""
-        matrix = self.encode(X)
-        return np.asarray(self.model_.predict(matrix), dtype=np.float64)
+        """Point prediction of the log gross, in nominal dollars of each film's year."""
+        columns = self._columns(X)
+        real = np.asarray(self.model_.predict(self.encoder_(columns, len(X))), dtype=np.float64)
+        return real - self.encoder_.log_deflator(columns, len(X))
 
     def predict_interval(self, X: pd.DataFrame) -> tuple[FloatArray, FloatArray, FloatArray]:
-        """(prediction, low, high) on the log scale."""
+        """(prediction, low, high) on the log scale, offsets by the fields each row sends."""
         pred = self.predict(X)
-        return pred, pred + self.signature_.interval.low, pred + self.signature_.interval.high
+        low, high = self.signature_.interval.offsets(self.encoder_.sent(frame_columns(X), len(X)))
+        return pred, pred + low, pred + high

@@ -14,6 +14,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 DatePart = Literal["year", "month", "day_of_week", "day_of_year", "quarter"]
+# When a feature becomes known: before the film opens, or only once it has been out.
+Availability = Literal["pre_release", "post_release"]
 _FIELD_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -41,6 +43,12 @@ class FeatureSpec(_Strict):
     monotone: Literal["increasing", "decreasing"] | None = Field(
         default=None, description="Constrain the model's response to this numeric feature."
     )
+    available: Availability = Field(
+        default="pre_release", description="When the value becomes known."
+    )
+    dollars: bool = Field(
+        default=False, description="A nominal US-dollar amount: deflated to constant dollars."
+    )
 
     @model_validator(mode="after")
     def _check(self) -> FeatureSpec:
@@ -48,6 +56,8 @@ class FeatureSpec(_Strict):
             raise ValueError(f"feature field {self.field!r} must be snake_case")
         if self.monotone and self.kind != "numeric":
             raise ValueError(f"feature {self.field!r}: only numeric features can be monotone")
+        if self.dollars and self.kind != "numeric":
+            raise ValueError(f"feature {self.field!r}: only numeric features can be dollars")
         if self.kind == "date" and not self.parts:
             raise ValueError(f"date feature {self.field!r} needs at least one part")
         return self
@@ -117,23 +127,60 @@ class SplitParams(_Strict):
 
 
 class SearchParams(_Strict):
-    time_budget_s: float = Field(default=60, gt=0)
+    # The candidate count alone bounds the search, so a commit trains the same model on any
+    # machine; the time limit only fails the stage loudly, it never shrinks the search.
     max_candidates: int = Field(default=16, ge=1)
+    max_seconds: float | None = Field(default=None, gt=0)
     space: dict[str, list[Any]]
 
 
 class TrainParams(_Strict):
     seed: int = 42
-    cv_folds: int = Field(default=5, ge=2)
+    # Rolling-origin validation inside the training data: each of the last ``cv_folds``
+    # release years is predicted from the films released before it.
+    cv_folds: int = Field(default=3, ge=1)
     interval_level: float = Field(default=0.8, gt=0, lt=1)
     ensemble_size: int = Field(default=1, ge=1, description="Average the best N candidates.")
     category_smoothing: float = Field(default=5.0, ge=0)
     category_min_count: int = Field(default=2, ge=1)
+    # Optional fields hidden at random in extra copies of the training rows: "not sent" then
+    # means "unknown", not "obscure film", and the trees are regularised by it.
+    mask_rate: float = Field(default=0.3, ge=0, lt=1)
+    mask_copies: int = Field(default=2, ge=0)
+    # Intervals are calibrated on the latest release years (each predicted from the films
+    # before it), per number of optional fields sent (bucket lower bounds).
+    calibration_years: int = Field(default=3, ge=1)
+    interval_buckets: list[int] = Field(default_factory=lambda: [0, 1, 4])
     search: SearchParams
 
 
 class EvaluateParams(_Strict):
     permutation_repeats: int = Field(default=5, ge=1)
+    # The headline: each of the last ``backtest_years`` release years predicted by the
+    # training recipe fitted on every film released before it.
+    backtest_years: int = Field(default=5, ge=1)
+
+
+class DollarParams(_Strict):
+    """Constant dollars: amounts are deflated to ``base_year`` with the CPI-U annual average."""
+
+    cpi_table: str = "data/reference/cpi_u_annual.csv"
+    base_year: int = 2010
+    # Years past the table grow at this yearly rate (the 1990-2025 CPI-U average is ~2.6%).
+    extrapolate_rate: float = Field(default=0.026, ge=0, lt=1)
+    # Forecasts are refused for releases this many years past the data's last film.
+    max_years_ahead: int = Field(default=5, ge=0)
+
+
+class HistoryParams(_Strict):
+    """As-of track records: per value of a categorical field, earlier films' count and mean."""
+
+    fields: list[str] = Field(default_factory=list)
+
+
+class ProfileParams(_Strict):
+    available: list[Availability]
+    route: str = Field(description="Path of the API route that serves this profile.")
 
 
 class GateParams(_Strict):
@@ -161,6 +208,17 @@ class Params(_Strict):
     split: SplitParams
     train: TrainParams
     evaluate: EvaluateParams = EvaluateParams()
+    dollars: DollarParams = DollarParams()
+    history: HistoryParams = HistoryParams()
+    profiles: dict[str, ProfileParams] = Field(
+        default_factory=lambda: {
+            "pre_release": ProfileParams(available=["pre_release"], route="/v1/prediction"),
+            "retrospective": ProfileParams(
+                available=["pre_release", "post_release"], route="/v1/retrospective/prediction"
+            ),
+        }
+    )
+    serve_profile: str = "pre_release"
     gate: GateParams = GateParams()
     drift: DriftParams = DriftParams()
 
@@ -171,7 +229,20 @@ class Params(_Strict):
             unknown = [c for c in rule.targets() if c not in known]
             if unknown:
                 raise ValueError(f"rule {rule.name} names columns {unknown} absent from the schema")
+        categorical = {f.field for f in self.feature_schema.features if f.kind == "categorical"}
+        for name in self.history.fields:
+            if name not in categorical:
+                raise ValueError(f"history field {name!r} is not a categorical feature")
+        if self.serve_profile not in self.profiles:
+            raise ValueError(f"serve_profile {self.serve_profile!r} is not among profiles")
         return self
+
+    def profile_features(self, profile: str) -> list[FeatureSpec]:
+        """The features a profile's model takes (those known by the profile's time)."""
+        if profile not in self.profiles:
+            raise ValueError(f"unknown profile {profile!r}; known: {sorted(self.profiles)}")
+        allowed = set(self.profiles[profile].available)
+        return [f for f in self.feature_schema.features if f.available in allowed]
 
 
 def load_params(path: str | Path = "params.yaml") -> Params:

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
-from boxoffice.params import DatePart, FeatureSpec
+from boxoffice.dollars import Dollars
+from boxoffice.history import history_columns
+from boxoffice.params import Availability, DatePart, FeatureSpec
 
-SIGNATURE_VERSION = 1
+SIGNATURE_VERSION = 2
+FloatArray = npt.NDArray[np.float64]
 
 
 class InputField(BaseModel):
@@ -29,6 +34,9 @@ class InputField(BaseModel):
     # Accepted range of a numeric field, from the validation rules of params.yaml.
     minimum: float | None = None
     maximum: float | None = None
+    available: Availability = "pre_release"
+    # Nominal dollars of the release year, deflated before the model sees them.
+    dollars: bool = False
 
     @classmethod
     def from_spec(cls, spec: FeatureSpec, categories: list[str] | None = None) -> InputField:
@@ -40,6 +48,8 @@ class InputField(BaseModel):
             example=spec.example,
             parts=list(spec.parts) if spec.kind == "date" else [],
             categories=categories,
+            available=spec.available,
+            dollars=spec.dollars,
         )
 
     def model_columns(self) -> list[str]:
@@ -48,14 +58,48 @@ class InputField(BaseModel):
         return [self.field]
 
 
+class IntervalBucket(BaseModel):
+    """Offsets for requests that send at least ``min_sent`` of the optional fields."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_sent: int = Field(ge=0)
+    low: float
+    high: float
+    residuals: int = Field(default=0, ge=0, description="Calibration residuals behind it.")
+
+
 class Interval(BaseModel):
-    """Split-conformal offsets on the log scale: ``[pred + low, pred + high]``."""
+    """Split-conformal offsets on the log scale: ``[pred + low, pred + high]``.
+
+    ``low``/``high`` hold for a request with every field; ``buckets`` (ascending
+    ``min_sent``) give the offsets by how many optional fields a request actually sent.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     level: float = Field(gt=0, lt=1)
     low: float
     high: float
+    buckets: list[IntervalBucket] = Field(default_factory=list)
+
+    def offsets(self, sent: npt.NDArray[np.int64]) -> tuple[FloatArray, FloatArray]:
+        """Per-row (low, high) offsets for rows sending ``sent`` optional fields."""
+        low = np.full(len(sent), self.low)
+        high = np.full(len(sent), self.high)
+        for bucket in self.buckets:  # ascending: the last bucket a row reaches wins
+            reached = sent >= bucket.min_sent
+            low[reached], high[reached] = bucket.low, bucket.high
+        return low, high
+
+
+class History(BaseModel):
+    """A track record as of the model's data cutoff: ``{value: [films, mean log gross]}``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    field: str
+    table: dict[str, list[float]]
 
 
 class Signature(BaseModel):
@@ -67,9 +111,23 @@ class Signature(BaseModel):
     inputs: list[InputField]
     interval: Interval
     onnx_input: str = "X"
+    profile: str = "pre_release"
+    dollars: Dollars | None = None
+    history: list[History] = Field(default_factory=list)
+    # Release dates the model speaks for: its training films' first and last dates, and the
+    # last date it accepts (later ones are refused; after ``last_film`` a warning is added).
+    first_film: str | None = None
+    last_film: str | None = None
+    latest_accepted: str | None = None
+    # Fields this profile does not take, with the route of the profile that does.
+    withheld: dict[str, str] = Field(default_factory=dict)
 
     def model_columns(self) -> list[str]:
-        return [col for field in self.inputs for col in field.model_columns()]
+        columns = [col for field in self.inputs for col in field.model_columns()]
+        return columns + [c for h in self.history for c in history_columns(h.field)]
+
+    def date_field(self) -> str | None:
+        return next((i.field for i in self.inputs if i.kind == "date"), None)
 
     def field(self, name: str) -> InputField:
         for item in self.inputs:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from boxoffice.params import Params, load_params
-from boxoffice.pipeline.layout import Layout
+from boxoffice.pipeline.layout import DEFAULT_PROFILE, Layout
 
 
 class StageError(RuntimeError):
@@ -33,10 +33,12 @@ def run_stage(
     parser = argparse.ArgumentParser(prog=f"python -m boxoffice.pipeline.{name}")
     parser.add_argument("--params", default="params.yaml", help="params file")
     parser.add_argument("--root", default=".", help="project root the stage writes under")
+    parser.add_argument("--profile", default=DEFAULT_PROFILE, help="model profile (params.yaml)")
     args = parser.parse_args(argv)
     try:
         params = load_params(args.params)
-        body(params, Layout(Path(args.root)))
+        params.profile_features(args.profile)  # refuses an unknown profile before any work
+        body(params, Layout(Path(args.root), args.profile))
     except (StageError, RuntimeError, ValueError, OSError) as exc:
         log(name, f"FAILED: {exc}")
         return 1

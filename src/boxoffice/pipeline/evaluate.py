@@ -1,4 +1,6 @@
-"""Stage 5, evaluate: holdout metrics, DVC plots and the CML-style ``report.md``."""
+"""Stage 5, evaluate (per profile): the rolling-origin backtest of the training recipe (the
+headline), the frozen-holdout figures of the trained model (secondary), DVC plots and the
+CML-style ``report.md``."""
 
 from __future__ import annotations
 
@@ -13,12 +15,14 @@ import pandas as pd
 from sklearn.inspection import permutation_importance
 
 from boxoffice.metrics import regression_metrics
-from boxoffice.model import BoxOfficeRegressor
+from boxoffice.model import BoxOfficeRegressor, release_years
 from boxoffice.params import Params
+from boxoffice.pipeline.backtest import Fitted, coverage_by_band, run_backtest
 from boxoffice.pipeline.common import log, run_stage, write_json
 from boxoffice.pipeline.layout import Layout
 from boxoffice.pipeline.plots import write_images, write_plot_data
-from boxoffice.pipeline.train import xy
+from boxoffice.pipeline.report import report_markdown
+from boxoffice.pipeline.train import base_estimator, fit_model, xy
 
 
 def importance_frame(
@@ -30,38 +34,85 @@ def importance_frame(
     return pd.DataFrame({"feature": X.columns, "importance": result.importances_mean})
 
 
-def report_markdown(
-    metrics: dict[str, float], search: dict[str, Any], quality_md: str, images: list[str]
-) -> str:
-    rows = "\n".join(f"| {k} | {v:.4f} |" for k, v in metrics.items())
-    pictures = "\n".join(f"![{name}]({name})" for name in images)
-    return (
-        "# boxoffice model report\n\n## Holdout metrics\n\n| metric | value |\n|---|---:|\n"
-        f"{rows}\n\n## Search\n\nBest cross-validated MAE (log): {search['best_cv_mae_log']}"
-        f" after {len(search['history'])} candidates in {search['elapsed_s']} s"
-        f" (stopped by {search['stopped_by']}).\n\n"
-        f"Best parameters: `{json.dumps(search['best_params'], sort_keys=True)}`\n\n"
-        f"{quality_md}\n## Plots\n\n{pictures}\n"
+def recipe_runner(base: BoxOfficeRegressor, params: Params) -> Any:
+    """The training recipe (search included) as a backtest runner."""
+
+    def run(train: pd.DataFrame, y_log: np.ndarray, test: pd.DataFrame) -> Fitted:
+        frame = train.assign(**{params.feature_schema.target.field: np.exp(y_log)})
+        model, _ = fit_model(frame, base, params, progress=False)
+        return model.predict_interval(test[list(model.feature_names_in_)])
+
+    return run
+
+
+def backtest(params: Params, layout: Layout, frame: pd.DataFrame) -> dict[str, Any]:
+    """Headline figures: each of the last years predicted from the films released before it."""
+    base = base_estimator(params, layout.profile, layout.root)
+    X, y = xy(frame, params.feature_schema)
+    years = release_years(X, base._date_field())
+    optional = [f.field for f in base.features if not f.required]
+    result = run_backtest(
+        X,
+        y,
+        years,
+        recipe_runner(base, params),
+        params.evaluate.backtest_years,
+        label=layout.profile,
+        optional=optional,
     )
+    index = result["index"]
+    pred, low, high = result["pooled"]
+    model_years = years[index]
+    budget = next(f for f in base.features if f.dollars)
+    fitted = joblib.load(layout.model)
+    real_budget = X[budget.field].to_numpy(dtype=float)[index] * np.exp(
+        fitted.signature_.dollars.log_factor(model_years)
+    )
+    bare, bare_low, bare_high = result["required_only"]
+    return {
+        "backtest": "rolling_origin",
+        "profile": layout.profile,
+        "test_years": result["years"],
+        "films_tested": len(index),
+        "per_year": result["per_year"],
+        "summary": result["summary"],
+        "pooled": regression_metrics(y[index], pred, low, high),
+        "coverage_by_budget": coverage_by_band(y[index], low, high, real_budget),
+        "required_only": regression_metrics(y[index], bare, bare_low, bare_high),
+        "plot": {"actual_log": y[index], "predicted_log": pred},
+    }
 
 
-def run(params: Params, layout: Layout) -> dict[str, float]:
+def run(params: Params, layout: Layout) -> dict[str, Any]:
     model: BoxOfficeRegressor = joblib.load(layout.model)
-    X, y = xy(pd.read_parquet(layout.holdout), params.feature_schema)
+    fields = list(model.feature_names_in_)
+    train, holdout = pd.read_parquet(layout.train), pd.read_parquet(layout.holdout)
+    X, y = xy(holdout, params.feature_schema)
+    X = X[fields]
     pred, low, high = model.predict_interval(X)
-    metrics = regression_metrics(y, pred, low, high)
-    metrics["holdout_rows"] = len(y)
-    write_json(layout.reports / "metrics.json", metrics)
+    holdout_metrics = regression_metrics(y, pred, low, high) | {"rows": len(y)}
+    result = backtest(params, layout, pd.concat([train, holdout], ignore_index=True))
+    plot = result.pop("plot")
+    write_json(layout.backtest, result)
+    metrics = {
+        "backtest": {k: v["mean"] for k, v in result["summary"].items()},
+        "backtest_coverage_by_budget": result["coverage_by_budget"],
+        "backtest_required_only": result["required_only"],
+        "holdout": holdout_metrics,
+    }
+    write_json(layout.profile_reports / "metrics.json", metrics)
     importance = importance_frame(
         model, X, y, params.evaluate.permutation_repeats, params.train.seed
     )
-    write_plot_data(layout.plots, y, pred, importance)
-    images = write_images(layout.reports, y, pred, importance)
+    write_plot_data(layout.plots, plot["actual_log"], plot["predicted_log"], importance)
+    images = write_images(
+        layout.profile_reports, plot["actual_log"], plot["predicted_log"], importance
+    )
     search = json.loads(layout.search.read_text())
     quality = (layout.reports / "data_quality.md").read_text()
-    names = [p.name for p in images]
-    (layout.reports / "report.md").write_text(report_markdown(metrics, search, quality, names))
-    log("evaluate", " ".join(f"{k}={v}" for k, v in metrics.items()))
+    text = report_markdown(result, holdout_metrics, search, quality, [p.name for p in images])
+    (layout.profile_reports / "report.md").write_text(text)
+    log("evaluate", f"{layout.profile} rolling-origin " + json.dumps(metrics["backtest"]))
     return metrics
 
 

@@ -6,9 +6,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+DEFAULT_PROFILE = "pre_release"
+
+
 @dataclass(frozen=True)
 class Layout:
+    """Paths of one project; model and report paths are per profile (``models/<profile>``)."""
+
     root: Path
+    profile: str = DEFAULT_PROFILE
 
     @property
     def raw_dir(self) -> Path:
@@ -47,20 +53,36 @@ class Layout:
         return self.root / "reports"
 
     @property
+    def profile_reports(self) -> Path:
+        return self.reports / self.profile
+
+    @property
     def plots(self) -> Path:
-        return self.reports / "plots"
+        return self.profile_reports / "plots"
+
+    @property
+    def backtest(self) -> Path:
+        return self.profile_reports / "backtest.json"
+
+    @property
+    def models(self) -> Path:
+        return self.root / "models" / self.profile
 
     @property
     def model(self) -> Path:
-        return self.root / "models" / "model.joblib"
+        return self.models / "model.joblib"
 
     @property
     def search(self) -> Path:
-        return self.root / "models" / "search.json"
+        return self.models / "search.json"
 
     @property
     def export_dir(self) -> Path:
-        return self.root / "models" / "export"
+        return self.models / "export"
+
+    @property
+    def model_card(self) -> Path:
+        return self.root / "docs" / "model-card.md"
 
     def raw_snapshot(self, fmt: str) -> Path:
         return self.raw_dir / f"source.{fmt}"

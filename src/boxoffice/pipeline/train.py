@@ -1,35 +1,53 @@
-"""Stage 4, train: search hyperparameters, fit on all training rows, calibrate intervals."""
+"""Stage 4, train (per profile): search hyperparameters out of time, fit on all training
+rows, calibrate intervals on the latest films."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import joblib
 import numpy as np
 import pandas as pd
 
+from boxoffice.dollars import read_cpi_table
 from boxoffice.model import BoxOfficeRegressor
-from boxoffice.params import Params, SchemaSpec, TrainParams
+from boxoffice.params import Params, SchemaSpec
 from boxoffice.pipeline.common import StageError, log, run_stage, write_json
 from boxoffice.pipeline.layout import Layout
 from boxoffice.search import SearchResult, search
 
 
-def base_estimator(schema: SchemaSpec, train: TrainParams) -> BoxOfficeRegressor:
+def base_estimator(params: Params, profile: str, root: Path) -> BoxOfficeRegressor:
+    """The profile's untrained estimator, every setting from ``params.yaml``."""
+    train, dollars = params.train, params.dollars
+    features = params.profile_features(profile)
+    fields = {f.field for f in features}
+    cpi_path = Path(dollars.cpi_table)
+    table = read_cpi_table(cpi_path if cpi_path.is_absolute() else root / cpi_path)
     return BoxOfficeRegressor(
-        features=tuple(schema.features),
-        target=schema.target.field,
+        features=tuple(features),
+        target=params.feature_schema.target.field,
         interval_level=train.interval_level,
         category_smoothing=train.category_smoothing,
         category_min_count=train.category_min_count,
-        calibration_folds=train.cv_folds,
+        calibration_years=train.calibration_years,
+        interval_buckets=tuple(train.interval_buckets),
+        mask_rate=train.mask_rate,
+        mask_copies=train.mask_copies,
+        history_fields=tuple(f for f in params.history.fields if f in fields),
+        cpi=tuple(sorted(table.items())),
+        base_year=dollars.base_year,
+        extrapolate_rate=dollars.extrapolate_rate,
+        max_years_ahead=dollars.max_years_ahead,
+        profile=profile,
         random_state=train.seed,
     )
 
 
 def xy(frame: pd.DataFrame, schema: SchemaSpec) -> tuple[pd.DataFrame, np.ndarray]:
-    """Feature columns and the log target of a featurized frame."""
+    """Feature columns and the log target (nominal dollars) of a featurized frame."""
     target = frame[schema.target.field].to_numpy(dtype=np.float64)
     if (target <= 0).any() or np.isnan(target).any():
         raise StageError("rule 'target_positive': the log target needs positive grosses")
@@ -37,11 +55,12 @@ def xy(frame: pd.DataFrame, schema: SchemaSpec) -> tuple[pd.DataFrame, np.ndarra
 
 
 def fit_model(
-    frame: pd.DataFrame, *, schema: SchemaSpec, train: TrainParams, progress: bool = True
+    frame: pd.DataFrame, base: BoxOfficeRegressor, params: Params, progress: bool = True
 ) -> tuple[BoxOfficeRegressor, SearchResult]:
-    """The pipeline's training recipe, also used by the benchmark on each outer fold."""
-    X, y = xy(frame, schema)
-    base = base_estimator(schema, train)
+    """The training recipe, also used by the backtest and the benchmark on each fold."""
+    X, y = xy(frame, params.feature_schema)
+    X = X[[f.field for f in base.features]]
+    train = params.train
     found = search(
         base, X, y, params=train.search, folds=train.cv_folds, seed=train.seed, progress=progress
     )
@@ -55,24 +74,30 @@ def fit_model(
 
 def run(params: Params, layout: Layout) -> None:
     frame = pd.read_parquet(layout.train)
-    log("train", f"searching on {len(frame)} rows ({params.train.search.max_candidates} max)")
-    model, found = fit_model(frame, schema=params.feature_schema, train=params.train)
+    base = base_estimator(params, layout.profile, layout.root)
+    log(
+        "train",
+        f"{layout.profile}: {len(base.features)} features, searching on {len(frame)} rows"
+        f" ({params.train.search.max_candidates} candidates)",
+    )
+    model, found = fit_model(frame, base, params)
     layout.model.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, layout.model)
-    interval = model.signature_.interval
     write_json(
         layout.search,
         {
+            "profile": layout.profile,
             "best_params": found.best_params,
             "ensemble": found.top(params.train.ensemble_size),
             "best_cv_mae_log": round(found.best_score, 5),
+            "validation_years": found.folds,
             "elapsed_s": found.elapsed_s,
             "stopped_by": found.stopped_by,
             "history": found.history,
-            "interval": interval.model_dump(),
+            "interval": model.signature_.interval.model_dump(),
         },
     )
-    log("train", f"best cv mae_log {found.best_score:.4f} with {found.best_params}")
+    log("train", f"best rolling-origin mae_log {found.best_score:.4f} with {found.best_params}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,60 @@
+"""Constant dollars: nominal amounts of a release year <-> dollars of a base year (CPI-U).
+
+The model learns in constant dollars (a 1995 budget and a 2009 budget are comparable); the
+API takes and returns the release year's nominal dollars. The index travels inside the
+exported signature, so serving reads no table and downloads nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, Field
+
+
+def read_cpi_table(path: str | Path) -> dict[int, float]:
+    """``year,cpi_u`` rows of the committed CPI-U annual table."""
+    with Path(path).open(newline="", encoding="utf-8") as handle:
+        rows = {int(r["year"]): float(r["cpi_u"]) for r in csv.DictReader(handle)}
+    if not rows:
+        raise ValueError(f"{path}: the CPI table is empty")
+    return rows
+
+
+class Dollars(BaseModel):
+    """Deflation to ``base_year`` dollars; years past the table grow at ``extrapolate_rate``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    base_year: int
+    extrapolate_rate: float = Field(ge=0, lt=1)
+    # CPI-U annual averages, keyed by year (JSON object keys are strings).
+    index: dict[str, float]
+
+    def cpi(self, years: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        known = sorted(int(y) for y in self.index)
+        first, last = known[0], known[-1]
+        table = np.array([self.index[str(y)] for y in range(first, last + 1)], dtype=np.float64)
+        safe = np.nan_to_num(years, nan=float(last))
+        inside = np.clip(safe, first, last).astype(np.int64) - first
+        values = table[inside]
+        ahead = np.maximum(safe - last, 0.0)
+        return np.asarray(values * (1.0 + self.extrapolate_rate) ** ahead, dtype=np.float64)
+
+    def log_factor(self, years: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """``log(constant / nominal)`` per year: add to a nominal log amount to deflate it."""
+        base = self.cpi(np.array([float(self.base_year)]))[0]
+        return np.asarray(np.log(base / self.cpi(years)), dtype=np.float64)
+
+
+def dollars_for(table: dict[int, float], base_year: int, rate: float, since: int) -> Dollars:
+    """The part of the table a model needs: ``since`` (its earliest film) to the table's end."""
+    if base_year not in table:
+        raise ValueError(f"dollars.base_year {base_year} is not in the CPI table")
+    years = [y for y in sorted(table) if y >= min(since, base_year)]
+    return Dollars(
+        base_year=base_year, extrapolate_rate=rate, index={str(y): table[y] for y in years}
+    )

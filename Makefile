@@ -21,11 +21,11 @@ $(VENV)/.dev: pyproject.toml constraints.txt | $(BIN)/python
 
 ## run: set up, train if there is no exported model, serve it on 127.0.0.1:8000
 run: $(VENV)/.train
-	@if [ ! -f models/export/checksums.json ]; then \
+	@if [ ! -f models/pre_release/export/checksums.json ]; then \
 		echo "No exported model: running the DVC pipeline (dvc repro)..."; \
 		PATH="$(abspath $(BIN)):$$PATH" $(BIN)/dvc repro; \
 	fi
-	@$(BIN)/boxoffice model-info models/export
+	@$(BIN)/boxoffice model-info models/pre_release/export
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/boxoffice serve --host 127.0.0.1 --port 8000 --workers 2
 
 ## setup: only the install (what CI jobs that do not test need)

@@ -18,7 +18,7 @@ from boxoffice.serving.request_model import film_model
 from boxoffice.serving.schemas import Interval, PredictionResponse
 from boxoffice.signature import Signature
 
-MODEL_DIR = Path(os.environ.get("BOXOFFICE_MODEL_URI", "models/export"))
+MODEL_DIR = Path(os.environ.get("BOXOFFICE_MODEL_URI", "models/pre_release/export"))
 
 
 def _film() -> type:

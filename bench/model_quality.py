@@ -1,10 +1,12 @@
-"""Model quality against what people use: repeated K-fold, the same folds for every model.
+"""Model quality against what people use, judged as the model is used: a rolling-origin
+backtest by release year (each test year predicted from films released before it), per
+profile; random K-fold as a secondary figure; an ablation of the as-of history features.
 
-    python bench/model_quality.py                 # 5 folds x 2 repeats, FLAML 60 s per fold
+    python bench/model_quality.py                 # 5 test years, FLAML 60 s per fit
     python bench/model_quality.py --quick         # a smoke run (used by the test suite)
 
 Writes ``<out>/model_quality.json`` and ``<out>/model_quality.md``. Every model is tuned
-only inside the training part of each fold; the test fold is never seen before scoring.
+only on films before its test year (or inside the training folds); no tuning on test years.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,34 +25,34 @@ import pandas as pd
 from sklearn.ensemble import GradientBoostingRegressor
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LinearRegression
-from sklearn.model_selection import GridSearchCV, RepeatedKFold
+from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import Pipeline
 
 from boxoffice.features import date_parts, to_days
 from boxoffice.metrics import regression_metrics
-from boxoffice.params import Params, SchemaSpec, load_params
+from boxoffice.model import release_years
+from boxoffice.params import FeatureSpec, Params, load_params
+from boxoffice.pipeline.backtest import Fitted, Runner, coverage_by_band, run_backtest, summarise
+from boxoffice.pipeline.evaluate import recipe_runner
 from boxoffice.pipeline.featurize import to_fields
 from boxoffice.pipeline.ingest import ingest
 from boxoffice.pipeline.layout import Layout
-from boxoffice.pipeline.train import fit_model
+from boxoffice.pipeline.train import base_estimator
 from boxoffice.pipeline.validate import run as validate
 
 ROOT = Path(__file__).resolve().parents[1]
-# (prediction, low, high) on the log scale; low/high are None without intervals.
-Fitted = tuple[np.ndarray, np.ndarray | None, np.ndarray | None]
-Runner = Callable[[pd.DataFrame, np.ndarray, pd.DataFrame], Fitted]
 
 
-def numeric_fields(schema: SchemaSpec) -> list[str]:
-    return [f.field for f in schema.features if f.kind == "numeric"]
+def numeric_fields(features: list[FeatureSpec]) -> list[str]:
+    return [f.field for f in features if f.kind == "numeric"]
 
 
-def seed_recipe(schema: SchemaSpec, quick: bool) -> Runner:
+def seed_recipe(features: list[FeatureSpec], quick: bool) -> Runner:
     """The reference course: mean-impute + GradientBoostingRegressor on raw dollars."""
     grid = {"model__n_estimators": [20, 40] if quick else list(range(20, 301, 20))}
 
     def run(train: pd.DataFrame, y_log: np.ndarray, test: pd.DataFrame) -> Fitted:
-        cols = numeric_fields(schema)
+        cols = numeric_fields(features)
         pipe = Pipeline(
             [
                 ("impute", SimpleImputer(strategy="mean")),
@@ -66,8 +67,8 @@ def seed_recipe(schema: SchemaSpec, quick: bool) -> Runner:
     return run
 
 
-def budget_loglinear(schema: SchemaSpec) -> Runner:
-    budget = next(f.field for f in schema.features if f.required and f.kind == "numeric")
+def budget_loglinear(features: list[FeatureSpec]) -> Runner:
+    budget = next(f.field for f in features if f.required and f.kind == "numeric")
 
     def run(train: pd.DataFrame, y_log: np.ndarray, test: pd.DataFrame) -> Fitted:
         model = LinearRegression().fit(np.log(train[[budget]].to_numpy()), y_log)
@@ -76,10 +77,10 @@ def budget_loglinear(schema: SchemaSpec) -> Runner:
     return run
 
 
-def automl_frame(frame: pd.DataFrame, schema: SchemaSpec) -> pd.DataFrame:
+def automl_frame(frame: pd.DataFrame, features: list[FeatureSpec]) -> pd.DataFrame:
     """The same information for FLAML: numbers, date parts, categories as pandas categories."""
     out = pd.DataFrame(index=frame.index)
-    for spec in schema.features:
+    for spec in features:
         if spec.kind == "numeric":
             out[spec.field] = frame[spec.field].astype(float)
         elif spec.kind == "date":
@@ -91,11 +92,11 @@ def automl_frame(frame: pd.DataFrame, schema: SchemaSpec) -> pd.DataFrame:
     return out
 
 
-def automl(schema: SchemaSpec, budget_s: float, seed: int) -> Runner:
+def automl(features: list[FeatureSpec], budget_s: float, seed: int) -> Runner:
     def run(train: pd.DataFrame, y_log: np.ndarray, test: pd.DataFrame) -> Fitted:
         from flaml import AutoML
 
-        whole = automl_frame(pd.concat([train, test]), schema)
+        whole = automl_frame(pd.concat([train, test]), features)
         model = AutoML()
         model.fit(
             whole.iloc[: len(train)],
@@ -111,50 +112,133 @@ def automl(schema: SchemaSpec, budget_s: float, seed: int) -> Runner:
     return run
 
 
-def boxoffice(params: Params) -> Runner:
-    def run(train: pd.DataFrame, y_log: np.ndarray, test: pd.DataFrame) -> Fitted:
-        frame = train.assign(**{params.feature_schema.target.field: np.exp(y_log)})
-        model, _ = fit_model(
-            frame, schema=params.feature_schema, train=params.train, progress=False
-        )
-        cols = [f.field for f in params.feature_schema.features]
-        pred, low, high = model.predict_interval(test[cols])
-        return pred, low, high
-
-    return run
+def boxoffice(params: Params, profile: str, history: list[str] | None = None) -> Runner:
+    """The project's own training recipe (search included) for one profile."""
+    base = base_estimator(params, profile, ROOT)
+    if history is not None:
+        base = base.set_params(history_fields=tuple(history))
+    return recipe_runner(base, params)  # type: ignore[no-any-return]
 
 
-def summarise(scores: list[dict[str, float]]) -> dict[str, dict[str, float]]:
-    keys = [k for k in ("r2", "r2_log", "mae_log", "mdape", "coverage") if k in scores[0]]
-    return {
-        k: {
-            "mean": round(float(np.mean([s[k] for s in scores])), 4),
-            "sd": round(float(np.std([s[k] for s in scores], ddof=1)), 4)
-            if len(scores) > 1
-            else 0.0,
+def runners(params: Params, profile: str, args: argparse.Namespace) -> dict[str, Runner]:
+    features = params.profile_features(profile)
+    every = {
+        "budget_loglinear": budget_loglinear(features),
+        "seed_recipe": seed_recipe(features, args.quick),
+        "automl": automl(features, args.automl_budget, args.seed),
+        "boxoffice": boxoffice(params, profile),
+    }
+    return {name: every[name] for name in args.models.split(",") if name}
+
+
+def rolling(
+    params: Params, profile: str, frame: pd.DataFrame, y: np.ndarray, args: argparse.Namespace
+) -> dict[str, Any]:
+    years = release_years(frame, "release_date")
+    features = params.profile_features(profile)
+    optional = [f.field for f in features if not f.required]
+    out: dict[str, Any] = {"models": {}}
+    for name, runner in runners(params, profile, args).items():
+        start = time.monotonic()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = run_backtest(
+                frame,
+                y,
+                years,
+                runner,
+                args.years,
+                label=f"{profile}/{name}",
+                optional=optional if name == "boxoffice" else None,
+            )
+        out["test_years"] = result["years"]
+        out["models"][name] = result["summary"] | {
+            "seconds_per_fit": round((time.monotonic() - start) / len(result["years"]), 1)
         }
-        for k in keys
+        if name == "boxoffice":
+            out["boxoffice_detail"] = detail(params, frame, y, years, result)
+    return out
+
+
+def detail(
+    params: Params, frame: pd.DataFrame, y: np.ndarray, years: np.ndarray, result: dict[str, Any]
+) -> dict[str, Any]:
+    index = result["index"]
+    _, low, high = result["pooled"]
+    base = base_estimator(params, "pre_release", ROOT)
+    dollars = base._dollars(years)
+    budget = frame["production_budget"].to_numpy(dtype=float)[index]
+    real = budget * np.exp(dollars.log_factor(years[index])) if dollars else budget
+    bare = regression_metrics(y[index], *result["required_only"])
+    return {
+        "coverage_by_budget": coverage_by_band(y[index], low, high, real),
+        "required_only": {"mae_log": bare["mae_log"], "coverage": bare.get("coverage")},
     }
 
 
+def kfold(
+    params: Params, profile: str, frame: pd.DataFrame, y: np.ndarray, args: argparse.Namespace
+) -> dict[str, Any]:
+    splits = list(KFold(args.kfold, shuffle=True, random_state=args.seed).split(frame))
+    out: dict[str, Any] = {"folds": args.kfold, "models": {}}
+    for name, runner in runners(params, profile, args).items():
+        scores = []
+        for tr, te in splits:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                pred, low, high = runner(frame.iloc[tr], y[tr], frame.iloc[te])
+            scores.append(regression_metrics(y[te], pred, low, high))
+        out["models"][name] = summarise(scores)
+        print(f"[bench] kfold {profile}/{name} {out['models'][name]['mae_log']}", file=sys.stderr)
+    return out
+
+
+def ablation(params: Params, frame: pd.DataFrame, y: np.ndarray, args: argparse.Namespace) -> Any:
+    """Pre-release rolling-origin MAE (log) with each history group on or off."""
+    years = release_years(frame, "release_date")
+    groups: dict[str, list[str]] = {"no_history": [], "director_history": ["director"]}
+    groups["distributor_history"] = ["distributor"]  # both: the headline figure, see main()
+    out = {}
+    for name, fields in groups.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = run_backtest(
+                frame, y, years, boxoffice(params, "pre_release", fields), args.years, label=name
+            )
+        out[name] = result["summary"]["mae_log"]["mean"]
+    return out
+
+
 def markdown(result: dict[str, Any]) -> str:
-    head = (
-        f"Repeated K-fold: {result['folds']} folds x {result['repeats']} repeats on "
-        f"{result['rows']} validated films (mean ± sd over folds).\n\n"
-        "| model | R² ($) | R² (log) | MAE (log) | MdAPE | 80% coverage | s/fold |\n"
-        "|---|---:|---:|---:|---:|---:|---:|\n"
-    )
-    rows = []
-    for name, m in result["models"].items():
+    lines = [
+        f"Rolling-origin backtest: each of {result['test_years']} predicted from the films"
+        f" released before it ({result['rows']} validated films; mean ± sd over test years;"
+        f" FLAML {result['automl_budget_s']} s per fit).\n"
+    ]
+    for part, title in (("profiles", "rolling origin"), ("random_kfold", "random K-fold")):
+        for profile, block in result[part].items():
+            lines.append(f"\n### {profile} — {title}\n")
+            lines.append("| model | MAE (log) | R² (log) | R² ($) | MdAPE | 80% coverage |")
+            lines.append("|---|---:|---:|---:|---:|---:|")
+            for name, m in block["models"].items():
 
-        def cell(key: str, m: dict[str, Any] = m) -> str:
-            return f"{m[key]['mean']:.3f} ± {m[key]['sd']:.3f}" if key in m else "—"
+                def cell(key: str, m: dict[str, Any] = m) -> str:
+                    return f"{m[key]['mean']:.3f} ± {m[key]['sd']:.3f}" if key in m else "—"
 
-        rows.append(
-            f"| {name} | {cell('r2')} | {cell('r2_log')} | {cell('mae_log')} | "
-            f"{cell('mdape')} | {cell('coverage')} | {m['seconds_per_fold']:.1f} |"
-        )
-    return head + "\n".join(rows) + "\n"
+                lines.append(
+                    f"| {name} | {cell('mae_log')} | {cell('r2_log')} | {cell('r2')} |"
+                    f" {cell('mdape')} | {cell('coverage')} |"
+                )
+            if "boxoffice_detail" in block:
+                d = block["boxoffice_detail"]
+                lines.append(
+                    f"\nboxoffice coverage by constant-dollar budget: {d['coverage_by_budget']};"
+                    f" sent with only the required fields: {d['required_only']}."
+                )
+    lines.append("\n### Ablation (pre_release, rolling-origin MAE log)\n")
+    lines.append("| history features | MAE (log) |\n|---|---:|")
+    lines += [f"| {k} | {v:.4f} |" for k, v in result["ablation"].items()]
+    return "\n".join(lines) + "\n"
 
 
 def load_frame(params: Params) -> pd.DataFrame:
@@ -169,11 +253,12 @@ def load_frame(params: Params) -> pd.DataFrame:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--params", default=str(ROOT / "params.yaml"))
-    parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--years", type=int, default=5, help="rolling-origin test years")
+    parser.add_argument("--kfold", type=int, default=5, help="random K-fold folds")
     parser.add_argument("--automl-budget", type=float, default=60.0)
     parser.add_argument("--seed", type=int, default=2024)
-    parser.add_argument("--models", default="seed_recipe,budget_loglinear,automl,boxoffice")
+    parser.add_argument("--models", default="budget_loglinear,seed_recipe,automl,boxoffice")
+    parser.add_argument("--profiles", default="pre_release,retrospective")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
     parser.add_argument("--quick", action="store_true", help="tiny grids, for smoke tests")
     args = parser.parse_args(argv)
@@ -183,44 +268,24 @@ def main(argv: list[str] | None = None) -> int:
         params = params.model_copy(
             update={"data": params.data.model_copy(update={"source": source})}
         )
-    schema = params.feature_schema
     frame = load_frame(params)
-    y_log = np.log(frame[schema.target.field].to_numpy(dtype=float))
-    runners: dict[str, Runner] = {
-        "seed_recipe": seed_recipe(schema, args.quick),
-        "budget_loglinear": budget_loglinear(schema),
-        "automl": automl(schema, args.automl_budget, args.seed),
-        "boxoffice": boxoffice(params),
-    }
-    chosen = [m for m in args.models.split(",") if m]
-    folds = list(
-        RepeatedKFold(n_splits=args.folds, n_repeats=args.repeats, random_state=args.seed).split(
-            frame
-        )
-    )
+    y = np.log(frame[params.feature_schema.target.field].to_numpy(dtype=float))
+    profiles = [p for p in args.profiles.split(",") if p]
     result: dict[str, Any] = {
-        "folds": args.folds,
-        "repeats": args.repeats,
+        "backtest": "rolling_origin",
         "rows": len(frame),
         "seed": args.seed,
         "automl_budget_s": args.automl_budget,
-        "models": {},
+        "profiles": {p: rolling(params, p, frame, y, args) for p in profiles},
     }
-    for name in chosen:
-        scores, start = [], time.monotonic()
-        for i, (tr, te) in enumerate(folds, start=1):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                pred, low, high = runners[name](frame.iloc[tr], y_log[tr], frame.iloc[te])
-            scores.append(regression_metrics(y_log[te], pred, low, high))
-            print(
-                f"[bench] {name} fold {i}/{len(folds)} mae_log={scores[-1]['mae_log']:.4f}",
-                file=sys.stderr,
-                flush=True,
-            )
-        result["models"][name] = summarise(scores) | {
-            "seconds_per_fold": round((time.monotonic() - start) / len(folds), 2)
-        }
+    result["test_years"] = result["profiles"][profiles[0]]["test_years"]
+    for block in result["profiles"].values():
+        del block["test_years"]
+    result["random_kfold"] = {p: kfold(params, p, frame, y, args) for p in profiles}
+    result["ablation"] = ablation(params, frame, y, args)
+    shipped = result["profiles"]["pre_release"]["models"].get("boxoffice")
+    if shipped:
+        result["ablation"]["both (shipped)"] = shipped["mae_log"]["mean"]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "model_quality.json").write_text(json.dumps(result, indent=2) + "\n")

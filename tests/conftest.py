@@ -22,13 +22,15 @@ ROOT = Path(__file__).resolve().parents[1]
 def small_profile(raw: dict[str, Any]) -> dict[str, Any]:
     """The project's params with a search small enough for the test suite."""
     raw = yaml.safe_load(yaml.safe_dump(raw))
-    raw["train"]["cv_folds"] = 3
+    raw["train"]["cv_folds"] = 1
+    raw["train"]["ensemble_size"] = 2
+    raw["train"]["mask_copies"] = 1
+    raw["train"]["calibration_years"] = 2
     raw["train"]["search"] = {
-        "time_budget_s": 30,
         "max_candidates": 2,
         "space": {"max_iter": [60], "learning_rate": [0.1], "min_samples_leaf": [10, 20]},
     }
-    raw["evaluate"] = {"permutation_repeats": 1}
+    raw["evaluate"] = {"permutation_repeats": 1, "backtest_years": 2}
     return raw
 
 
@@ -36,6 +38,7 @@ def write_project(dest: Path, raw_params: dict[str, Any]) -> Path:
     """Lay out a project folder with the sample data and the given params; return params path."""
     (dest / "data" / "sample").mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "data" / "sample" / "movies.json", dest / "data" / "sample")
+    shutil.copytree(ROOT / "data" / "reference", dest / "data" / "reference", dirs_exist_ok=True)
     path = dest / "params.yaml"
     path.write_text(yaml.safe_dump(raw_params, sort_keys=False))
     return path

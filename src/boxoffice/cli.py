@@ -50,7 +50,7 @@ def _fail(message: str) -> typer.Exit:
 @app.command("model-info")
 def model_info(
     directory: Annotated[Path, typer.Argument(help="Exported model directory.")] = Path(
-        "models/export"
+        "models/pre_release/export"
     ),
 ) -> None:
     """Verify an exported model's checksums and describe it."""
@@ -90,7 +90,7 @@ def serve(
 def predict(
     input_path: Annotated[Path, typer.Option("--input", help=".csv, .parquet or .jsonl")],
     output_path: Annotated[Path, typer.Option("--output", help=".csv, .parquet or .jsonl")],
-    model_dir: ModelDir = Path("models/export"),
+    model_dir: ModelDir = Path("models/pre_release/export"),
     rejects: Annotated[
         Path | None, typer.Option(help="Rejected rows and why (default: <output>.rejects.csv)")
     ] = None,

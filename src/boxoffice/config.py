@@ -24,7 +24,7 @@ class Settings(BaseSettings):
         default="development", description="production refuses insecure defaults"
     )
     model_uri: str = Field(
-        default="models/export", description="Exported model directory (local path)."
+        default="models/pre_release/export", description="Exported model directory (local path)."
     )
     registry_uri: str | None = Field(
         default=None,

@@ -24,6 +24,7 @@ LOG_SCHEMA = pa.schema(
         ("request_id", pa.string()),
         ("ts", pa.timestamp("us", tz="UTC")),
         ("model_version", pa.string()),
+        ("profile", pa.string()),
         ("route", pa.string()),
         ("inputs", pa.string()),  # the film as JSON: the schema may change, the log does not
         ("worldwide_gross", pa.float64()),
@@ -67,4 +68,16 @@ class Lake:
         if not paths:
             return LOG_SCHEMA.empty_table()
         tables = [pq.read_table(self.fs.open(p, "rb")) for p in paths]
-        return pa.concat_tables(tables)
+        # Files written before a column was added read with it null.
+        return pa.concat_tables(
+            [t.cast(LOG_SCHEMA) if t.schema == LOG_SCHEMA else _widen(t) for t in tables]
+        )
+
+
+def _widen(table: pa.Table) -> pa.Table:
+    """A log file of an older schema, with the columns it lacks as nulls."""
+    columns = [
+        table.column(f.name) if f.name in table.column_names else pa.nulls(len(table), f.type)
+        for f in LOG_SCHEMA
+    ]
+    return pa.Table.from_arrays(columns, schema=LOG_SCHEMA)

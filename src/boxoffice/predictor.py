@@ -82,15 +82,17 @@ class OnnxPredictor:
         return cls(model_bytes, signature, threads)
 
     def predict_log(self, columns: Columns, n_rows: int | None = None) -> FloatArray:
+        """Log gross in nominal dollars of each film's release year."""
         matrix = self.encoder(columns, n_rows)
         out = self.session.run([self._output], {self.signature.onnx_input: matrix})[0]
-        return np.asarray(out, dtype=np.float64).reshape(-1)
+        # The graph predicts constant dollars; back to the release year's dollars.
+        real = np.asarray(out, dtype=np.float64).reshape(-1)
+        return real - self.encoder.log_deflator(columns, len(real))
 
     def predict(self, columns: Columns, n_rows: int | None = None) -> Prediction:
         log_pred = self.predict_log(columns, n_rows)
-        interval = self.signature.interval
+        # Interval offsets by how many optional fields each row sent (calibrated that way).
+        low, high = self.signature.interval.offsets(self.encoder.sent(columns, len(log_pred)))
         return Prediction(
-            value=np.exp(log_pred),
-            low=np.exp(log_pred + interval.low),
-            high=np.exp(log_pred + interval.high),
+            value=np.exp(log_pred), low=np.exp(log_pred + low), high=np.exp(log_pred + high)
         )

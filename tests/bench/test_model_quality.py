@@ -33,29 +33,30 @@ def test_model_quality_quick_run_writes_json_and_table(
     out = tmp_path / "results"
     bench = _load_bench()
     code = bench.main(
-        [
-            "--params",
-            str(params),
-            "--folds",
-            "2",
-            "--repeats",
-            "1",
-            "--automl-budget",
-            "2",
-            "--quick",
-            "--out",
-            str(out),
-        ]
+        ["--params", str(params), "--years", "2", "--kfold", "2", "--automl-budget", "2"]
+        + ["--quick", "--out", str(out)]
     )
     assert code == 0
     result = json.loads((out / "model_quality.json").read_text())
-    assert (result["folds"], result["repeats"]) == (2, 1)
-    assert set(result["models"]) == {"seed_recipe", "budget_loglinear", "automl", "boxoffice"}
-    for name, metrics in result["models"].items():
-        for key in ("r2", "r2_log", "mae_log", "mdape"):
-            assert set(metrics[key]) == {"mean", "sd"}, (name, key)
-    assert "coverage" in result["models"]["boxoffice"]
-    assert "coverage" not in result["models"]["seed_recipe"]
+    assert result["backtest"] == "rolling_origin" and result["test_years"] == [2009, 2010]
+    models = {"seed_recipe", "budget_loglinear", "automl", "boxoffice"}
+    for profile in ("pre_release", "retrospective"):
+        block = result["profiles"][profile]
+        assert set(block["models"]) == models
+        for name, metrics in block["models"].items():
+            for key in ("r2", "r2_log", "mae_log", "mdape"):
+                assert set(metrics[key]) == {"mean", "sd"}, (profile, name, key)
+        assert "coverage" in block["models"]["boxoffice"]
+        assert "coverage" not in block["models"]["seed_recipe"]
+        detail = block["boxoffice_detail"]
+        assert set(detail["coverage_by_budget"]) == {"lt_10m", "10m_100m", "ge_100m"}
+        assert set(detail["required_only"]) == {"mae_log", "coverage"}
+        assert set(result["random_kfold"][profile]["models"]) == models
+    assert set(result["ablation"]) == {
+        "no_history",
+        "director_history",
+        "distributor_history",
+        "both (shipped)",
+    }
     table = (out / "model_quality.md").read_text()
-    assert "| boxoffice |" in table
-    assert yaml.safe_load(params.read_text())["train"]["search"]["max_candidates"] == 2
+    assert "| boxoffice |" in table and "Ablation" in table

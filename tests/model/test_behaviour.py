@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from boxoffice.pipeline.layout import Layout
@@ -68,3 +69,28 @@ def test_interval_contains_prediction_for_a_batch(predictor: OnnxPredictor) -> N
     rows = [FILM | {"production_budget": float(b)} for b in (1e6, 1e7, 1e8)]
     out = predictor.predict(_columns(rows))
     assert (out.low < out.value).all() and (out.value < out.high).all()
+
+
+def test_leaving_fields_out_never_turns_a_blockbuster_into_a_small_film(
+    predictor: OnnxPredictor, trained: Layout
+) -> None:
+    """The rule: for every training film with a budget of $150M or more, sending only what a
+    studio knows for sure (budget, date, genre, rating) keeps the forecast within a factor of 3
+    of the full pre-release forecast and above a quarter of the budget."""
+    films = pd.read_parquet(trained.train)
+    big = films[films["production_budget"] >= 150e6]
+    assert len(big) >= 20
+    fields = [i.field for i in predictor.signature.inputs]
+    full = predictor.predict({f: big[f].tolist() for f in fields}).value
+    known = ["production_budget", "release_date", "major_genre", "mpaa_rating"]
+    sparse = predictor.predict({f: big[f].tolist() for f in known}, n_rows=len(big)).value
+    budget = big["production_budget"].to_numpy()
+    assert (sparse >= full / 3).all()
+    assert (sparse >= budget / 4).all(), np.sort(sparse / budget)[:5]
+
+
+def test_history_of_a_director_comes_from_the_exported_table(predictor: OnnxPredictor) -> None:
+    tables = {h.field: h.table for h in predictor.signature.history}
+    assert set(tables) == {"director", "distributor"}
+    films, _ = tables["director"]["James Cameron"]
+    assert films >= 1

@@ -30,8 +30,9 @@ def test_pipeline_writes_every_declared_output(trained: Layout) -> None:
         trained.holdout_meta,
         trained.model,
         trained.search,
-        trained.reports / "metrics.json",
-        trained.reports / "report.md",
+        trained.profile_reports / "metrics.json",
+        trained.profile_reports / "report.md",
+        trained.backtest,
         trained.reports / "data_quality.md",
         trained.plots / "predictions.csv",
         trained.plots / "importance.csv",
@@ -40,21 +41,31 @@ def test_pipeline_writes_every_declared_output(trained: Layout) -> None:
 
 
 def test_metrics_have_every_promised_key(trained: Layout) -> None:
-    metrics = json.loads((trained.reports / "metrics.json").read_text())
-    for key in ("r2", "r2_log", "mae_log", "mdape", "coverage", "interval_width_log"):
-        assert np.isfinite(metrics[key]), key
-    assert 0 < metrics["coverage"] <= 1
+    metrics = json.loads((trained.profile_reports / "metrics.json").read_text())
+    for part in ("backtest", "holdout"):
+        for key in ("r2", "r2_log", "mae_log", "mdape", "coverage", "interval_width_log"):
+            assert np.isfinite(metrics[part][key]), (part, key)
+        assert 0 < metrics[part]["coverage"] <= 1
+    assert set(metrics["backtest_coverage_by_budget"]) == {"lt_10m", "10m_100m", "ge_100m"}
+
+
+def test_backtest_tests_each_year_on_films_released_before_it(trained: Layout) -> None:
+    backtest = json.loads(trained.backtest.read_text())
+    assert backtest["backtest"] == "rolling_origin"
+    assert backtest["test_years"] == [2009, 2010]  # the small profile's last 2 years
+    assert [row["year"] for row in backtest["per_year"]] == backtest["test_years"]
+    assert 0 < backtest["required_only"]["coverage"] <= 1
 
 
 def test_report_embeds_metrics_and_existing_plots(trained: Layout) -> None:
-    report = (trained.reports / "report.md").read_text()
-    assert "mae_log" in report and "Data quality" in report
+    report = (trained.profile_reports / "report.md").read_text()
+    assert "Rolling-origin backtest" in report and "Data quality" in report
     images = [
         line.split("(")[1].rstrip(")") for line in report.splitlines() if line.startswith("![")
     ]
     assert len(images) == 3
     for name in images:
-        assert (trained.reports / name).stat().st_size > 1000
+        assert (trained.profile_reports / name).stat().st_size > 1000
 
 
 def test_holdout_manifest_matches_holdout_rows(trained: Layout) -> None:

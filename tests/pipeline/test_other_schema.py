@@ -56,8 +56,9 @@ PARAMS: dict[str, Any] = {
     },
     "split": {"holdout_fraction": 0.25, "seed": 7},
     "train": {
-        "cv_folds": 3,
-        "search": {"time_budget_s": 30, "max_candidates": 1, "space": {"max_iter": [40]}},
+        "cv_folds": 1,
+        "calibration_years": 2,
+        "search": {"max_candidates": 1, "space": {"max_iter": [40]}},
     },
     "evaluate": {"permutation_repeats": 1},
 }

@@ -63,11 +63,7 @@ def backtest(params: Params, layout: Layout, frame: pd.DataFrame) -> dict[str, A
     index = result["index"]
     pred, low, high = result["pooled"]
     model_years = years[index]
-    budget = next(f for f in base.features if f.dollars)
-    fitted = joblib.load(layout.model)
-    real_budget = X[budget.field].to_numpy(dtype=float)[index] * np.exp(
-        fitted.signature_.dollars.log_factor(model_years)
-    )
+    real_budget = _constant_budget(base, X, joblib.load(layout.model), index, model_years)
     bare, bare_low, bare_high = result["required_only"]
     return {
         "backtest": "rolling_origin",
@@ -81,6 +77,22 @@ def backtest(params: Params, layout: Layout, frame: pd.DataFrame) -> dict[str, A
         "required_only": regression_metrics(y[index], bare, bare_low, bare_high),
         "plot": {"actual_log": y[index], "predicted_log": pred},
     }
+
+
+def _constant_budget(
+    base: BoxOfficeRegressor,
+    X: pd.DataFrame,
+    fitted: BoxOfficeRegressor,
+    index: np.ndarray,
+    years: np.ndarray,
+) -> np.ndarray:
+    """The budget of each tested film in constant dollars (NaN when the schema has none)."""
+    budget = next((f for f in base.features if f.dollars), None)
+    if budget is None:
+        return np.full(len(index), np.nan)
+    nominal = X[budget.field].to_numpy(dtype=float)[index]
+    dollars = fitted.signature_.dollars
+    return nominal * np.exp(dollars.log_factor(years)) if dollars else nominal
 
 
 def run(params: Params, layout: Layout) -> dict[str, Any]:

@@ -54,6 +54,17 @@ def parity(model: BoxOfficeRegressor, predictor: OnnxPredictor, X: pd.DataFrame)
     return float(np.max(np.abs(got - expected) / expected)) if len(X) else 0.0
 
 
+def withheld(params: Params, profile: str) -> dict[str, str]:
+    """Fields this profile does not take, each with the route of a profile that does."""
+    taken = {f.field for f in params.profile_features(profile)}
+    out = {}
+    for name, other in params.profiles.items():
+        for spec in params.profile_features(name):
+            if spec.field not in taken and spec.field not in out:
+                out[spec.field] = other.route
+    return out
+
+
 def with_bounds(signature: Signature, params: Params) -> Signature:
     """Copy each numeric feature's range rules into the signature: the API refuses what
     validation would have quarantined (a zero budget, a rating of 11)."""
@@ -75,7 +86,9 @@ def with_bounds(signature: Signature, params: Params) -> Signature:
                 }
             )
         inputs.append(item)
-    return signature.model_copy(update={"inputs": inputs})
+    return signature.model_copy(
+        update={"inputs": inputs, "withheld": withheld(params, signature.profile)}
+    )
 
 
 def export(
@@ -84,6 +97,7 @@ def export(
     check: pd.DataFrame,
     y_log: np.ndarray,
     signature: Signature | None = None,
+    backtest: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write the artifact to ``out`` and refuse it if ONNX disagrees with the fitted model."""
     out.mkdir(parents=True, exist_ok=True)
@@ -95,15 +109,19 @@ def export(
     gap = parity(model, predictor, check)
     if gap > PARITY_RTOL:
         raise StageError(f"rule 'onnx_parity': ONNX differs from the model by {gap:.2e} relative")
-    pred = predictor.predict_log(frame_columns(check), n_rows=len(check))
-    interval = model.signature_.interval
+    out_pred = predictor.predict(frame_columns(check), n_rows=len(check))
+    sig = predictor.signature
     metadata = {
         "version": f"sha-{sha256_bytes(blobs[MODEL_FILE])[:12]}",
         "trained_at": model.fitted_at_,
+        "profile": sig.profile,
+        "training_period": {"first_film": sig.first_film, "last_film": sig.last_film},
         # Metrics of the served artifact itself (ONNX), on the frozen holdout.
         "holdout_metrics": regression_metrics(
-            y_log, pred, pred + interval.low, pred + interval.high
+            y_log, np.log(out_pred.value), np.log(out_pred.low), np.log(out_pred.high)
         ),
+        # The headline: the recipe's rolling-origin backtest (evaluate stage).
+        "backtest": _backtest_facts(backtest),
     }
     blobs[METADATA_FILE] = (json.dumps(metadata, indent=2, sort_keys=True) + "\n").encode()
     for name, data in blobs.items():
@@ -114,12 +132,21 @@ def export(
     return {"max_relative_gap": gap, "rows_checked": len(check), "checksums": checksums}
 
 
+def _backtest_facts(backtest: dict[str, Any] | None) -> dict[str, Any] | None:
+    if backtest is None:
+        return None
+    keys = ("test_years", "films_tested", "summary", "coverage_by_budget", "required_only")
+    return {k: backtest[k] for k in keys if k in backtest}
+
+
 def run(params: Params, layout: Layout) -> dict[str, Any]:
     model: BoxOfficeRegressor = joblib.load(layout.model)
     check, y_log = xy(pd.read_parquet(layout.holdout), params.feature_schema)
+    check = check[list(model.feature_names_in_)]
     signature = with_bounds(model.signature_, params)
-    summary = export(model, layout.export_dir, check, y_log, signature)
-    write_json(layout.reports / "export.json", summary)
+    backtest = json.loads(layout.backtest.read_text()) if layout.backtest.exists() else None
+    summary = export(model, layout.export_dir, check, y_log, signature, backtest)
+    write_json(layout.profile_reports / "export.json", summary)
     log("export", f"wrote {layout.export_dir} (ONNX parity {summary['max_relative_gap']:.2e})")
     return summary
 

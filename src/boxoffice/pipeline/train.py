@@ -24,8 +24,10 @@ def base_estimator(params: Params, profile: str, root: Path) -> BoxOfficeRegress
     train, dollars = params.train, params.dollars
     features = params.profile_features(profile)
     fields = {f.field for f in features}
-    cpi_path = Path(dollars.cpi_table)
-    table = read_cpi_table(cpi_path if cpi_path.is_absolute() else root / cpi_path)
+    table: dict[int, float] = {}
+    if any(f.dollars for f in features):  # a schema without dollar amounts needs no CPI
+        cpi_path = Path(dollars.cpi_table)
+        table = read_cpi_table(cpi_path if cpi_path.is_absolute() else root / cpi_path)
     return BoxOfficeRegressor(
         features=tuple(features),
         target=params.feature_schema.target.field,

@@ -44,9 +44,15 @@ def _problem(error: dict[str, Any]) -> str:
 
 
 # Each handler is registered for one exception class (see install), hence the casts.
-async def _validation(_: Request, exc: Exception) -> JSONResponse:
+async def _validation(request: Request, exc: Exception) -> JSONResponse:
     exc = cast(RequestValidationError, exc)
-    details = [{"field": _field(tuple(e["loc"])), "problem": _problem(e)} for e in exc.errors()]
+    # Set by the app factory from the model's signature (withheld fields, date range).
+    notes: dict[tuple[str, str], str] = getattr(request.app.state, "field_notes", {})
+    details = []
+    for e in exc.errors():
+        field = _field(tuple(e["loc"]))
+        name = field.rsplit(".", 1)[-1]
+        details.append({"field": field, "problem": notes.get((name, e["type"])) or _problem(e)})
     first = details[0] if details else {"field": "body", "problem": "invalid"}
     return error_response(422, "validation_error", f"{first['field']}: {first['problem']}", details)
 

@@ -25,7 +25,7 @@ from boxoffice.serving.model_state import (
     ModelSource,
     RegistrySource,
 )
-from boxoffice.serving.request_model import example_film, film_model
+from boxoffice.serving.request_model import example_film, field_notes, film_model
 from boxoffice.serving.routes import admin, health, model, predictions
 from boxoffice.serving.service import AppState
 from boxoffice.serving.shipper import Shipper
@@ -121,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.boxoffice = state
+    app.state.field_notes = field_notes(signature)
     errors.install(app)
     app.include_router(
         predictions.router(film_model(signature), example_film(signature), settings.batch_limit)

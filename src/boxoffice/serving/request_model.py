@@ -29,7 +29,7 @@ def _annotation(item: InputField) -> Any:
         high = item.maximum if item.maximum is not None else MAX_NUMBER
         return Annotated[float, Field(ge=low, le=high, strict=True)]
     if item.kind == "date":
-        return dt.date
+        return dt.date  # its range is checked against the signature in film_model
     return Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
 
 
@@ -46,11 +46,44 @@ def _field(item: InputField) -> tuple[Any, Any]:
     return annotation | None, Field(default=None, description=description, examples=examples)
 
 
+def _dated(item: InputField, signature: Signature) -> tuple[Any, Any]:
+    """A date limited to the range the model can speak for, stated in its description."""
+    annotation, field = _field(item)
+    first, latest = signature.first_film, signature.latest_accepted
+    if item.kind != "date" or not (first and latest):
+        return annotation, field
+    bounded = Annotated[
+        dt.date, Field(ge=dt.date.fromisoformat(first), le=dt.date.fromisoformat(latest))
+    ]
+    field.description = f"{field.description} From {first} to {latest}."
+    return (bounded if item.required else bounded | None), field
+
+
 def film_model(signature: Signature) -> type[BaseModel]:
     """``Film``: one film's features, as the API accepts them."""
-    fields: dict[str, Any] = {item.field: _field(item) for item in signature.inputs}
+    fields: dict[str, Any] = {item.field: _dated(item, signature) for item in signature.inputs}
     model: type[BaseModel] = create_model("Film", __base__=_Closed, **fields)
     return model
+
+
+def field_notes(signature: Signature) -> dict[tuple[str, str], str]:
+    """Plain-language problems for errors a caller can act on, keyed by (field, error kind)."""
+    notes = {
+        (name, "extra_forbidden"): (
+            f"known only after release: the {signature.profile} model does not take it;"
+            f" send it to POST {route}"
+        )
+        for name, route in signature.withheld.items()
+    }
+    date_field = signature.date_field()
+    if date_field and signature.first_film and signature.latest_accepted:
+        span = (
+            f"outside the range this model speaks for: {signature.first_film} (its first"
+            f" film) to {signature.latest_accepted}"
+        )
+        notes[(date_field, "greater_than_equal")] = span
+        notes[(date_field, "less_than_equal")] = span
+    return notes
 
 
 def example_film(signature: Signature) -> dict[str, Any]:

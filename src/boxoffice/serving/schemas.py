@@ -17,6 +17,10 @@ class PredictionResponse(BaseModel):
     worldwide_gross: float = Field(description="Predicted worldwide gross, US dollars.")
     interval: Interval
     model_version: str
+    profile: str = Field(description="Model profile: pre_release or retrospective.")
+    warnings: list[str] = Field(
+        default_factory=list, description="What to know about this forecast, if anything."
+    )
     request_id: str
 
 
@@ -28,7 +32,12 @@ class PredictionsResponse(BaseModel):
 class ModelInfo(BaseModel):
     version: str
     trained_at: str | None
-    metrics: dict[str, float]
+    profile: str | None = None
+    training_period: dict[str, Any] | None = None
+    metrics: dict[str, float] = Field(description="Frozen-holdout metrics of the artifact.")
+    backtest: dict[str, Any] | None = Field(
+        default=None, description="Rolling-origin backtest figures (the headline)."
+    )
     signature: dict[str, Any]
 
 

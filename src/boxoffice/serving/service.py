@@ -19,6 +19,7 @@ from boxoffice.serving import metrics
 from boxoffice.serving.errors import ApiError
 from boxoffice.serving.model_state import ModelHolder
 from boxoffice.serving.spool import Spool, SpoolFullError
+from boxoffice.signature import Signature
 
 log = logging.getLogger("boxoffice.api")
 
@@ -40,16 +41,20 @@ def predict_films(state: AppState, films: list[BaseModel], route: str) -> list[d
     inputs = model.predictor.signature.inputs
     columns = {item.field: [row.get(item.field) for row in rows] for item in inputs}
     out = model.predictor.predict(columns, n_rows=len(rows))
-    level = model.predictor.signature.interval.level
+    signature = model.predictor.signature
+    level = signature.interval.level
+    notes = warnings_for(signature, columns, len(rows))
     results = [
         {
             "worldwide_gross": float(value),
             "interval": {"low": float(low), "high": float(high), "level": level},
             "model_version": model.version,
+            "profile": signature.profile,
+            "warnings": note,
             "request_id": request_id,
         }
-        for value, low, high, request_id in zip(
-            out.value, out.low, out.high, request_ids(len(rows)), strict=True
+        for value, low, high, note, request_id in zip(
+            out.value, out.low, out.high, notes, request_ids(len(rows)), strict=True
         )
     ]
     latency_ms = (time.perf_counter() - start) * 1000 / max(len(rows), 1)
@@ -58,6 +63,21 @@ def predict_films(state: AppState, films: list[BaseModel], route: str) -> list[d
         metrics.PREDICTED.observe(float(value))
     metrics.PREDICTIONS.labels(model.version).inc(len(results))
     return results
+
+
+def warnings_for(signature: Signature, columns: dict[str, list[Any]], n: int) -> list[list[str]]:
+    """Per row: what the caller should know about this forecast (empty when nothing)."""
+    notes: list[list[str]] = [[] for _ in range(n)]
+    date_field, last = signature.date_field(), signature.last_film
+    if date_field is None or last is None:
+        return notes
+    for i, value in enumerate(columns.get(date_field, [])):
+        if value is not None and str(value) > last:
+            notes[i].append(
+                f"{date_field} {value} is after the last film the model learned from ({last}):"
+                " the forecast extrapolates in time"
+            )
+    return notes
 
 
 def request_ids(n: int) -> list[str]:
@@ -81,6 +101,7 @@ def _log(
             "request_id": result["request_id"],
             "ts": ts,
             "model_version": result["model_version"],
+            "profile": result["profile"],
             "route": route,
             "inputs": row,  # stringified by the shipper, off the request path
             "worldwide_gross": result["worldwide_gross"],

@@ -1,0 +1,30 @@
+"""Constant dollars from the committed CPI-U table, extrapolated past its end."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from boxoffice.dollars import dollars_for, read_cpi_table
+from tests.conftest import ROOT
+
+TABLE = read_cpi_table(ROOT / "data" / "reference" / "cpi_u_annual.csv")
+
+
+def test_table_covers_the_data_and_matches_published_values() -> None:
+    assert min(TABLE) == 1913 and max(TABLE) >= 2025
+    assert TABLE[2010] == pytest.approx(218.056)  # BLS CPI-U annual average, 2010
+
+
+def test_deflates_to_the_base_year_and_extrapolates_at_the_documented_rate() -> None:
+    dollars = dollars_for(TABLE, 2010, 0.026, since=1990)
+    last = max(TABLE)
+    factors = dollars.log_factor(np.array([2010.0, 1990.0, last, last + 2.0]))
+    assert factors[0] == 0.0
+    assert np.exp(factors[1]) == pytest.approx(TABLE[2010] / TABLE[1990])
+    assert factors[2] - factors[3] == pytest.approx(2 * np.log(1.026))
+
+
+def test_unknown_base_year_is_refused() -> None:
+    with pytest.raises(ValueError, match="base_year"):
+        dollars_for(TABLE, 1800, 0.026, since=1990)

@@ -120,3 +120,16 @@ def trained(tmp_path_factory: pytest.TempPathFactory, project_raw: dict[str, Any
     layout = Layout(root)
     run_all(params, layout)
     return layout
+
+
+@pytest.fixture(scope="session")
+def retrospective(trained: Layout) -> Layout:
+    """The retrospective profile trained beside ``trained`` (same data, all features)."""
+    params = load_params(trained.root / "params.yaml")
+    source = str(trained.root / params.data.source)
+    params = params.model_copy(update={"data": params.data.model_copy(update={"source": source})})
+    layout = Layout(trained.root, "retrospective")
+    train.run(params, layout)
+    evaluate.run(params, layout)
+    export.run(params, layout)
+    return layout

@@ -30,6 +30,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copy(ROOT / name, dest / name)
     shutil.copytree(ROOT / ".dvc", dest / ".dvc", ignore=shutil.ignore_patterns("tmp", "cache"))
     shutil.copytree(ROOT / "src", dest / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "data" / "reference", dest / "data" / "reference")
     (dest / "data" / "sample").mkdir(parents=True)
     shutil.copy(ROOT / "data" / "sample" / "movies.json", dest / "data" / "sample")
     shutil.copytree(ROOT / "data" / "feedback", dest / "data" / "feedback")
@@ -42,7 +43,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_dvc_repro_runs_then_is_a_no_op(repo: Path) -> None:
     first = _run(["dvc", "repro"], repo)
     assert "[search]" in first  # progress is shown during the search
-    assert (repo / "models" / "export" / "model.onnx").exists()
+    assert (repo / "models" / "pre_release" / "export" / "model.onnx").exists()
     assert (repo / "dvc.lock").exists()
     second = _run(["dvc", "repro"], repo)
     assert "Data and pipelines are up to date" in second
@@ -58,7 +59,7 @@ def test_dvc_push_then_pull_restores_outputs_from_local_remote(repo: Path) -> No
     _run(["dvc", "repro"], repo)
     _run(["dvc", "push"], repo)
     assert any((repo / "dvcstore").rglob("*")), "the default remote is the repo's dvcstore/"
-    shutil.rmtree(repo / "models" / "export")
+    shutil.rmtree(repo / "models" / "pre_release" / "export")
     shutil.rmtree(repo / ".dvc" / "cache")
     _run(["dvc", "pull"], repo)
-    assert (repo / "models" / "export" / "checksums.json").exists()
+    assert (repo / "models" / "pre_release" / "export" / "checksums.json").exists()

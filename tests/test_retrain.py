@@ -72,6 +72,7 @@ def project(tmp_path: Path) -> Path:
         shutil.copy(ROOT / name, tmp_path / name)
     shutil.copytree(ROOT / ".dvc", tmp_path / ".dvc", ignore=shutil.ignore_patterns("tmp", "cache"))
     shutil.copytree(ROOT / "src", tmp_path / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "data" / "reference", tmp_path / "data" / "reference")
     records = json.loads((ROOT / "data" / "sample" / "movies.json").read_text())
     unseen = _unseen(records)
     kept = [r for r in records if r not in unseen]

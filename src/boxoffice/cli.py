@@ -13,6 +13,7 @@ import typer
 
 from boxoffice.predictor import (
     CHECKSUMS_FILE,
+    METADATA_FILE,
     SIGNATURE_FILE,
     IntegrityError,
     ModelNotFoundError,
@@ -58,16 +59,23 @@ def model_info(
         _, signature, checksums = read_verified(directory)
     except (ModelNotFoundError, IntegrityError) as exc:
         raise _fail(str(exc)) from exc
-    metrics_path = directory.parent.parent / "reports" / "metrics.json"
+    metadata_path = directory / METADATA_FILE  # verified above with the other files
+    metadata = json.loads(metadata_path.read_text()) if metadata_path.exists() else {}
     typer.echo(f"model: {directory.resolve()}")
+    typer.echo(f"  version: {metadata.get('version')}, profile: {signature.profile}")
+    typer.echo(f"  trained on films from {signature.first_film} to {signature.last_film}")
     typer.echo(f"  files verified: {', '.join(sorted(checksums))} (+ {CHECKSUMS_FILE})")
     inputs = ", ".join(f"{i.field}{'*' if i.required else ''}" for i in signature.inputs)
     typer.echo(f"  inputs (* required): {inputs}")
     typer.echo(f"  interval level: {signature.interval.level:.0%}")
-    if metrics_path.exists():
-        metrics = json.loads(metrics_path.read_text())
-        shown = {k: metrics[k] for k in ("r2", "r2_log", "mae_log", "coverage") if k in metrics}
-        typer.echo(f"  holdout metrics: {shown}")
+    keys = ("r2", "r2_log", "mae_log", "coverage")
+    backtest = (metadata.get("backtest") or {}).get("summary", {})
+    if backtest:
+        shown = {k: backtest[k]["mean"] for k in keys if k in backtest}
+        typer.echo(f"  rolling-origin backtest: {shown}")
+    holdout = metadata.get("holdout_metrics", {})
+    if holdout:
+        typer.echo(f"  holdout metrics: { {k: holdout[k] for k in keys if k in holdout} }")
     typer.echo(f"  signature: {directory / SIGNATURE_FILE}")
 
 
@@ -213,11 +221,12 @@ def models_promote(
     ),
     force: Annotated[bool, typer.Option(help="Promote even if the gate refuses.")] = False,
     reason: Annotated[str, typer.Option(help="Why (required with --force).")] = "",
+    profile: Annotated[str, typer.Option(help="Model profile (its own aliases).")] = "pre_release",
 ) -> None:
     """Gate the version against production on the holdout; promote it if it passes."""
     from boxoffice.gate import decide, score
     from boxoffice.params import load_params
-    from boxoffice.registry import AliasNotSetError, Registry, VersionNotFoundError
+    from boxoffice.registry import AliasNotSetError, Registry, VersionNotFoundError, alias_for
 
     if force and not reason.strip():
         raise _fail("--force needs --reason, which is recorded with the decision")
@@ -227,7 +236,7 @@ def models_promote(
     try:
         candidate = score(reg, version, columns, y_log)
         try:
-            current: str | None = reg.resolve("production")
+            current: str | None = reg.resolve(alias_for("production", profile))
         except AliasNotSetError:
             current = None
         production = score(reg, current, columns, y_log) if current else None
@@ -244,25 +253,28 @@ def models_promote(
     for line in decision.reasons:
         typer.echo(f"  {line}")
     if decision.promote or force:
-        reg.set_alias("production", version, reason or "gate passed")
-        typer.echo(
-            f"promoted {version} to production" + (" (forced)" if not decision.promote else "")
-        )
+        alias = alias_for("production", profile)
+        reg.set_alias(alias, version, reason or "gate passed")
+        typer.echo(f"promoted {version} to {alias}" + (" (forced)" if not decision.promote else ""))
         return
     typer.echo(f"not promoted: {version} did not pass the gate")
     raise typer.Exit(EXIT_NOT_PROMOTED)
 
 
 @models_app.command("rollback")
-def models_rollback(registry: RegistryUri = "registry") -> None:
+def models_rollback(
+    registry: RegistryUri = "registry",
+    profile: Annotated[str, typer.Option(help="Model profile (its own aliases).")] = "pre_release",
+) -> None:
     """Move production back to the version it held before."""
-    from boxoffice.registry import AliasNotSetError, Registry
+    from boxoffice.registry import AliasNotSetError, Registry, alias_for
 
+    alias = alias_for("production", profile)
     try:
-        move = Registry(registry).rollback("production")
+        move = Registry(registry).rollback(alias)
     except AliasNotSetError as exc:
         raise _fail(str(exc)) from exc
-    typer.echo(f"production -> {move.version}")
+    typer.echo(f"{alias} -> {move.version}")
 
 
 def _holdout(path: Path, params: Any) -> tuple[dict[str, list[Any]], Any]:

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
         default=None,
         description="Serve the registry's production alias (hot-reloaded) instead of model_uri.",
     )
+    retrospective_model_uri: str | None = Field(
+        default="models/retrospective/export",
+        description="Exported retrospective model (POST /v1/retrospective/prediction); "
+        "with a registry, its production-retrospective alias is served instead.",
+    )
     reload_seconds: float = Field(
         default=10.0, gt=0, description="How often to check for a new model."
     )

@@ -48,6 +48,6 @@ def version_extras(root: Path, params_path: Path) -> dict[str, bytes]:
     if metadata.exists():
         metrics = json.loads(metadata.read_text()).get("holdout_metrics", {})
         extras["metrics.json"] = json.dumps(metrics, indent=2).encode()
-    if (layout.reports / "report.md").exists():
-        extras["report.md"] = (layout.reports / "report.md").read_bytes()
+    if (layout.profile_reports / "report.md").exists():
+        extras["report.md"] = (layout.profile_reports / "report.md").read_bytes()
     return extras

@@ -193,7 +193,7 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             copy = matrix.copy()
             for name in encoder.optional:
                 hidden = rng.random(len(copy)) < self.mask_rate
-                copy[np.ix_(hidden, encoder.groups[name])] = np.nan
+                copy[np.ix_(hidden, np.asarray(encoder.groups[name]))] = np.nan
             blocks.append(copy)
             targets.append(y_real)
         return np.vstack(blocks), np.concatenate(targets)

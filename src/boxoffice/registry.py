@@ -27,6 +27,18 @@ from boxoffice.predictor import CHECKSUMS_FILE, MODEL_FILE, IntegrityError, read
 from boxoffice.storage import put_atomic, sha256_bytes
 
 ALIASES = ("production", "candidate")
+# The default profile's aliases are plain ``production``/``candidate``; another profile's carry
+# its name (``production-retrospective``), so each profile is gated and rolled back alone.
+DEFAULT_PROFILE = "pre_release"
+
+
+def alias_for(kind: str, profile: str = DEFAULT_PROFILE) -> str:
+    return kind if profile == DEFAULT_PROFILE else f"{kind}-{profile}"
+
+
+def _known_alias(alias: str) -> bool:
+    kind, _, profile = alias.partition("-")
+    return kind in ALIASES and (not profile or profile.replace("_", "").isalnum())
 
 
 class VersionNotFoundError(LookupError):
@@ -128,8 +140,10 @@ class Registry:
         return [json.loads(self.fs.cat_file(p)) for p in paths]
 
     def set_alias(self, alias: str, version: str, reason: str = "", kind: str = "set") -> AliasMove:
-        if alias not in ALIASES:
-            raise ValueError(f"alias must be one of {ALIASES}, not {alias!r}")
+        if not _known_alias(alias):
+            raise ValueError(
+                f"alias must be one of {ALIASES} (or <alias>-<profile>), not {alias!r}"
+            )
         if not self.exists(version):
             raise VersionNotFoundError(f"no version {version!r} in {self.uri}")
         now = dt.datetime.now(dt.UTC)

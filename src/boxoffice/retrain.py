@@ -23,7 +23,7 @@ from boxoffice.lake import Lake
 from boxoffice.lineage import version_extras
 from boxoffice.params import Params, SchemaSpec
 from boxoffice.pipeline.layout import Layout
-from boxoffice.registry import AliasNotSetError, Registry
+from boxoffice.registry import AliasNotSetError, Registry, alias_for
 
 PROMOTED, FAILED, NOT_BETTER = 0, 1, 3
 
@@ -102,13 +102,15 @@ def dvc_repro(root: Path) -> None:
 
 
 def gate(
-    registry: Registry, version: str, params: Params, holdout: Path
+    registry: Registry, version: str, params: Params, holdout: Path, profile: str = "pre_release"
 ) -> tuple[Decision, str | None]:
+    """Candidate vs the profile's production on the frozen holdout: films neither trained on
+    (membership is a stable hash of each film's id, so new labelled films join it too)."""
     table = pq.read_table(holdout).to_pydict()
     y_log = np.log(np.asarray(table[params.feature_schema.target.field], dtype=float))
     columns = {f.field: table[f.field] for f in params.feature_schema.features}
     try:
-        current: str | None = registry.resolve("production")
+        current: str | None = registry.resolve(alias_for("production", profile))
     except AliasNotSetError:
         current = None
     candidate = score(registry, version, columns, y_log)
@@ -132,17 +134,10 @@ def retrain(
         )
     dvc_repro(root)
     extras = version_extras(root, params_path or root / "params.yaml")
-    version = registry.register(layout.export_dir, extras)
-    registry.set_alias("candidate", version, "retrain")
-    decision, current = gate(registry, version, params, layout.holdout)
-    registry.record_decision(
-        version,
-        decision.as_dict()
-        | {"version": version, "production_version": current, "source": "retrain"},
-    )
-    promoted = decision.promote and current != version
-    if promoted:
-        registry.set_alias("production", version, "retrain: gate passed")
+    for other in params.profiles:  # every profile is registered and gated on its own aliases
+        if other != params.serve_profile and Layout(root, other).export_dir.exists():
+            publish(registry, params, Layout(root, other), extras)
+    version, decision, current, promoted = publish(registry, params, layout, extras)
     return RetrainResult(
         code=PROMOTED if promoted else NOT_BETTER,
         version=version,
@@ -152,6 +147,25 @@ def retrain(
         feedback_rows=len(requests),
         production_version=current,
     )
+
+
+def publish(
+    registry: Registry, params: Params, layout: Layout, extras: dict[str, bytes]
+) -> tuple[str, Decision, str | None, bool]:
+    """Register one profile's export, gate it, promote it when it passes."""
+    profile = layout.profile
+    version = registry.register(layout.export_dir, extras)
+    registry.set_alias(alias_for("candidate", profile), version, "retrain")
+    decision, current = gate(registry, version, params, layout.holdout, profile)
+    registry.record_decision(
+        version,
+        decision.as_dict()
+        | {"version": version, "production_version": current, "source": "retrain"},
+    )
+    promoted = decision.promote and current != version
+    if promoted:
+        registry.set_alias(alias_for("production", profile), version, "retrain: gate passed")
+    return version, decision, current, promoted
 
 
 def report_markdown(result: RetrainResult) -> str:

@@ -10,7 +10,6 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-import yaml
 
 from tests.conftest import ROOT, small_profile, write_project
 
@@ -33,8 +32,19 @@ def test_model_quality_quick_run_writes_json_and_table(
     out = tmp_path / "results"
     bench = _load_bench()
     code = bench.main(
-        ["--params", str(params), "--years", "2", "--kfold", "2", "--automl-budget", "2"]
-        + ["--quick", "--out", str(out)]
+        [
+            "--params",
+            str(params),
+            "--years",
+            "2",
+            "--kfold",
+            "2",
+            "--automl-budget",
+            "2",
+            "--quick",
+            "--out",
+            str(out),
+        ]
     )
     assert code == 0
     result = json.loads((out / "model_quality.json").read_text())

@@ -26,6 +26,7 @@ def log_record(request_id: str, ts: str = "2026-11-25T10:00:00+00:00") -> dict[s
         "request_id": request_id,
         "ts": ts,
         "model_version": "v",
+        "profile": "pre_release",
         "route": "prediction",
         "inputs": "{}",
         "worldwide_gross": 1.0,
@@ -39,6 +40,8 @@ def log_record(request_id: str, ts: str = "2026-11-25T10:00:00+00:00") -> dict[s
 def make_settings(trained: Layout, tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "model_uri": str(trained.export_dir),
+        # Served only when that profile was trained (the `retrospective` fixture does it).
+        "retrospective_model_uri": str(Layout(trained.root, "retrospective").export_dir),
         "lake_uri": str(tmp_path / "lake"),
         "spool_dir": str(tmp_path / "spool"),
         "model_cache_dir": str(tmp_path / "model-cache"),

@@ -92,7 +92,8 @@ def _constant_budget(
         return np.full(len(index), np.nan)
     nominal = X[budget.field].to_numpy(dtype=float)[index]
     dollars = fitted.signature_.dollars
-    return nominal * np.exp(dollars.log_factor(years)) if dollars else nominal
+    real: np.ndarray = nominal * np.exp(dollars.log_factor(years)) if dollars else nominal
+    return real
 
 
 def run(params: Params, layout: Layout) -> dict[str, Any]:

@@ -14,8 +14,8 @@ from boxoffice import __version__
 from boxoffice.config import Settings
 from boxoffice.lake import Lake
 from boxoffice.params import load_params
-from boxoffice.predictor import SIGNATURE_FILE
-from boxoffice.registry import Registry
+from boxoffice.predictor import SIGNATURE_FILE, ModelNotFoundError
+from boxoffice.registry import Registry, alias_for
 from boxoffice.serving import errors
 from boxoffice.serving.middleware import GuardAndMeasure
 from boxoffice.serving.model_state import (
@@ -33,18 +33,23 @@ from boxoffice.serving.spool import Spool, SpoolDir
 from boxoffice.signature import InputField, Interval, Signature
 
 log = logging.getLogger("boxoffice.api")
+RETROSPECTIVE = "retrospective"
 
 
 class SchemaUnavailableError(RuntimeError):
     """Neither the model's signature nor a params file gives the request schema."""
 
 
-def _model_signature(settings: Settings) -> Signature:
+def _model_signature(settings: Settings, profile: str | None = None) -> Signature:
     if settings.registry_uri:
         registry = Registry(settings.registry_uri)
-        blobs = registry.files(registry.resolve("production"))
+        alias = alias_for("production", profile) if profile else "production"
+        blobs = registry.files(registry.resolve(alias))
         return Signature.model_validate_json(blobs[SIGNATURE_FILE])
-    return Signature.model_validate_json((Path(settings.model_uri) / SIGNATURE_FILE).read_bytes())
+    folder = settings.retrospective_model_uri if profile else settings.model_uri
+    if folder is None:
+        raise ModelNotFoundError(f"no model folder configured for {profile}")
+    return Signature.model_validate_json((Path(folder) / SIGNATURE_FILE).read_bytes())
 
 
 def serving_signature(settings: Settings) -> Signature:
@@ -58,16 +63,28 @@ def serving_signature(settings: Settings) -> Signature:
     except LOAD_ERRORS as exc:
         reason = f"{settings.registry_uri or settings.model_uri}: {exc}"
     try:
-        schema = load_params(settings.params_path).feature_schema
+        params = load_params(settings.params_path)
     except OSError as exc:
         raise SchemaUnavailableError(
             f"no request schema: cannot read {reason} nor {settings.params_path}"
         ) from exc
     log.warning("no model signature yet (%s); request schema from %s", reason, settings.params_path)
-    inputs = [InputField.from_spec(spec) for spec in schema.features]
+    inputs = [InputField.from_spec(spec) for spec in params.profile_features(params.serve_profile)]
     return Signature(
-        target=schema.target.field, inputs=inputs, interval=Interval(level=0.8, low=0, high=0)
+        target=params.feature_schema.target.field,
+        inputs=inputs,
+        interval=Interval(level=0.8, low=0, high=0),
+        profile=params.serve_profile,
     )
+
+
+def other_profile(settings: Settings) -> Signature | None:
+    """The retrospective model's signature when one is there to serve (it is optional)."""
+    try:
+        return _model_signature(settings, RETROSPECTIVE)
+    except LOAD_ERRORS as exc:
+        log.warning("retrospective profile not served: %s", exc)
+        return None
 
 
 def _start_logging(settings: Settings) -> tuple[Spool, Shipper]:
@@ -86,12 +103,13 @@ def _start_logging(settings: Settings) -> tuple[Spool, Shipper]:
     return spool, shipper
 
 
-def _source(settings: Settings) -> ModelSource:
+def _source(settings: Settings, profile: str | None = None) -> ModelSource:
     if settings.registry_uri:
         cache = Path(settings.model_cache_dir)
         cache.mkdir(parents=True, exist_ok=True)
-        return RegistrySource(Registry(settings.registry_uri), cache)
-    return FolderSource(settings.model_uri)
+        alias = alias_for("production", profile) if profile else "production"
+        return RegistrySource(Registry(settings.registry_uri), cache, alias)
+    return FolderSource(str(settings.retrospective_model_uri if profile else settings.model_uri))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -101,15 +119,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         _source(settings), signature, settings.model_retry_seconds, settings.reload_seconds
     )
     state = AppState(holder=holder, spool=None, batch_limit=settings.batch_limit)
+    retrospective = other_profile(settings)
+    if retrospective is not None:
+        state.profiles[RETROSPECTIVE] = ModelHolder(
+            _source(settings, RETROSPECTIVE),
+            retrospective,
+            settings.model_retry_seconds,
+            settings.reload_seconds,
+        )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        holder.start()
+        for each in state.holders():
+            each.start()
         state.spool, shipper = _start_logging(settings)
         try:
             yield
         finally:
-            holder.stop()
+            for each in state.holders():
+                each.stop()
             shipper.stop()
             state.spool.owned.release(remove_if_empty=True)
 
@@ -122,10 +150,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.boxoffice = state
     app.state.field_notes = field_notes(signature)
+    if retrospective is not None:
+        app.state.field_notes |= field_notes(retrospective)
     errors.install(app)
     app.include_router(
         predictions.router(film_model(signature), example_film(signature), settings.batch_limit)
     )
+    if retrospective is not None:
+        app.include_router(
+            predictions.router(
+                film_model(retrospective),
+                example_film(retrospective),
+                settings.batch_limit,
+                RETROSPECTIVE,
+            )
+        )
     app.include_router(model.router)
     app.include_router(admin.router)
     app.include_router(health.router)

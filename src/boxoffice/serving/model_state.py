@@ -79,14 +79,15 @@ class FolderSource:
 
 
 class RegistrySource:
-    """The registry's ``production`` alias; versions are cached locally once verified."""
+    """A registry alias (``production`` by default); versions are cached once verified."""
 
-    def __init__(self, registry: Registry, cache: Path) -> None:
+    def __init__(self, registry: Registry, cache: Path, alias: str = "production") -> None:
         self.registry = registry
         self.cache = cache
+        self.alias = alias
 
     def wanted(self) -> str:
-        return self.registry.resolve("production")
+        return self.registry.resolve(self.alias)
 
     def directory(self, version: str) -> Path:
         target = self.cache / version

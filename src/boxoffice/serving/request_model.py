@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model
 
 from boxoffice.signature import InputField, Signature
 
@@ -46,15 +46,33 @@ def _field(item: InputField) -> tuple[Any, Any]:
     return annotation | None, Field(default=None, description=description, examples=examples)
 
 
+def years_pattern(first: int, last: int) -> str:
+    """A regex of ISO dates whose year is in ``first..last``: JSON Schema has no date bounds,
+    so the OpenAPI states the range this way (and fuzzers generate inside it)."""
+    decades = []
+    for decade in range(first // 10, last // 10 + 1):
+        lo, hi = max(first, decade * 10) % 10, min(last, decade * 10 + 9) % 10
+        decades.append(f"{decade}[{lo}-{hi}]" if (lo, hi) != (0, 9) else f"{decade}\\d")
+    return f"^(?:{'|'.join(decades)})-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\\d|3[01])$"
+
+
+def date_range(signature: Signature) -> tuple[dt.date, dt.date] | None:
+    """Release dates the model speaks for: from its first film's year to ``latest_accepted``."""
+    if not (signature.first_film and signature.latest_accepted):
+        return None
+    first = dt.date(int(signature.first_film[:4]), 1, 1)
+    return first, dt.date.fromisoformat(signature.latest_accepted)
+
+
 def _dated(item: InputField, signature: Signature) -> tuple[Any, Any]:
     """A date limited to the range the model can speak for, stated in its description."""
     annotation, field = _field(item)
-    first, latest = signature.first_film, signature.latest_accepted
-    if item.kind != "date" or not (first and latest):
+    span = date_range(signature)
+    if item.kind != "date" or span is None:
         return annotation, field
-    bounded = Annotated[
-        dt.date, Field(ge=dt.date.fromisoformat(first), le=dt.date.fromisoformat(latest))
-    ]
+    first, latest = span
+    schema = {"type": "string", "format": "date", "pattern": years_pattern(first.year, latest.year)}
+    bounded = Annotated[dt.date, Field(ge=first, le=latest), WithJsonSchema(schema)]
     field.description = f"{field.description} From {first} to {latest}."
     return (bounded if item.required else bounded | None), field
 
@@ -75,11 +93,11 @@ def field_notes(signature: Signature) -> dict[tuple[str, str], str]:
         )
         for name, route in signature.withheld.items()
     }
-    date_field = signature.date_field()
-    if date_field and signature.first_film and signature.latest_accepted:
+    date_field, bounds = signature.date_field(), date_range(signature)
+    if date_field and bounds:
         span = (
-            f"outside the range this model speaks for: {signature.first_film} (its first"
-            f" film) to {signature.latest_accepted}"
+            f"outside the range this model speaks for: {bounds[0]} (the year of its first"
+            f" film) to {bounds[1]}"
         )
         notes[(date_field, "greater_than_equal")] = span
         notes[(date_field, "less_than_equal")] = span

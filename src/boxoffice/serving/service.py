@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
@@ -29,12 +29,20 @@ class AppState:
     holder: ModelHolder
     spool: Spool | None
     batch_limit: int
+    # Holders of the other served profiles (``retrospective``), by profile name.
+    profiles: dict[str, ModelHolder] = field(default_factory=dict)
+
+    def holders(self) -> list[ModelHolder]:
+        return [self.holder, *self.profiles.values()]
 
 
-def predict_films(state: AppState, films: list[BaseModel], route: str) -> list[dict[str, Any]]:
+def predict_films(
+    state: AppState, films: list[BaseModel], route: str, holder: ModelHolder | None = None
+) -> list[dict[str, Any]]:
     """Predict and log each film; the records are spooled before this returns."""
     start = time.perf_counter()
-    model = state.holder.current  # one reference: a reload mid-request cannot mix models
+    # One reference: a reload mid-request cannot mix models.
+    model = (holder or state.holder).current
     if model is None:
         raise ApiError(503, "model_unavailable", "no model is loaded yet; retry shortly")
     rows = [film.model_dump(exclude_none=True) for film in films]

@@ -37,5 +37,7 @@ class ReloadResult(BaseModel):
 async def reload(state: StateDep) -> ReloadResult:
     """Check the model source now and swap if a new acceptable version is there."""
     changed = state.holder.check()
+    for other in state.profiles.values():  # the other profiles reload with it
+        other.check()
     current = state.holder.current
     return ReloadResult(changed=changed, model_version=current.version if current else None)

@@ -11,8 +11,9 @@ from fastapi import APIRouter, Body, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from boxoffice.serving.deps import API_KEY_PARAMETER, checked_state
+from boxoffice.serving.model_state import ModelHolder
 from boxoffice.serving.schemas import ERROR_RESPONSES, PredictionResponse, PredictionsResponse
-from boxoffice.serving.service import predict_films
+from boxoffice.serving.service import AppState, predict_films
 
 
 def _json(payload: Any) -> Response:
@@ -32,9 +33,22 @@ def batch_model(film: type[BaseModel], limit: int) -> type[BaseModel]:
     return model
 
 
-def router(film: type[BaseModel], example: dict[str, Any], limit: int) -> APIRouter:
+def router(
+    film: type[BaseModel],
+    example: dict[str, Any],
+    limit: int,
+    profile: str | None = None,
+) -> APIRouter:
+    """The two prediction routes of one profile: ``/v1/...`` for the default profile,
+    ``/v1/<profile>/...`` for another one."""
     batch = batch_model(film, limit)
-    api = APIRouter(prefix="/v1", tags=["predictions"])
+    prefix = f"/v1/{profile}" if profile else "/v1"
+    label = f"{profile}/" if profile else ""  # the route name logged with each prediction
+    api = APIRouter(prefix=prefix, tags=[f"{profile} predictions" if profile else "predictions"])
+
+    def holder(state: AppState) -> ModelHolder:
+        return state.profiles[profile] if profile else state.holder
+
     # The hot routes take the Request and check the key themselves: each injected dependency
     # costs a resolution per request, more than the model's inference. The header is still
     # documented in the OpenAPI.
@@ -52,7 +66,7 @@ def router(film: type[BaseModel], example: dict[str, Any], limit: int) -> APIRou
     ) -> Response:
         """Predict one film's worldwide gross with its interval."""
         state = checked_state(request)
-        return _json(predict_films(state, [body], "prediction")[0])
+        return _json(predict_films(state, [body], f"{label}prediction", holder(state))[0])
 
     @api.post(
         "/predictions",
@@ -67,7 +81,7 @@ def router(film: type[BaseModel], example: dict[str, Any], limit: int) -> APIRou
         """Predict a batch of films; results come back in request order."""
         state = checked_state(request)
         films: list[BaseModel] = getattr(body, "films")  # noqa: B009 (a run-time built model)
-        results = predict_films(state, films, "predictions")
+        results = predict_films(state, films, f"{label}predictions", holder(state))
         return _json({"predictions": results, "model_version": results[0]["model_version"]})
 
     return api

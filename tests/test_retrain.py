@@ -56,7 +56,7 @@ def _unseen(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _film(record: dict[str, Any], params: Params) -> dict[str, Any]:
     film = {}
-    for spec in params.feature_schema.features:
+    for spec in params.profile_features(params.serve_profile):  # what a studio knows
         value = record.get(spec.column)
         if value is not None and spec.kind == "date":
             value = dt.datetime.strptime(value, spec.format or "%Y-%m-%d").date().isoformat()

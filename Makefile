@@ -58,7 +58,7 @@ quality: $(VENV)/.dev
 	$(BIN)/bandit -q -r src
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest --cov=boxoffice --cov-report=xml:coverage.xml --cov-fail-under=90
 
-## bench: model-quality benchmark (about 25 minutes on 2 cores)
+## bench: model-quality benchmark: rolling origin, K-fold, ablation (about an hour on 2 cores)
 bench: $(VENV)/.dev
 	$(BIN)/python bench/model_quality.py
 

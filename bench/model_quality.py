@@ -157,6 +157,9 @@ def rolling(
         }
         if name == "boxoffice":
             out["boxoffice_detail"] = detail(params, frame, y, years, result)
+            coverage = result["summary"]["coverage"]["mean"]
+            print(f"[bench] {profile}: coverage {coverage:.3f}", file=sys.stderr)
+            print(f"[bench] {profile}: {out['boxoffice_detail']}", file=sys.stderr)
     return out
 
 

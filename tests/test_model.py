@@ -8,6 +8,7 @@ from sklearn.exceptions import NotFittedError
 from boxoffice.model import BoxOfficeRegressor, conformal_offsets
 from boxoffice.params import FeatureSpec
 from boxoffice.pipeline.export import to_onnx
+from boxoffice.signature import Interval, IntervalBucket
 
 SPECS = (
     FeatureSpec(column="b", field="budget", kind="numeric", required=True, monotone="increasing"),
@@ -138,3 +139,65 @@ def test_intervals_hold_when_source_missingness_is_informative_but_random_at_req
     assert 0.75 <= covered[unsent].mean() <= 0.93
     # Not sent is not "flop": the forecast sits near the mixture's mean (-0.6), not at -2.
     assert np.mean(yn[unsent] - pred[unsent]) > -1.0
+
+
+def _real(frame: pd.DataFrame) -> np.ndarray:
+    """Budget in constant units of 2010 (CPI up 3% a year)."""
+    years = pd.to_datetime(frame["date"]).dt.year.to_numpy()
+    return np.asarray(frame["budget"].to_numpy() * 1.03 ** (2010 - years))
+
+
+def _heteroscedastic(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    # Small films (under 10 in constant units) miss by far more than big ones.
+    rng = np.random.default_rng(seed)
+    budget = np.exp(rng.uniform(np.log(1.0), np.log(100.0), n))
+    days = np.datetime64("1995-01-01") + rng.integers(0, 16 * 365, n)
+    genre = rng.choice(["a", "b", "c"], n)
+    frame = pd.DataFrame({"budget": budget, "date": days.astype(str), "genre": genre})
+    noise = np.where(_real(frame) < 10.0, 1.5, 0.3) * rng.normal(size=n)
+    return frame, np.log(budget) + noise
+
+
+def test_intervals_are_calibrated_per_budget_band() -> None:
+    dollar = (
+        FeatureSpec(column="b", field="budget", kind="numeric", required=True, dollars=True),
+        *SPECS[1:],
+    )
+    X, y = _heteroscedastic(3000, seed=5)
+    settings: dict[str, object] = {"features": dollar, "max_iter": 40, "calibration_years": 3}
+    Xn, yn = _heteroscedastic(3000, seed=6)
+    small = _real(Xn) < 10.0  # the band is judged on the deflated budget
+
+    def coverage(model: BoxOfficeRegressor) -> tuple[float, float]:
+        _, low, high = model.predict_interval(Xn)
+        covered = (yn >= low) & (yn <= high)
+        return covered[small].mean(), covered[~small].mean()
+
+    banded = BoxOfficeRegressor(**(settings | {"interval_bands": (0.0, 10.0)}), cpi=CPI)
+    one_band = BoxOfficeRegressor(**settings, cpi=CPI)
+    banded.fit(X, y)
+    one_band.fit(X, y)
+    assert banded.signature_.interval.band_field == "budget"
+    assert {b.min_band for b in banded.signature_.interval.buckets} == {0.0, 10.0}
+    # One set of offsets under-covers the small films; per band, both hold the level.
+    assert coverage(one_band)[0] < 0.72
+    assert all(0.74 <= share <= 0.87 for share in coverage(banded))
+
+
+def test_interval_offsets_pick_the_cell_of_sent_fields_and_band() -> None:
+    interval = Interval(
+        level=0.8,
+        low=-1.0,
+        high=1.0,
+        band_field="budget",
+        buckets=[
+            IntervalBucket(min_sent=s, min_band=b, low=-(10 * b + s + 1), high=10 * b + s + 1)
+            for b in (0.0, 1.0)
+            for s in (0, 2)
+        ],
+    )
+    sent = np.array([0, 3, 0, 3, 3])
+    band = np.array([0.5, 0.5, 5.0, 5.0, np.nan])
+    _, high = interval.offsets(sent, band)
+    assert high.tolist() == [1.0, 3.0, 11.0, 13.0, 3.0]  # unknown budget: the first band
+    assert interval.offsets(sent)[1].tolist() == [1.0, 3.0, 1.0, 3.0, 3.0]

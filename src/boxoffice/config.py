@@ -18,7 +18,10 @@ def _default_replica() -> str:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BOXOFFICE_", extra="ignore")
+    # No validation error may echo the input: it holds the API key and the admin token.
+    model_config = SettingsConfigDict(
+        env_prefix="BOXOFFICE_", extra="ignore", hide_input_in_errors=True
+    )
 
     environment: Literal["development", "production"] = Field(
         default="development", description="production refuses insecure defaults"
@@ -61,6 +64,15 @@ class Settings(BaseSettings):
     spool_max_records: int = Field(default=1_000_000, ge=1)
     model_retry_seconds: float = Field(default=5.0, gt=0)
     cors_origins: list[str] = Field(default_factory=list, description="CORS is off when empty.")
+    docs_access: Literal["open", "api_key"] = Field(
+        default="api_key",
+        description="/docs, /redoc, /openapi.json: need the API key when one is set, or open.",
+    )
+    metrics_access: Literal["open", "admin"] | None = Field(
+        default=None,
+        description="/metrics: open, or behind the admin token (Prometheus sends it as a "
+        "bearer token). Default: open in development, admin in production.",
+    )
 
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> Settings:
@@ -69,6 +81,12 @@ class Settings(BaseSettings):
                 "BOXOFFICE_ADMIN_TOKEN must be set when BOXOFFICE_ENVIRONMENT=production"
             )
         return self
+
+    @property
+    def effective_metrics_access(self) -> str:
+        if self.metrics_access is not None:
+            return self.metrics_access
+        return "admin" if self.environment == "production" else "open"
 
     @property
     def worker_id(self) -> str:

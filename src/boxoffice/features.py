@@ -110,6 +110,24 @@ class Encoder:
             return np.zeros(n_rows)
         return dollars.log_factor(self.years(columns, n_rows))
 
+    def band(self, columns: Columns, n_rows: int) -> npt.NDArray[np.float64] | None:
+        """Constant-dollar value of the interval's band field (None when it has none)."""
+        name = self.signature.interval.band_field
+        if name is None:
+            return None
+        values = columns.get(name)
+        if values is None:
+            return np.full(n_rows, np.nan)
+        return _to_float(values) * np.exp(self.log_deflator(columns, n_rows))
+
+    def interval_offsets(
+        self, columns: Columns, n_rows: int
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Per-row (low, high) log offsets: by the fields each row sent and its band."""
+        return self.signature.interval.offsets(
+            self.sent(columns, n_rows), self.band(columns, n_rows)
+        )
+
     def field(self, item: InputField, values: Sequence[Any] | npt.NDArray[Any]) -> list[Any]:
         if item.kind == "numeric":
             return [_to_float(values)]

@@ -35,6 +35,18 @@ def conformal_offsets(residuals: FloatArray, level: float) -> tuple[float, float
     return low, high
 
 
+def _within(values: FloatArray | npt.NDArray[np.int64], edges: list[Any], i: int) -> Any:
+    """Rows with ``edges[i] <= value < edges[i + 1]`` (the last bucket is open-ended)."""
+    upper = edges[i + 1] if i + 1 < len(edges) else np.inf
+    return (values >= edges[i]) & (values < upper)
+
+
+def _offsets(
+    chosen: FloatArray, level: float, fallback: tuple[float, float]
+) -> tuple[float, float]:
+    return conformal_offsets(chosen, level) if len(chosen) >= MIN_BUCKET_RESIDUALS else fallback
+
+
 def frame_columns(frame: pd.DataFrame) -> dict[str, Any]:
     return {c: frame[c].to_numpy() for c in frame.columns}
 
@@ -69,6 +81,7 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         interval_level: float = 0.8,
         calibration_years: int = 3,
         interval_buckets: tuple[int, ...] = (0,),
+        interval_bands: tuple[float, ...] = (0.0,),
         mask_rate: float = 0.0,
         mask_copies: int = 0,
         history_fields: tuple[str, ...] = (),
@@ -93,6 +106,7 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         self.interval_level = interval_level
         self.calibration_years = calibration_years
         self.interval_buckets = interval_buckets
+        self.interval_bands = interval_bands
         self.mask_rate = mask_rate
         self.mask_copies = mask_copies
         self.history_fields = history_fields
@@ -107,6 +121,15 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
     # -- the parts of fit -------------------------------------------------------------------
     def _date_field(self) -> str:
         return next(s.field for s in self.features if s.kind == "date")
+
+    def _band_field(self) -> str | None:
+        """The required dollar amount (the budget) whose size also picks interval offsets."""
+        if len(self.interval_bands) < 2:
+            return None
+        return next(
+            (s.field for s in self.features if s.required and s.dollars and s.kind == "numeric"),
+            None,
+        )
 
     def _dollars(self, years: FloatArray) -> Dollars | None:
         if not self.cpi:
@@ -224,15 +247,17 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
     # -- intervals ------------------------------------------------------------------------
     def calibration_residuals(
         self, X: pd.DataFrame, y: FloatArray, years: FloatArray
-    ) -> tuple[FloatArray, npt.NDArray[np.int64], FloatArray]:
+    ) -> tuple[FloatArray, npt.NDArray[np.int64], FloatArray, FloatArray]:
         """Residuals on the latest years, each predicted by the recipe fitted before it.
 
         Each calibration film is predicted as it is, with only the required fields, and with
-        random optional fields hidden: (residuals, optional fields sent, is-as-is flag).
+        random optional fields hidden: (residuals, optional fields sent, is-as-is flag,
+        constant-dollar value of the band field or NaN).
         """
         optional = [s.field for s in self.features if not s.required]
+        band_field = self._band_field()
         rng = np.random.default_rng(self.random_state)
-        residuals, sent, as_is = [], [], []
+        residuals, sent, as_is, band = [], [], [], []
         for year in np.unique(years[~np.isnan(years)])[-self.calibration_years :]:
             before, during = years < year, years == year
             if before.sum() < 2 * self.min_samples_leaf:
@@ -245,29 +270,44 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
                 residuals.append(y[during] - member.predict(variant))
                 sent.append(member.encoder_.sent(frame_columns(variant), len(variant)))
                 as_is.append(np.full(len(variant), float(i == 0)))
+                band.append(
+                    rows[band_field].to_numpy(dtype=np.float64)
+                    * np.exp(member.encoder_.log_deflator(frame_columns(rows), len(rows)))
+                    if band_field
+                    else np.full(len(rows), np.nan)
+                )
         if not residuals:
             raise ValueError("too few films before the calibration years to calibrate intervals")
-        return np.concatenate(residuals), np.concatenate(sent), np.concatenate(as_is)
+        return tuple(np.concatenate(part) for part in (residuals, sent, as_is, band))  # type: ignore[return-value]
 
     def _calibrate(self, X: pd.DataFrame, y: FloatArray, years: FloatArray) -> Interval:
-        residuals, sent, as_is = self.calibration_residuals(X, y, years)
+        residuals, sent, as_is, band = self.calibration_residuals(X, y, years)
         level = self.interval_level
-        pooled = conformal_offsets(residuals, level)
+        band_field = self._band_field()
         low, high = conformal_offsets(residuals[as_is == 1], level)
-        edges = sorted(self.interval_buckets)
+        sent_edges = sorted(self.interval_buckets)
+        band_edges = sorted(self.interval_bands) if band_field else [0.0]
+        by_sent = [_within(sent, sent_edges, i) for i in range(len(sent_edges))]
+        # A cell with too few residuals borrows its sent-bucket's offsets over every band,
+        # and a thin sent bucket the offsets of all residuals.
+        pooled = conformal_offsets(residuals, level)
+        fallback = [_offsets(residuals[rows], level, pooled) for rows in by_sent]
         buckets = []
-        for i, edge in enumerate(edges):
-            upper = edges[i + 1] if i + 1 < len(edges) else np.inf
-            chosen = residuals[(sent >= edge) & (sent < upper)]
-            offsets = (
-                conformal_offsets(chosen, level) if len(chosen) >= MIN_BUCKET_RESIDUALS else pooled
-            )
-            buckets.append(
-                IntervalBucket(
-                    min_sent=edge, low=offsets[0], high=offsets[1], residuals=len(chosen)
+        for b in range(len(band_edges)):
+            in_band = _within(band, band_edges, b) if band_field else np.ones(len(band), bool)
+            for i, rows in enumerate(by_sent):
+                chosen = residuals[rows & in_band]
+                offsets = _offsets(chosen, level, fallback[i])
+                buckets.append(
+                    IntervalBucket(
+                        min_sent=sent_edges[i],
+                        min_band=band_edges[b],
+                        low=offsets[0],
+                        high=offsets[1],
+                        residuals=len(chosen),
+                    )
                 )
-            )
-        return Interval(level=level, low=low, high=high, buckets=buckets)
+        return Interval(level=level, low=low, high=high, band_field=band_field, buckets=buckets)
 
     # -- prediction -----------------------------------------------------------------------
     def _columns(self, X: pd.DataFrame) -> dict[str, Any]:
@@ -290,5 +330,5 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
     def predict_interval(self, X: pd.DataFrame) -> tuple[FloatArray, FloatArray, FloatArray]:
         """(prediction, low, high) on the log scale, offsets by the fields each row sends."""
         pred = self.predict(X)
-        low, high = self.signature_.interval.offsets(self.encoder_.sent(frame_columns(X), len(X)))
+        low, high = self.encoder_.interval_offsets(frame_columns(X), len(X))
         return pred, pred + low, pred + high

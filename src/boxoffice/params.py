@@ -151,7 +151,18 @@ class TrainParams(_Strict):
     # before it), per number of optional fields sent (bucket lower bounds).
     calibration_years: int = Field(default=3, ge=1)
     interval_buckets: list[int] = Field(default_factory=lambda: [0, 1, 4])
+    # ... and per band of the required dollar amount (the budget, constant dollars; lower
+    # bounds, the first 0): small films miss by far more than big ones.
+    interval_bands: list[float] = Field(default_factory=lambda: [0.0, 10_000_000.0])
     search: SearchParams
+
+    @model_validator(mode="after")
+    def _lower_bounds(self) -> TrainParams:
+        for name in ("interval_buckets", "interval_bands"):
+            edges = getattr(self, name)
+            if not edges or edges[0] != 0 or sorted(set(edges)) != list(edges):
+                raise ValueError(f"train.{name} must be ascending lower bounds starting at 0")
+        return self
 
 
 class EvaluateParams(_Strict):

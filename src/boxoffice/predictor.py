@@ -91,8 +91,8 @@ class OnnxPredictor:
 
     def predict(self, columns: Columns, n_rows: int | None = None) -> Prediction:
         log_pred = self.predict_log(columns, n_rows)
-        # Interval offsets by how many optional fields each row sent (calibrated that way).
-        low, high = self.signature.interval.offsets(self.encoder.sent(columns, len(log_pred)))
+        # Offsets by the fields each row sent and its budget band (calibrated that way).
+        low, high = self.encoder.interval_offsets(columns, len(log_pred))
         return Prediction(
             value=np.exp(log_pred), low=np.exp(log_pred + low), high=np.exp(log_pred + high)
         )

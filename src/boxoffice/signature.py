@@ -59,11 +59,13 @@ class InputField(BaseModel):
 
 
 class IntervalBucket(BaseModel):
-    """Offsets for requests that send at least ``min_sent`` of the optional fields."""
+    """Offsets for requests that send at least ``min_sent`` of the optional fields and
+    whose band field is at least ``min_band`` (constant dollars)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     min_sent: int = Field(ge=0)
+    min_band: float = Field(default=0.0, ge=0)
     low: float
     high: float
     residuals: int = Field(default=0, ge=0, description="Calibration residuals behind it.")
@@ -72,8 +74,11 @@ class IntervalBucket(BaseModel):
 class Interval(BaseModel):
     """Split-conformal offsets on the log scale: ``[pred + low, pred + high]``.
 
-    ``low``/``high`` hold for a request with every field; ``buckets`` (ascending
-    ``min_sent``) give the offsets by how many optional fields a request actually sent.
+    ``low``/``high`` hold for a request with every field; ``buckets`` (a full grid in
+    ascending ``(min_band, min_sent)`` order) give the offsets by how many optional fields a
+    request actually sent and by the constant-dollar value of ``band_field`` (the budget):
+    errors on a $2M film are far wider than on a $200M one, so one set of offsets would
+    over-cover big films and under-cover small ones.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -81,14 +86,21 @@ class Interval(BaseModel):
     level: float = Field(gt=0, lt=1)
     low: float
     high: float
+    band_field: str | None = None
     buckets: list[IntervalBucket] = Field(default_factory=list)
 
-    def offsets(self, sent: npt.NDArray[np.int64]) -> tuple[FloatArray, FloatArray]:
+    def offsets(
+        self, sent: npt.NDArray[np.int64], band: FloatArray | None = None
+    ) -> tuple[FloatArray, FloatArray]:
         """Per-row (low, high) offsets for rows sending ``sent`` optional fields."""
         low = np.full(len(sent), self.low)
         high = np.full(len(sent), self.high)
         for bucket in self.buckets:  # ascending: the last bucket a row reaches wins
             reached = sent >= bucket.min_sent
+            if band is not None and bucket.min_band > 0:
+                reached &= band >= bucket.min_band  # NaN reaches no band above the first
+            elif bucket.min_band > 0:
+                continue
             low[reached], high[reached] = bucket.low, bucket.high
         return low, high
 

@@ -139,3 +139,83 @@ def test_folder_model_rewritten_in_place_is_picked_up(trained: Layout, tmp_path:
         second = json.loads((fresh / "metadata.json").read_text())["version"]
         assert second != first
         _wait_for_version(client, second, limit_s=2 * POLL + 1.0)
+
+
+def _reload(client: TestClient) -> dict[str, object]:
+    response = client.post("/v1/admin/reload", headers={"Authorization": "Bearer adm1n"})
+    assert response.status_code == 200, response.text
+    body: dict[str, object] = response.json()
+    return body
+
+
+def test_garbage_graph_with_matching_checksums_is_refused_and_the_watcher_survives(
+    registry: tuple[Registry, str, str], trained: Layout, tmp_path: Path
+) -> None:
+    reg, first, second = registry
+    garbage = reg.register(variant(trained.export_dir, tmp_path / "g", shift=3.0))
+    stored = Path(reg.uri) / "versions" / garbage
+    (stored / "model.onnx").write_bytes(b"not a protobuf at all" * 50)
+    checksums = json.loads((stored / "checksums.json").read_text())
+    checksums["model.onnx"] = sha256_bytes((stored / "model.onnx").read_bytes())
+    (stored / "checksums.json").write_text(json.dumps(checksums))  # "verified", yet broken
+    settings = make_settings(
+        trained, tmp_path, registry_uri=reg.uri, reload_seconds=POLL, admin_token="adm1n"
+    )
+    with TestClient(create_app(settings)) as client:
+        reg.set_alias("production", garbage, "test")
+        assert _reload(client) == {"changed": False, "model_version": first}
+        time.sleep(3 * POLL)  # the watcher meets it too, and must live on
+        assert client.post("/v1/prediction", json=FILM).json()["model_version"] == first
+        failures = [
+            line
+            for line in client.get("/metrics").text.splitlines()
+            if line.startswith("boxoffice_model_load_failures_total")
+        ]
+        assert failures and float(failures[0].split()[-1]) >= 1
+        reg.set_alias("production", second, "test")  # hot reload still works
+        _wait_for_version(client, second, limit_s=2 * POLL + 1.0)
+
+
+def test_served_version_is_the_verified_content_hash_not_metadata(
+    trained: Layout, tmp_path: Path
+) -> None:
+    folder = tmp_path / "export"
+    shutil.copytree(trained.export_dir, folder)
+    settings = make_settings(
+        trained, tmp_path, model_uri=str(folder), reload_seconds=60, admin_token="adm1n"
+    )
+    with TestClient(create_app(settings)) as client:
+        first = client.post("/v1/prediction", json=FILM).json()["model_version"]
+        fresh = variant(trained.export_dir, tmp_path / "new", shift=0.5)
+        shutil.copy(fresh / "model.onnx", folder / "model.onnx")
+        checksums = json.loads((folder / "checksums.json").read_text())
+        checksums["model.onnx"] = sha256_bytes((folder / "model.onnx").read_bytes())
+        (folder / "checksums.json").write_text(json.dumps(checksums))  # metadata.json unchanged
+        expected = f"sha-{checksums['model.onnx'][:12]}"
+        assert expected != first
+        assert _reload(client) == {"changed": True, "model_version": expected}
+        assert _reload(client) == {"changed": False, "model_version": expected}
+        assert client.get("/v1/model").json()["version"] == expected
+
+
+@pytest.mark.parametrize(
+    ("header", "status"),
+    [("Bearer adm1n", 200), ("bearer adm1n", 200), ("BEARER  adm1n ", 200), ("adm1n", 401)],
+)
+def test_admin_header_scheme_is_parsed_case_insensitively(
+    trained: Layout, tmp_path: Path, header: str, status: int
+) -> None:
+    settings = make_settings(trained, tmp_path, admin_token="adm1n")
+    with TestClient(create_app(settings)) as client:
+        assert client.post("/v1/admin/reload", headers={"Authorization": header}).status_code == (
+            status
+        )
+
+
+def test_admin_routes_without_a_configured_token_say_they_are_disabled(
+    trained: Layout, tmp_path: Path
+) -> None:
+    with TestClient(create_app(make_settings(trained, tmp_path))) as client:
+        response = client.post("/v1/admin/reload", headers={"Authorization": "Bearer x"})
+        assert response.status_code == 403
+        assert "disabled" in response.json()["error"]["message"]

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import errno
+import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -7,7 +10,13 @@ import pytest
 
 from boxoffice.lake import Lake
 from boxoffice.serving.shipper import Shipper
-from boxoffice.serving.spool import Spool, SpoolDir, SpoolFullError, read_segment
+from boxoffice.serving.spool import (
+    Spool,
+    SpoolDir,
+    SpoolFullError,
+    SpoolWriteError,
+    read_segment,
+)
 from tests.serving.conftest import log_record
 
 
@@ -113,3 +122,48 @@ def test_folders_that_are_not_spools_are_left_alone(tmp_path: Path) -> None:
     mine = _spool(root, "mine")
     assert Shipper(mine, Lake(str(tmp_path / "lake")), root).adopt_orphans() == 0
     assert foreign.is_dir() and not (foreign / "owner.lock").exists()
+
+
+def test_spool_heals_after_its_folder_is_deleted(tmp_path: Path) -> None:
+    drops: list[int] = []
+    owned = SpoolDir.try_claim(tmp_path / "spool" / "w1")
+    assert owned is not None
+    spool = Spool(owned, seal_records=10, seal_seconds=60, max_records=100, on_drop=drops.append)
+    spool.append(_record(1))
+    spool.append(_record(2))
+    shutil.rmtree(tmp_path / "spool")
+    spool.append(_record(3))  # no error: the folder and its lock come back
+    # The two records deleted with the folder are counted as dropped, never silently.
+    assert spool.dropped == 2 and drops == [2] and spool.pending == 1
+    assert SpoolDir.try_claim(tmp_path / "spool" / "w1") is None  # still held by its owner
+    lake = Lake(str(tmp_path / "lake"))
+    Shipper(spool, lake, tmp_path / "spool").stop()
+    assert _ids(lake) == ["r0003"]
+
+
+def test_spool_deleted_before_sealing_counts_the_loss(tmp_path: Path) -> None:
+    spool = _spool(tmp_path / "spool", seal_records=10)
+    spool.append(_record(1))
+    shutil.rmtree(tmp_path / "spool")
+    spool.seal()  # the shipper's timer: the segment to seal is gone
+    assert spool.dropped == 1 and spool.pending == 0 and spool.error is not None
+    spool.append(_record(2))
+    assert spool.error is None and spool.pending == 1
+
+
+def test_write_error_is_counted_reported_and_recovered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spool = _spool(tmp_path / "spool", seal_records=10)
+    real_write = os.write
+
+    def disk_full(fd: int, data: Any) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "write", disk_full)
+    with pytest.raises(SpoolWriteError, match="No space left"):
+        spool.append(_record(1))
+    assert spool.dropped == 1 and spool.pending == 0 and "No space" in (spool.error or "")
+    monkeypatch.setattr(os, "write", real_write)
+    spool.append(_record(2))
+    assert spool.error is None and spool.pending == 1

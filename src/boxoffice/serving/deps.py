@@ -8,13 +8,10 @@ dependency costs more than the model's inference.
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from boxoffice.config import Settings
-from boxoffice.serving.errors import ApiError
 from boxoffice.serving.service import AppState
 
 API_KEY_PARAMETER: dict[str, Any] = {
@@ -34,17 +31,7 @@ async def get_state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-def _matches(given: str | None, expected: str) -> bool:
-    # Constant-time: the comparison must not leak how much of the key was right.
-    return given is not None and hmac.compare_digest(given.encode(), expected.encode())
-
-
 def checked_state(request: Request) -> AppState:
-    """The app state, once the API key (enforced only when BOXOFFICE_API_KEY is set) matches."""
-    settings: Settings = request.app.state.settings
-    if settings.api_key is not None:
-        given = request.headers.get("x-api-key")
-        if not _matches(given, settings.api_key.get_secret_value()):
-            raise ApiError(401, "unauthorized", "missing or wrong X-API-Key header")
+    """The app state (the middleware has checked the API key before the body was read)."""
     state: AppState = request.app.state.boxoffice
     return state

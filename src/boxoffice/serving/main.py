@@ -16,10 +16,11 @@ from boxoffice.lake import Lake
 from boxoffice.params import load_params
 from boxoffice.predictor import SIGNATURE_FILE, ModelNotFoundError
 from boxoffice.registry import Registry, alias_for
-from boxoffice.serving import errors
+from boxoffice.serving import errors, metrics
+from boxoffice.serving.access import Access
 from boxoffice.serving.middleware import GuardAndMeasure
 from boxoffice.serving.model_state import (
-    LOAD_ERRORS,
+    TRANSIENT_ERRORS,
     FolderSource,
     ModelHolder,
     ModelSource,
@@ -34,6 +35,10 @@ from boxoffice.signature import InputField, Interval, Signature
 
 log = logging.getLogger("boxoffice.api")
 RETROSPECTIVE = "retrospective"
+
+
+# Reading a signature: missing or unreachable (transient), or not a valid signature.
+SIGNATURE_ERRORS = (*TRANSIENT_ERRORS, ValueError)
 
 
 class SchemaUnavailableError(RuntimeError):
@@ -60,7 +65,7 @@ def serving_signature(settings: Settings) -> Signature:
     """
     try:
         return _model_signature(settings)
-    except LOAD_ERRORS as exc:
+    except SIGNATURE_ERRORS as exc:
         reason = f"{settings.registry_uri or settings.model_uri}: {exc}"
     try:
         params = load_params(settings.params_path)
@@ -82,7 +87,7 @@ def other_profile(settings: Settings) -> Signature | None:
     """The retrospective model's signature when one is there to serve (it is optional)."""
     try:
         return _model_signature(settings, RETROSPECTIVE)
-    except LOAD_ERRORS as exc:
+    except SIGNATURE_ERRORS as exc:
         log.warning("retrospective profile not served: %s", exc)
         return None
 
@@ -97,6 +102,7 @@ def _start_logging(settings: Settings) -> tuple[Spool, Shipper]:
         seal_records=settings.ship_every_records,
         seal_seconds=settings.ship_every_seconds,
         max_records=settings.spool_max_records,
+        on_drop=metrics.SPOOL_DROPPED.inc,
     )
     shipper = Shipper(spool, Lake(settings.lake_uri), root)
     shipper.start()
@@ -170,7 +176,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"])
-    app.add_middleware(GuardAndMeasure, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        GuardAndMeasure,
+        max_body_bytes=settings.max_body_bytes,
+        access=Access.from_settings(settings),
+    )
     return app
 
 

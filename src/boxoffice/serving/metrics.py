@@ -35,7 +35,8 @@ SPOOL_PENDING = Gauge(
     multiprocess_mode="livesum",
 )
 SPOOL_DROPPED = Counter(
-    "boxoffice_spool_dropped_records", "Records not logged because the spool was full"
+    "boxoffice_spool_dropped_records",
+    "Records not logged: the spool was full, its disk refused the write, or they were deleted",
 )
 SHIP_FAILURES = Counter("boxoffice_lake_ship_failures", "Failed attempts to ship to the lake")
 SHIPPED = Counter("boxoffice_lake_shipped_records", "Records shipped to the lake")

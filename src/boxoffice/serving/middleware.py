@@ -1,4 +1,4 @@
-"""Pure ASGI middleware: request size limit, JSON content type, request metrics."""
+"""Pure ASGI middleware: access, request size limit, JSON content type, request metrics."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from boxoffice.serving import metrics
+from boxoffice.serving.access import Access
 
 
 class _BodyTooLargeError(Exception):
@@ -25,9 +26,10 @@ async def _send_error(send: Send, status: int, kind: str, message: str) -> None:
 
 
 class GuardAndMeasure:
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, access: Access | None = None) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.access = access
         self._counters: dict[tuple[str, int], Any] = {}
         self._histograms: dict[str, Any] = {}
 
@@ -50,6 +52,10 @@ class GuardAndMeasure:
                 status["code"] = rejected[0]
                 await _send_error(send, *rejected)
             else:
+                if b"content-length" not in headers and scope["method"] in ("POST", "PUT"):
+                    # Chunked: read it all (up to the limit) here, where an oversize body is a
+                    # 413; raised inside the framework's body parsing it would become a 400.
+                    receive = _replay(await self._read_all(receive), receive)
                 await self.app(scope, self._limited(receive), send_wrapper)
         except _BodyTooLargeError:
             status["code"] = 413
@@ -76,6 +82,10 @@ class GuardAndMeasure:
         return f"request body exceeds {self.max_body_bytes} bytes"
 
     def _reject(self, scope: Scope, headers: dict[bytes, bytes]) -> tuple[int, str, str] | None:
+        if self.access is not None:  # first: a caller without the key learns nothing more
+            denied = self.access.deny(scope["path"], headers)
+            if denied:
+                return denied
         length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
             return 413, "payload_too_large", self._too_large_message()
@@ -85,6 +95,20 @@ class GuardAndMeasure:
             if ctype != b"application/json":
                 return 415, "unsupported_media_type", "send the body as application/json"
         return None
+
+    async def _read_all(self, receive: Receive) -> bytes:
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                raise _BodyTooLargeError
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        return b"".join(chunks)
 
     def _limited(self, receive: Receive) -> Receive:
         seen = {"bytes": 0}
@@ -98,3 +122,16 @@ class GuardAndMeasure:
             return message
 
         return wrapped
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A receive that hands over the buffered body once, then the real channel (disconnects)."""
+    sent = {"done": False}
+
+    async def replay() -> Message:
+        if sent["done"]:
+            return await receive()
+        sent["done"] = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay

@@ -20,7 +20,6 @@ from boxoffice.predictor import (
     CHECKSUMS_FILE,
     METADATA_FILE,
     MODEL_FILE,
-    IntegrityError,
     ModelNotFoundError,
     OnnxPredictor,
     read_verified,
@@ -31,15 +30,10 @@ from boxoffice.signature import Signature
 
 log = logging.getLogger("boxoffice.model")
 
-# What a failed check can raise; anything else is a bug and should surface.
-LOAD_ERRORS = (
-    ModelNotFoundError,
-    IntegrityError,
-    VersionNotFoundError,
-    AliasNotSetError,
-    OSError,
-    ValueError,
-)
+# Failures that may pass by themselves (a version not there yet, storage down): retried at the
+# next poll. Any other failure to load a verified version (a corrupt graph, an incompatible
+# schema) is refused for good, so it is logged and counted once, not every poll.
+TRANSIENT_ERRORS = (ModelNotFoundError, VersionNotFoundError, AliasNotSetError, OSError)
 
 
 class IncompatibleSignatureError(ValueError):
@@ -49,8 +43,11 @@ class IncompatibleSignatureError(ValueError):
 @dataclass(frozen=True)
 class LoadedModel:
     predictor: OnnxPredictor
+    # From the verified content hash, never from metadata.json (which can disagree with it).
     version: str
     metadata: dict[str, Any] = field(default_factory=dict)
+    # The source's name for what was loaded (a registry version, or the folder's hash).
+    wanted: str = ""
 
 
 class ModelSource(Protocol):
@@ -96,14 +93,16 @@ class RegistrySource:
         return target
 
 
-def load_model(directory: Path) -> LoadedModel:
+def load_model(directory: Path, wanted: str = "") -> LoadedModel:
     """Read and verify an artifact; raises ModelNotFoundError or IntegrityError."""
     model_bytes, signature, checksums = read_verified(directory)
     metadata: dict[str, Any] = {}
     if (directory / METADATA_FILE).exists():
         metadata = json.loads((directory / METADATA_FILE).read_text())
-    version = metadata.get("version") or f"sha-{checksums[MODEL_FILE][:12]}"
-    return LoadedModel(OnnxPredictor(model_bytes, signature), str(version), metadata)
+    version = f"sha-{checksums[MODEL_FILE][:12]}"
+    if metadata.get("version") not in (None, version):
+        log.warning("metadata.json names %s; serving it as %s", metadata["version"], version)
+    return LoadedModel(OnnxPredictor(model_bytes, signature), version, metadata, wanted or version)
 
 
 def compatibility_problems(serving: Signature, model: Signature) -> list[str]:
@@ -136,18 +135,22 @@ class ModelHolder:
     def check(self) -> bool:
         """Serve the wanted version if it differs and is acceptable; True if it changed."""
         with self._lock:
+            version = ""
             try:
                 version = self.source.wanted()
-                if self.current is not None and version == self.current.version:
+                if self.current is not None and version == self.current.wanted:
                     return False
                 if version in self._refused:
                     return False
-                candidate = load_model(self.source.directory(version))
+                candidate = load_model(self.source.directory(version), version)
                 problems = compatibility_problems(self.serving, candidate.predictor.signature)
                 if problems:
-                    self._refused.add(version)
                     raise IncompatibleSignatureError("; ".join(problems))
-            except LOAD_ERRORS as exc:
+            except TRANSIENT_ERRORS as exc:
+                self._refuse(exc)
+                return False
+            except Exception as exc:  # a broken candidate never stops the model being served
+                self._refused.add(version)
                 self._refuse(exc)
                 return False
             previous = self.current.version if self.current else None
@@ -168,7 +171,11 @@ class ModelHolder:
 
     def _watch(self) -> None:
         while not self._stop.wait(self.poll_s if self.current else self.retry_s):
-            self.check()
+            try:
+                self.check()
+            except Exception:  # the watcher outlives every error: hot reload stays on
+                metrics.MODEL_LOAD_FAILURES.inc()
+                log.exception("model watcher: check failed; next try in %.1fs", self.poll_s)
 
     def stop(self) -> None:
         self._stop.set()

@@ -44,6 +44,10 @@ class ModelInfo(BaseModel):
 class Health(BaseModel):
     status: str
     model_version: str | None = None
+    # Whether this instance's predictions reach its spool (None when logging is off) and,
+    # when the last write failed, why: the API answers anyway, so readiness must say it.
+    logging: bool | None = None
+    logging_error: str | None = None
 
 
 class ErrorDetail(BaseModel):

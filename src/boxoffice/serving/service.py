@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from boxoffice.serving import metrics
 from boxoffice.serving.errors import ApiError
 from boxoffice.serving.model_state import ModelHolder
-from boxoffice.serving.spool import Spool, SpoolFullError
+from boxoffice.serving.spool import Spool, SpoolError
 from boxoffice.signature import Signature
 
 log = logging.getLogger("boxoffice.api")
@@ -124,7 +124,7 @@ def _log(
         state.spool.append_batch(records)
         # Set here too: while the lake hangs, the shipper cannot report the growing backlog.
         metrics.SPOOL_PENDING.set(state.spool.pending)
-    except SpoolFullError as exc:
-        # Documented policy: answer anyway; the drop is counted and logged, never silent.
-        metrics.SPOOL_DROPPED.inc(len(records))
+    except SpoolError as exc:
+        # Documented policy: answer anyway; the spool counted the drop (Prometheus too) and
+        # heals itself on the next write; the loss is logged, never silent.
         log.error("%d predictions not logged: %s", len(records), exc)

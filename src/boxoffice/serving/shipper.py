@@ -7,6 +7,7 @@ import json
 import logging
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -90,11 +91,22 @@ class Shipper:
         return adopted
 
     def _run(self) -> None:
-        self.adopt_orphans()
+        self._survive(self.adopt_orphans)
         while not self._stop.wait(self.poll_s + self._backoff):
-            self.spool.seal_if_due()
-            self._ship_dir(self.spool.owned, own=True)
-            metrics.SPOOL_PENDING.set(self.spool.pending)
+            self._survive(self._tick)
+
+    def _tick(self) -> None:
+        self.spool.seal_if_due()
+        self._ship_dir(self.spool.owned, own=True)
+        metrics.SPOOL_PENDING.set(self.spool.pending)
+
+    def _survive(self, step: Callable[[], object]) -> None:
+        """Run one step of the loop; no error may end the thread that empties the spool."""
+        try:
+            step()
+        except Exception:
+            metrics.SHIP_FAILURES.inc()
+            log.exception("lake shipper step failed; retrying in %.1fs", self.poll_s)
 
     def stop(self, timeout_s: float = 10.0) -> None:
         """Seal and ship everything (graceful drain); what cannot go stays spooled."""

@@ -14,7 +14,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +23,16 @@ READY_SUFFIX = ".ready"
 LOCK_NAME = "owner.lock"
 
 
-class SpoolFullError(RuntimeError):
+class SpoolError(RuntimeError):
+    """A batch of records could not be spooled (counted in ``Spool.dropped``)."""
+
+
+class SpoolFullError(SpoolError):
     """The spool holds its maximum number of unshipped records."""
+
+
+class SpoolWriteError(SpoolError):
+    """The spool's disk refused the write (folder deleted, disk full, permissions...)."""
 
 
 def _seq(path: Path) -> int:
@@ -50,6 +58,21 @@ class SpoolDir:
             os.close(fd)
             return None
         return cls(path, fd)
+
+    def heal(self) -> None:
+        """Recreate the folder and its held lock file if someone deleted them."""
+        if (self.path / LOCK_NAME).exists():
+            return
+        self.path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            # The old lock lived on a deleted inode: hold the new file so no worker adopts us.
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise
+        os.close(self._lock_fd)
+        self._lock_fd = fd
 
     def release(self, remove_if_empty: bool = False) -> None:
         if remove_if_empty and not any(self.segments()) and not any(self.actives()):
@@ -91,7 +114,13 @@ class Spool:
     """The owning worker's writer: append, seal by count or age, count what is unshipped."""
 
     def __init__(
-        self, owned: SpoolDir, *, seal_records: int, seal_seconds: float, max_records: int
+        self,
+        owned: SpoolDir,
+        *,
+        seal_records: int,
+        seal_seconds: float,
+        max_records: int,
+        on_drop: Callable[[int], object] | None = None,
     ):
         self.owned = owned
         self.seal_records = seal_records
@@ -104,12 +133,35 @@ class Spool:
         self._opened_at = 0.0
         self.pending = sum(len(read_segment(p)) for p in owned.segments())
         self.dropped = 0
+        self._on_drop = on_drop  # told every count that is dropped (the Prometheus counter)
+        # The last write's failure (None when the last write landed): readiness reports it.
+        self.error: str | None = None
 
     def _open(self) -> int:
+        self.owned.heal()
         path = self.owned.path / f"seg-{self._seq:08d}{ACTIVE_SUFFIX}"
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         self._opened_at = time.monotonic()
         return self._fd
+
+    def _drop(self, n: int) -> None:
+        self.dropped += n
+        if self._on_drop is not None and n:
+            self._on_drop(n)
+
+    def _lost_locked(self) -> None:
+        """Count the active segment's records as dropped: someone deleted them on disk."""
+        self.pending = max(0, self.pending - self._count)
+        self._drop(self._count)
+        self.error = f"{self._count} spooled records were deleted from {self.owned.path}"
+
+    def _abandon_locked(self) -> None:
+        """Forget the active segment after a failed write; the next append opens a new one."""
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+        self._fd, self._count = None, 0
+        self._seq += 1
 
     def append(self, record: dict[str, Any]) -> None:
         self.append_batch([record])
@@ -122,16 +174,31 @@ class Spool:
         data = json.dumps(records, separators=(",", ":"), default=str) + "\n"
         with self._lock:
             if self.pending + len(records) > self.max_records:
-                self.dropped += len(records)
-                raise SpoolFullError(f"spool holds {self.pending} unshipped records")
-            fd = self._fd if self._fd is not None else self._open()
-            view = memoryview(data.encode())
-            while view:  # a regular file takes it all at once; loop in case it does not
-                view = view[os.write(fd, view) :]
+                self._drop(len(records))
+                self.error = f"spool full: {self.pending} unshipped records"
+                raise SpoolFullError(self.error)
+            try:
+                self._write_locked(data.encode())
+            except OSError as exc:
+                self._drop(len(records))
+                self.error = f"spool write failed: {type(exc).__name__}: {exc.strerror or exc}"
+                self._abandon_locked()
+                raise SpoolWriteError(self.error) from exc
+            self.error = None
             self._count += len(records)
             self.pending += len(records)
             if self._count >= self.seal_records:
                 self._seal_locked()
+
+    def _write_locked(self, data: bytes) -> None:
+        if self._fd is not None and not (self.owned.path / LOCK_NAME).exists():
+            # The folder was deleted under the open segment: its records are gone with it.
+            self._lost_locked()
+            self._abandon_locked()
+        fd = self._fd if self._fd is not None else self._open()
+        view = memoryview(data)
+        while view:  # a regular file takes it all at once; loop in case it does not
+            view = view[os.write(fd, view) :]
 
     def seal_if_due(self) -> None:
         with self._lock:
@@ -145,11 +212,12 @@ class Spool:
     def _seal_locked(self) -> None:
         if self._fd is None:
             return
-        os.close(self._fd)
         active = self.owned.path / f"seg-{self._seq:08d}{ACTIVE_SUFFIX}"
-        active.rename(active.with_suffix(READY_SUFFIX))
-        self._fd, self._count = None, 0
-        self._seq += 1
+        try:
+            active.rename(active.with_suffix(READY_SUFFIX))
+        except FileNotFoundError:  # deleted under us: its records are gone, nothing to ship
+            self._lost_locked()
+        self._abandon_locked()
 
     def shipped(self, n: int) -> None:
         with self._lock:

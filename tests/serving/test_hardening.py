@@ -1,0 +1,138 @@
+"""Defects found by a walkthrough and an adversarial probe (issue 9), one test each."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+
+from boxoffice.config import Settings
+from boxoffice.pipeline.layout import Layout
+from boxoffice.serving.main import create_app
+from boxoffice.serving.spool import Spool
+from tests.serving.conftest import FILM, make_settings
+
+KEY = "k3y-0123456789abcdefghij"
+
+
+def _metric(client: TestClient, name: str) -> float:
+    lines = [x for x in client.get("/metrics").text.splitlines() if x.startswith(name + " ")]
+    return float(lines[0].split()[-1]) if lines else 0.0
+
+
+def test_deleted_spool_folder_heals_and_readiness_reports_logging(
+    client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert client.post("/v1/prediction", json=FILM).status_code == 200
+    shutil.rmtree(settings.spool_dir)
+    assert client.post("/v1/prediction", json=FILM).status_code == 200  # was a 500
+    assert Path(settings.spool_dir).is_dir()
+    assert client.get("/health/ready").json()["logging"] is True
+
+    def disk_full(self: Spool, data: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    dropped = _metric(client, "boxoffice_spool_dropped_records_total")
+    monkeypatch.setattr(Spool, "_write_locked", disk_full)
+    assert client.post("/v1/prediction", json=FILM).status_code == 200  # answered anyway
+    ready = client.get("/health/ready").json()
+    assert ready["logging"] is False and "No space" in ready["logging_error"]
+    assert _metric(client, "boxoffice_spool_dropped_records_total") == dropped + 1
+    monkeypatch.undo()
+    assert client.post("/v1/prediction", json=FILM).status_code == 200
+    assert client.get("/health/ready").json()["logging"] is True
+
+
+def test_live_shows_the_model_version_like_ready(client: TestClient) -> None:
+    live, ready = client.get("/health/live").json(), client.get("/health/ready").json()
+    assert live["model_version"] is not None and live["model_version"] == ready["model_version"]
+
+
+def test_settings_errors_never_echo_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOXOFFICE_ENVIRONMENT", "production")
+    monkeypatch.setenv("BOXOFFICE_API_KEY", KEY)
+    monkeypatch.delenv("BOXOFFICE_ADMIN_TOKEN", raising=False)
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+    assert "BOXOFFICE_ADMIN_TOKEN" in str(caught.value)
+    assert KEY[:6] not in str(caught.value) and KEY[:6] not in repr(caught.value)
+    monkeypatch.setenv("BOXOFFICE_ADMIN_TOKEN", KEY)
+    monkeypatch.setenv("BOXOFFICE_BATCH_LIMIT", "zero")  # another field fails: still no echo
+    with pytest.raises(ValidationError) as again:
+        Settings()
+    assert KEY[:6] not in str(again.value)
+
+
+@pytest.fixture
+def keyed(trained: Layout, tmp_path: Path) -> Iterator[TestClient]:
+    settings = make_settings(trained, tmp_path, api_key=KEY, admin_token="adm1n")
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/prediction", {"production_budget": "lots"}),
+        ("/v1/predictions", {"films": "none"}),
+    ],
+)
+def test_authentication_comes_before_validation(
+    keyed: TestClient, path: str, body: dict[str, Any]
+) -> None:
+    response = keyed.post(path, json=body)
+    assert response.status_code == 401
+    assert "production_budget" not in response.text and "films" not in response.text
+    assert keyed.post(path, json=body, headers={"X-API-Key": KEY}).status_code == 422
+
+
+def test_docs_model_info_and_metrics_are_protected_as_configured(
+    keyed: TestClient, trained: Layout, tmp_path: Path
+) -> None:
+    for path in ("/docs", "/redoc", "/openapi.json", "/v1/model"):
+        assert keyed.get(path).status_code == 401, path
+        assert keyed.get(path, headers={"X-API-Key": KEY}).status_code == 200, path
+    assert keyed.get("/health/ready").status_code == 200  # probes stay open
+    assert keyed.get("/metrics").status_code == 200  # development default: open
+    production = make_settings(
+        trained,
+        tmp_path / "prod",
+        api_key=KEY,
+        admin_token="adm1n",
+        environment="production",
+        docs_access="open",
+    )
+    with TestClient(create_app(production)) as client:
+        assert client.get("/metrics").status_code == 401  # production default: admin token
+        ok = client.get("/metrics", headers={"Authorization": "Bearer adm1n"})
+        assert ok.status_code == 200 and "boxoffice_requests_total" in ok.text
+        assert client.get("/openapi.json").status_code == 200  # docs published on purpose
+
+
+def test_oversize_chunked_body_is_413_like_with_content_length(
+    trained: Layout, tmp_path: Path
+) -> None:
+    settings = make_settings(trained, tmp_path, max_body_bytes=2048)
+    body = json.dumps({"films": [FILM] * 100}).encode()
+
+    def chunks() -> Iterator[bytes]:
+        for i in range(0, len(body), 512):
+            yield body[i : i + 512]
+
+    headers = {"content-type": "application/json"}
+    with TestClient(create_app(settings)) as client:
+        chunked = client.post("/v1/predictions", content=chunks(), headers=headers)
+        sized = client.post("/v1/predictions", content=body, headers=headers)
+        assert chunked.status_code == sized.status_code == 413
+        assert chunked.json()["error"]["type"] == "payload_too_large"
+        small = json.dumps({"films": [FILM]}).encode()
+        fine = client.post(
+            "/v1/predictions", content=iter([small[:50], small[50:]]), headers=headers
+        )
+        assert fine.status_code == 200

@@ -5,6 +5,8 @@
 #   BIND_HOST        listen address (default 0.0.0.0; tests use 127.0.0.1)
 #   APP_FACTORY      gunicorn app spec (default: the boxoffice API; benchmarks swap it)
 #   ACCESS_LOG       1 to log every request (off: Cloud Run and ingresses log requests already)
+# Slow clients and connection limits: BOXOFFICE_HEADER_TIMEOUT_S (10), BOXOFFICE_BODY_TIMEOUT_S
+# (30) and BOXOFFICE_MAX_CONNECTIONS (200 per worker), read by boxoffice.serving.worker.
 set -eu
 
 : "${PORT:=8000}"
@@ -12,14 +14,21 @@ set -eu
 : "${BIND_HOST:=0.0.0.0}"
 : "${GRACEFUL_TIMEOUT:=30}"
 
-# Metrics are summed over workers through files in this folder; a previous run's are cleared.
-PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-${TMPDIR:-/tmp}/boxoffice-metrics-$$}"
+# Metrics are summed over workers through files in this folder. Without one given, a private
+# folder (mode 700, unpredictable name) is made here and removed by gunicorn's on_exit hook.
+if [ -z "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
+    PROMETHEUS_MULTIPROC_DIR="$(mktemp -d "${TMPDIR:-/tmp}/boxoffice-metrics.XXXXXXXX")"
+    BOXOFFICE_REMOVE_METRICS_DIR=1
+    export BOXOFFICE_REMOVE_METRICS_DIR
+fi
 mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
-rm -f "$PROMETHEUS_MULTIPROC_DIR"/*.db
+rm -f "$PROMETHEUS_MULTIPROC_DIR"/*.db  # a previous run's figures are not this run's
 export PROMETHEUS_MULTIPROC_DIR
 
+# exec: gunicorn takes this PID and receives SIGTERM itself (no orphaned workers).
 exec gunicorn "${APP_FACTORY:-boxoffice.serving.main:app_from_env()}" \
-    --worker-class uvicorn.workers.UvicornWorker \
+    --config python:boxoffice.serving.gunicorn_hooks \
+    --worker-class boxoffice.serving.worker.Worker \
     --bind "${BIND_HOST}:${PORT}" \
     --workers "${WEB_CONCURRENCY}" \
     --graceful-timeout "${GRACEFUL_TIMEOUT}" \

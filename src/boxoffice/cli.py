@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess  # nosec B404
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -87,11 +86,19 @@ def serve(
 ) -> None:
     """Serve the API with gunicorn + uvicorn workers (what the container runs)."""
     script = Path(__file__).resolve().parent / "initializer.sh"
-    env = os.environ | {"BIND_HOST": host, "PORT": str(port), "WEB_CONCURRENCY": str(workers)}
+    # gunicorn from this interpreter's environment, whether or not it is activated.
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    env = os.environ | {
+        "BIND_HOST": host,
+        "PORT": str(port),
+        "WEB_CONCURRENCY": str(workers),
+        "PATH": path,
+    }
     typer.echo(f"serving on http://{host}:{port} with {workers} workers (Ctrl-C stops)", err=True)
-    # A fixed command (sh + the packaged script): no user input reaches the argv, hence the
-    # bandit waivers here and on the import.
-    raise typer.Exit(subprocess.call(["sh", str(script)], env=env))  # noqa: S603, S607 # nosec
+    # exec, not a child: signals sent to this PID (SIGTERM from a supervisor) reach gunicorn,
+    # which drains its workers; a wrapper that died alone would leave them orphaned. A fixed
+    # command (sh + the packaged script): no user input reaches the argv.
+    os.execve("/bin/sh", ["sh", str(script)], env)  # noqa: S606 # nosec
 
 
 @app.command()

@@ -22,7 +22,15 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, script: Path, env: dict[str, str], bin_dir: Path, workers: int = 1) -> None:
+    def __init__(
+        self,
+        script: Path,
+        env: dict[str, str],
+        bin_dir: Path,
+        workers: int = 1,
+        command: list[str] | None = None,
+    ) -> None:
+        self.command = command or ["sh", str(script)]
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         path = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
@@ -45,7 +53,7 @@ class Server:
         """Start and wait until ready; returns seconds from spawn to ready."""
         start = time.monotonic()
         self.process = subprocess.Popen(
-            ["sh", str(self.script)],
+            self.command,
             env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=self.log,  # a file, not a pipe: an unread pipe fills and blocks the server

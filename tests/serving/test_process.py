@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 import os
 import signal
+import socket
+import sys
 import time
 from pathlib import Path
 from types import ModuleType
@@ -88,3 +90,118 @@ def _example_client() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def test_serve_outside_the_venv_and_sigterm_leaves_no_orphans(
+    trained: Layout, tmp_path: Path
+) -> None:
+    server = _server(trained, tmp_path, workers=2)
+    bin_dir = Path(sys.executable).parent
+    # Not activated: the venv's bin is not on PATH, yet its gunicorn must be found.
+    server.env["PATH"] = "/usr/bin:/bin"
+    server.command = [str(bin_dir / "boxoffice"), "serve", "--port", str(server.port)]
+    server.start()
+    assert server.process is not None
+    workers = server.worker_pids()
+    assert len(workers) == 2  # the PID we started is gunicorn's master itself (exec)
+    server.process.send_signal(signal.SIGTERM)
+    assert server.process.wait(30) == 0
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers)
+    assert _port_is_free(server.port)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_private_metrics_folder_is_removed_at_exit(trained: Layout, tmp_path: Path) -> None:
+    server = _server(trained, tmp_path)
+    del server.env["PROMETHEUS_MULTIPROC_DIR"]
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    server.env["TMPDIR"] = str(temp)
+    server.start()
+    try:
+        (folder,) = list(temp.glob("boxoffice-metrics.*"))  # gunicorn keeps its own files too
+        assert folder.name[-8:].isalnum()
+        assert folder.stat().st_mode & 0o777 == 0o700
+        assert "boxoffice_requests_total" in httpx.get(f"{server.url}/metrics").text
+    finally:
+        server.stop(signal.SIGTERM)
+    assert list(temp.glob("boxoffice-metrics.*")) == []
+
+
+def _raw(port: int) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    return sock
+
+
+def _closed_within(sock: socket.socket, seconds: float) -> tuple[bool, bytes]:
+    """Read until the server closes; (closed in time, what it sent)."""
+    sock.settimeout(seconds)
+    data = b""
+    try:
+        while chunk := sock.recv(4096):
+            data += chunk
+    except TimeoutError:
+        return False, data
+    except ConnectionResetError:
+        pass
+    return True, data
+
+
+def test_slow_clients_are_cut_and_connections_are_limited(trained: Layout, tmp_path: Path) -> None:
+    server = _server(trained, tmp_path)
+    server.env |= {
+        "BOXOFFICE_HEADER_TIMEOUT_S": "1",
+        "BOXOFFICE_BODY_TIMEOUT_S": "1.5",
+        "BOXOFFICE_MAX_CONNECTIONS": "4",
+    }
+    server.start()
+    sockets: list[socket.socket] = []
+    try:
+        idle = _raw(server.port)  # opens and sends nothing
+        slow_headers = _raw(server.port)
+        slow_headers.sendall(b"POST /v1/prediction HTTP/1.1\r\nHost: x\r\n")
+        slow_body = _raw(server.port)
+        slow_body.sendall(
+            b"POST /v1/prediction HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n"
+            b"content-length: 100\r\n\r\n{"
+        )
+        sockets += [idle, slow_headers, slow_body]
+        start = time.monotonic()
+        assert _closed_within(idle, 5)[0]
+        assert _closed_within(slow_headers, 5)[0]
+        closed, answer = _closed_within(slow_body, 5)
+        assert closed and answer.startswith(b"HTTP/1.1 408") and b"request_timeout" in answer
+        assert time.monotonic() - start < 5
+        # Four held connections fill the worker: a fifth request is refused, not queued.
+        sockets += [_raw(server.port) for _ in range(4)]
+        time.sleep(0.2)
+        with httpx.Client(base_url=server.url, timeout=5) as client:
+            assert client.post("/v1/prediction", json=FILM).status_code == 503
+        for sock in sockets:
+            sock.close()
+        time.sleep(0.2)
+        with httpx.Client(base_url=server.url, timeout=5) as client:
+            assert client.post("/v1/prediction", json=FILM).status_code == 200
+    finally:
+        for sock in sockets:
+            sock.close()
+        server.stop(signal.SIGTERM)

@@ -78,3 +78,14 @@ def test_logs_query_and_tail_read_the_lake(trained: Layout, tmp_path: Path) -> N
     assert tail.exit_code == 0 and tail.output.count("prediction") >= 2
     bad = runner.invoke(app, ["logs", "query", "SELEC nonsense", "--lake", settings.lake_uri])
     assert bad.exit_code == 1 and "query failed" in bad.output
+    # Read-only: the SQL reaches neither the file system nor the network.
+    target = tmp_path / "stolen.csv"
+    for sql in (
+        "SELECT * FROM read_text('/etc/hostname')",
+        f"COPY predictions TO '{target}'",
+        "SET enable_external_access = true",
+    ):
+        refused = runner.invoke(app, ["logs", "query", sql, "--lake", settings.lake_uri])
+        assert refused.exit_code == 1 and "query failed" in refused.output, sql
+    assert not target.exists()
+    assert "trust" in runner.invoke(app, ["logs", "query", "--help"]).output  # says who for

@@ -132,7 +132,10 @@ def logs_query(
     sql: Annotated[str, typer.Argument(help="SQL over the table `predictions`.")],
     lake: LakeUri = "lake",
 ) -> None:
-    """Run DuckDB SQL over the logged predictions."""
+    """Run DuckDB SQL over the logged predictions (read-only: no file, URL or extension access).
+
+    An operator tool: do not pass it SQL written by people you do not trust.
+    """
     from boxoffice.logs import query
 
     try:

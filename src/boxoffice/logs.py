@@ -7,10 +7,16 @@ import duckdb
 from boxoffice.lake import Lake
 
 
+# The lake is read by this process and handed over in memory: the SQL itself may touch no
+# file, URL or extension (no COPY ... TO, read_text, ATTACH, INSTALL), and cannot turn that
+# back on. An operator tool all the same: not for SQL from untrusted people.
+SANDBOX = {"enable_external_access": False, "lock_configuration": True}
+
+
 def query(lake_uri: str, sql: str) -> str:
     """Run ``sql`` against a table ``predictions``; returns DuckDB's text rendering."""
     table = Lake(lake_uri).read_predictions()
-    connection = duckdb.connect()
+    connection = duckdb.connect(config=SANDBOX)
     try:
         connection.register("predictions", table)
         try:

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     reload_seconds: float = Field(
         default=10.0, gt=0, description="How often to check for a new model."
     )
+    reload_wait_seconds: float = Field(
+        default=15.0, gt=0, description="How long an admin reload waits for every worker."
+    )
     params_path: str = Field(
         default="params.yaml", description="Feature schema used until a model's signature exists."
     )

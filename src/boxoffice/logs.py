@@ -6,11 +6,13 @@ import duckdb
 
 from boxoffice.lake import Lake
 
-
 # The lake is read by this process and handed over in memory: the SQL itself may touch no
 # file, URL or extension (no COPY ... TO, read_text, ATTACH, INSTALL), and cannot turn that
 # back on. An operator tool all the same: not for SQL from untrusted people.
-SANDBOX = {"enable_external_access": False, "lock_configuration": True}
+SANDBOX: dict[str, str | bool | int | float | list[str]] = {
+    "enable_external_access": False,
+    "lock_configuration": True,
+}
 
 
 def query(lake_uri: str, sql: str) -> str:

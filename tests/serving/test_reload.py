@@ -7,6 +7,7 @@ import shutil
 import time
 from pathlib import Path
 
+import httpx
 import onnx
 import pytest
 from fastapi.testclient import TestClient
@@ -15,8 +16,11 @@ from onnx import helper
 from boxoffice.pipeline.layout import Layout
 from boxoffice.registry import Registry
 from boxoffice.serving.main import create_app
+from boxoffice.serving.model_state import RegistrySource, load_model
+from boxoffice.serving.spool import live_owners
 from boxoffice.storage import sha256_bytes
 from tests.serving.conftest import FILM, make_settings
+from tests.serving.server import local_server
 
 pytestmark = pytest.mark.slow
 
@@ -109,7 +113,7 @@ def test_incompatible_or_tampered_model_is_refused_and_old_keeps_serving(
         for bad in (needs_more, tampered):
             reg.set_alias("production", bad, "test")
             result = client.post("/v1/admin/reload", headers=auth).json()
-            assert result == {"changed": False, "model_version": first}
+            assert (result["changed"], result["model_version"]) == (False, first)
             time.sleep(2 * POLL)
             assert client.post("/v1/prediction", json=FILM).json()["model_version"] == first
         metrics = client.get("/metrics").text
@@ -142,10 +146,12 @@ def test_folder_model_rewritten_in_place_is_picked_up(trained: Layout, tmp_path:
 
 
 def _reload(client: TestClient) -> dict[str, object]:
+    """The answering worker's part of an admin reload."""
     response = client.post("/v1/admin/reload", headers={"Authorization": "Bearer adm1n"})
     assert response.status_code == 200, response.text
-    body: dict[str, object] = response.json()
-    return body
+    body = response.json()
+    assert body["not_reached"] == []
+    return {"changed": body["changed"], "model_version": body["model_version"]}
 
 
 def test_garbage_graph_with_matching_checksums_is_refused_and_the_watcher_survives(
@@ -219,3 +225,64 @@ def test_admin_routes_without_a_configured_token_say_they_are_disabled(
         response = client.post("/v1/admin/reload", headers={"Authorization": "Bearer x"})
         assert response.status_code == 403
         assert "disabled" in response.json()["error"]["message"]
+
+
+def test_admin_reload_reaches_every_worker_before_it_returns(
+    registry: tuple[Registry, str, str], trained: Layout, tmp_path: Path
+) -> None:
+    reg, first, second = registry
+    server = local_server(
+        trained.export_dir,
+        tmp_path,
+        workers=3,
+        BOXOFFICE_REGISTRY_URI=reg.uri,
+        BOXOFFICE_RELOAD_SECONDS="600",  # only the admin call can make them reload in time
+        BOXOFFICE_ADMIN_TOKEN="adm1n",
+        BOXOFFICE_MODEL_CACHE_DIR=str(tmp_path / "cache"),
+    )
+    server.start()
+    try:
+        deadline = time.monotonic() + 60
+        while len(live_owners(tmp_path / "spool")) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)  # ready means one worker is; wait for all three
+        with httpx.Client(base_url=server.url, timeout=20) as client:
+            assert {_served(client) for _ in range(12)} == {first}
+            for target in (second, first):  # a promotion, then a rollback
+                reg.set_alias("production", target, "test")
+                answer = client.post(
+                    "/v1/admin/reload", headers={"Authorization": "Bearer adm1n"}
+                ).json()
+                assert answer["not_reached"] == [], (answer, server.output())
+                assert len(answer["workers"]) == 3
+                assert {w["model_version"] for w in answer["workers"].values()} == {target}
+                assert {_served(client) for _ in range(12)} == {target}
+    finally:
+        server.stop()
+
+
+def _served(client: httpx.Client) -> str:
+    # A new connection each time: gunicorn spreads them over the workers.
+    response = client.post("/v1/prediction", json=FILM, headers={"Connection": "close"})
+    assert response.status_code == 200, response.text
+    version: str = response.json()["model_version"]
+    return version
+
+
+def test_workers_caching_the_same_version_at_once_both_load_it(
+    registry: tuple[Registry, str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reg, first, _ = registry
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    ours, theirs = RegistrySource(reg, cache), RegistrySource(reg, cache)
+    real_download = Registry.download
+
+    def racing(self: Registry, version: str, dest: Path) -> Path:
+        monkeypatch.setattr(Registry, "download", real_download)
+        theirs.directory(version)  # the other worker finishes first, while we download
+        return real_download(self, version, dest)
+
+    monkeypatch.setattr(Registry, "download", racing)
+    loaded = load_model(ours.directory(first))  # was: OSError (directory not empty) -> 503
+    assert loaded.version == first
+    assert [p.name for p in cache.iterdir()] == [first]  # our copy cleaned up

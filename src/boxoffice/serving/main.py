@@ -18,6 +18,7 @@ from boxoffice.predictor import SIGNATURE_FILE, ModelNotFoundError
 from boxoffice.registry import Registry, alias_for
 from boxoffice.serving import errors, metrics
 from boxoffice.serving.access import Access
+from boxoffice.serving.broadcast import ReloadChannel
 from boxoffice.serving.middleware import GuardAndMeasure
 from boxoffice.serving.model_state import (
     TRANSIENT_ERRORS,
@@ -124,7 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     holder = ModelHolder(
         _source(settings), signature, settings.model_retry_seconds, settings.reload_seconds
     )
-    state = AppState(holder=holder, spool=None, batch_limit=settings.batch_limit)
+    state = AppState(holder=holder, spool=None)
     retrospective = other_profile(settings)
     if retrospective is not None:
         state.profiles[RETROSPECTIVE] = ModelHolder(
@@ -136,12 +137,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # The channel notes the standing reload request before the models load (they load
+        # what is wanted now): any request written later is this worker's to answer.
+        state.channel = ReloadChannel(Path(settings.spool_dir), settings.worker_id, state.reload)
         for each in state.holders():
             each.start()
         state.spool, shipper = _start_logging(settings)
+        state.channel.start()
         try:
             yield
         finally:
+            state.channel.stop()
             for each in state.holders():
                 each.stop()
             shipper.stop()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -89,7 +90,14 @@ class RegistrySource:
     def directory(self, version: str) -> Path:
         target = self.cache / version
         if not (target / CHECKSUMS_FILE).exists():
-            self.registry.download(version, Path(tempfile.mkdtemp(dir=self.cache))).rename(target)
+            fresh = self.registry.download(version, Path(tempfile.mkdtemp(dir=self.cache)))
+            try:
+                fresh.rename(target)
+            except OSError:
+                # Another worker of the instance cached it first: theirs is as good as ours.
+                shutil.rmtree(fresh, ignore_errors=True)
+                if not (target / CHECKSUMS_FILE).exists():
+                    raise
         return target
 
 

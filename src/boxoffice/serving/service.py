@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from boxoffice.serving import metrics
+from boxoffice.serving.broadcast import ReloadChannel
 from boxoffice.serving.errors import ApiError
 from boxoffice.serving.model_state import ModelHolder
 from boxoffice.serving.spool import Spool, SpoolError
@@ -28,12 +29,21 @@ log = logging.getLogger("boxoffice.api")
 class AppState:
     holder: ModelHolder
     spool: Spool | None
-    batch_limit: int
     # Holders of the other served profiles (``retrospective``), by profile name.
     profiles: dict[str, ModelHolder] = field(default_factory=dict)
+    # Reaches the instance's other workers on an admin reload (set in the lifespan).
+    channel: ReloadChannel | None = None
 
     def holders(self) -> list[ModelHolder]:
         return [self.holder, *self.profiles.values()]
+
+    def reload(self) -> dict[str, Any]:
+        """Check every profile's source now; what this worker serves afterwards."""
+        changed = self.holder.check()
+        for other in self.profiles.values():  # the other profiles reload with it
+            other.check()
+        current = self.holder.current
+        return {"changed": changed, "model_version": current.version if current else None}
 
 
 def predict_films(

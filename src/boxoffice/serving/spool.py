@@ -234,3 +234,25 @@ def orphans(root: Path, own: str) -> Iterator[SpoolDir]:
         claimed = SpoolDir.try_claim(path)
         if claimed is not None:
             yield claimed
+
+
+def live_owners(root: Path) -> list[str]:
+    """Names of the spool directories under ``root`` whose owner is alive (lock held)."""
+    if not root.exists():
+        return []
+    names = []
+    for lock in sorted(root.glob(f"*/{LOCK_NAME}")):
+        try:
+            fd = os.open(lock, os.O_RDWR)
+        except OSError:
+            continue
+        try:
+            # flock conflicts between open files even within one process: our own shows held.
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            names.append(lock.parent.name)
+        else:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+    return names

@@ -104,3 +104,44 @@ def test_cli_writes_markdown_html_and_plots(trained: Layout, tmp_path: Path) -> 
     assert "production_budget" in (out / "drift.md").read_text()
     assert (out / "drift.html").read_text().startswith("<html>")
     assert (out / "drift_production_budget.png").stat().st_size > 1000
+    assert "| p-value | distance |" in (out / "drift.md").read_text()
+
+
+def _monitor(lake: str, trained: Layout, out: Path, *extra: str) -> Any:
+    args = ["monitor", "drift", "--lake", lake, "--params", str(ROOT / "params.yaml")]
+    args += ["--reference", str(trained.train), "--out", str(out), *extra]
+    return CliRunner().invoke(app, args)
+
+
+def test_too_few_logged_requests_is_its_own_outcome(trained: Layout, tmp_path: Path) -> None:
+    settings = make_settings(trained, tmp_path)
+    with TestClient(create_app(settings)) as client:
+        for _ in range(3):  # far below drift.min_rows
+            client.post("/v1/prediction", json=FILM | {"production_budget": 2.5e8})
+    result = _monitor(settings.lake_uri, trained, tmp_path / "drift")
+    assert result.exit_code == 4, result.output  # not 0 ("no retrain needed")
+    assert "too little data: 3 logged requests" in result.output
+    assert "0% of features drifted" not in result.output
+    assert "too little data" in (tmp_path / "drift" / "drift.md").read_text()
+    empty = _monitor(str(tmp_path / "no-lake"), trained, tmp_path / "drift2")
+    assert empty.exit_code == 4 and "0 logged requests" in empty.output
+
+
+def test_since_in_another_format_names_the_expected_one(trained: Layout, tmp_path: Path) -> None:
+    result = _monitor(str(tmp_path / "lake"), trained, tmp_path / "d", "--since", "11/01/2026")
+    assert result.exit_code == 1 and "YYYY-MM-DD" in result.output
+
+
+def test_report_columns_say_what_they_hold(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    from boxoffice.drift import markdown
+    from boxoffice.params import FeatureSpec
+
+    train, holdout = frames
+    specs = [
+        FeatureSpec(column="b", field="production_budget", kind="numeric"),
+        FeatureSpec(column="g", field="major_genre", kind="categorical"),
+    ]
+    report = drift_report(specs, _columns(train), _columns(holdout), DriftParams())
+    for feature in report.features:
+        assert (feature.p_value is None) != (feature.distance is None)
+    assert "| statistic |" not in markdown(report, [])

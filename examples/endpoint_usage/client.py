@@ -63,9 +63,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print raw JSON responses")
     args = parser.parse_args(argv)
     headers = {"X-API-Key": args.api_key} if args.api_key else {}
-    with httpx.Client(base_url=args.url, headers=headers, timeout=10.0) as client:
-        one = predict_one(client, AVATAR)
-        many = predict_batch(client, [AVATAR, SMALL_DRAMA])
+    try:
+        with httpx.Client(base_url=args.url, headers=headers, timeout=10.0) as client:
+            one = predict_one(client, AVATAR)
+            many = predict_batch(client, [AVATAR, SMALL_DRAMA])
+    except httpx.TransportError as exc:  # one clear line, not a traceback
+        print(f"cannot reach {args.url}: {exc or type(exc).__name__}", file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps({"single": one, "batch": many}, indent=2))
         return 0

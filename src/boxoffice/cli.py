@@ -35,6 +35,7 @@ RegistryUri = Annotated[
     ),
 ]
 EXIT_NOT_PROMOTED = 3
+EXIT_TOO_LITTLE_DATA = 4  # monitor drift: no verdict either way
 
 ModelDir = Annotated[Path, typer.Option("--model", help="Exported model directory.")]
 LakeUri = Annotated[
@@ -359,7 +360,10 @@ def monitor_drift(
         "reports/drift"
     ),
 ) -> None:
-    """Logged request features against the training data; exit 1 recommends a retrain."""
+    """Logged request features against the training data.
+
+    Exit 0: no retrain needed; 1: retrain recommended; 4: too little data for a verdict.
+    """
     import datetime as dt
 
     from boxoffice.drift import drift_report
@@ -368,18 +372,28 @@ def monitor_drift(
     from boxoffice.params import load_params
 
     params = load_params(params_path)
-    specs = list(params.feature_schema.features)
+    # The served profile's fields: the ones requests carry.
+    specs = list(params.profile_features(params.serve_profile))
     try:
         start = dt.date.fromisoformat(since) if since else None
+    except ValueError as exc:
+        raise _fail(
+            f"--since must be a date as YYYY-MM-DD (e.g. 2026-11-01), got {since!r}"
+        ) from exc
+    try:
         ref = reference_columns(reference, specs)
     except (OSError, ValueError) as exc:
         raise _fail(str(exc)) from exc
     cur = logged_columns(Lake(lake), specs, start)
-    if not any(len(v) for v in cur.values()):
-        typer.echo("no logged requests to compare yet")
-        return
     report = drift_report(specs, ref, cur, params.drift)
     path = write_report(out, report, specs, ref, cur)
+    if not report.enough_data:
+        logged = max((len(v) for v in cur.values()), default=0)
+        typer.echo(
+            f"too little data: {logged} logged requests; at least {params.drift.min_rows} values"
+            f" per feature are needed for a verdict; report: {path}"
+        )
+        raise typer.Exit(EXIT_TOO_LITTLE_DATA)
     drifted = [f.feature for f in report.features if f.drifted]
     typer.echo(f"{report.share:.0%} of features drifted {drifted}; report: {path}")
     if report.retrain:

@@ -19,6 +19,8 @@ from boxoffice.features import date_parts, is_missing, to_days
 from boxoffice.params import DriftParams, FeatureSpec
 
 TOP_CATEGORIES = 20  # rarer categories pool into one bucket so chi-squared stays valid
+TOO_FEW = "too_few_values"
+P_VALUE_TESTS = ("ks", "chi2")
 
 
 @dataclass
@@ -31,16 +33,46 @@ class FeatureDrift:
     reference_n: int
     current_n: int
 
+    @property
+    def tested(self) -> bool:
+        return self.method != TOO_FEW
+
+    @property
+    def p_value(self) -> float | None:
+        """The test's p-value (drift when below ``threshold``), for KS and chi-squared."""
+        return self.statistic if self.method in P_VALUE_TESTS else None
+
+    @property
+    def distance(self) -> float | None:
+        """The distance (drift when at or above ``threshold``), for Wasserstein and JS."""
+        return self.statistic if self.tested and self.method not in P_VALUE_TESTS else None
+
 
 @dataclass
 class DriftReport:
     features: list[FeatureDrift]
     share: float
     share_threshold: float
+    min_rows: int = 0
+
+    @property
+    def enough_data(self) -> bool:
+        """At least one feature had ``min_rows`` values on both sides to be tested."""
+        return any(f.tested for f in self.features)
 
     @property
     def retrain(self) -> bool:
-        return self.share >= self.share_threshold
+        return self.enough_data and self.share >= self.share_threshold
+
+    @property
+    def verdict(self) -> str:
+        if not self.enough_data:
+            needed = max((self.min_rows - f.current_n for f in self.features), default=0)
+            return (
+                f"too little data: every feature needs at least {self.min_rows} logged values"
+                f" ({needed} more at least); no verdict"
+            )
+        return "**retrain recommended**" if self.retrain else "no retrain needed"
 
 
 def _numeric(spec: FeatureSpec, values: list[Any]) -> np.ndarray:
@@ -105,31 +137,34 @@ def drift_report(
             n_ref, n_cur = len(ref_x), len(cur_x)
         if min(n_ref, n_cur) < params.min_rows:
             # Too few values to test (an optional field clients rarely send): not counted.
-            results.append(
-                FeatureDrift(spec.field, "too_few_values", float("nan"), 0, False, n_ref, n_cur)
-            )
+            results.append(FeatureDrift(spec.field, TOO_FEW, float("nan"), 0, False, n_ref, n_cur))
             continue
         if spec.kind == "categorical":
             method, stat, threshold, drifted = _categorical_drift(ref, cur, params)
         else:
             method, stat, threshold, drifted = _numeric_drift(ref_x, cur_x, params)
         results.append(FeatureDrift(spec.field, method, stat, threshold, drifted, n_ref, n_cur))
-    tested = [r for r in results if r.method != "too_few_values"]
+    tested = [r for r in results if r.tested]
     share = sum(r.drifted for r in tested) / len(tested) if tested else 0.0
-    return DriftReport(results, share, params.share_threshold)
+    return DriftReport(results, share, params.share_threshold, params.min_rows)
+
+
+def cell(value: float | None) -> str:
+    return "" if value is None else f"{value:.4g}"
 
 
 def markdown(report: DriftReport, images: list[str]) -> str:
-    verdict = "**retrain recommended**" if report.retrain else "no retrain needed"
     rows = "\n".join(
-        f"| {f.feature} | {f.method} | {f.statistic:.4g} | {f.threshold:g} | "
-        f"{'drifted' if f.drifted else 'ok'} | {f.reference_n} | {f.current_n} |"
+        f"| {f.feature} | {f.method} | {cell(f.p_value)} | {cell(f.distance)} |"
+        f" {f.threshold:g} | {'drifted' if f.drifted else 'ok'} | {f.reference_n} |"
+        f" {f.current_n} |"
         for f in report.features
     )
     pictures = "\n".join(f"![{name}]({name})" for name in images)
     return (
         f"# Drift report\n\nShare of drifted features: {report.share:.0%} (threshold "
-        f"{report.share_threshold:.0%}): {verdict}.\n\n| feature | test | statistic | threshold |"
-        f" result | reference n | current n |\n|---|---|---:|---:|---|---:|---:|\n{rows}\n\n"
-        f"{pictures}\n"
+        f"{report.share_threshold:.0%}): {report.verdict}.\n\nA p-value below its threshold"
+        " (KS, chi-squared) or a distance at or above it (Wasserstein, Jensen-Shannon) is"
+        " drift.\n\n| feature | test | p-value | distance | threshold | result | reference n |"
+        f" current n |\n|---|---|---:|---:|---:|---|---:|---:|\n{rows}\n\n{pictures}\n"
     )

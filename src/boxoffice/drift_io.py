@@ -11,7 +11,7 @@ from typing import Any
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from boxoffice.drift import DriftReport, markdown
+from boxoffice.drift import DriftReport, cell, markdown
 from boxoffice.features import date_parts, to_days
 from boxoffice.lake import Lake
 from boxoffice.params import FeatureSpec
@@ -81,15 +81,16 @@ def write_report(
     text = markdown(report, images)
     (out / "drift.md").write_text(text)
     body = "".join(
-        f"<tr><td>{html.escape(f.feature)}</td><td>{f.method}</td><td>{f.statistic:.4g}</td>"
+        f"<tr><td>{html.escape(f.feature)}</td><td>{f.method}</td><td>{cell(f.p_value)}</td>"
+        f"<td>{cell(f.distance)}</td><td>{f.threshold:g}</td>"
         f"<td>{'drifted' if f.drifted else 'ok'}</td></tr>"
         for f in report.features
     )
     pictures = "".join(f'<img src="{html.escape(name)}">' for name in images)
-    verdict = "retrain recommended" if report.retrain else "no retrain needed"
+    verdict = html.escape(report.verdict.replace("**", ""))
     (out / "drift.html").write_text(
         f"<html><body><h1>Drift report</h1><p>{report.share:.0%} of features drifted: {verdict}"
-        f"</p><table><tr><th>feature</th><th>test</th><th>statistic</th><th>result</th></tr>"
-        f"{body}</table>{pictures}</body></html>\n"
+        "</p><table><tr><th>feature</th><th>test</th><th>p-value</th><th>distance</th>"
+        f"<th>threshold</th><th>result</th></tr>{body}</table>{pictures}</body></html>\n"
     )
     return out / "drift.md"

@@ -205,3 +205,14 @@ def test_slow_clients_are_cut_and_connections_are_limited(trained: Layout, tmp_p
         for sock in sockets:
             sock.close()
         server.stop(signal.SIGTERM)
+
+
+def test_example_client_with_the_server_down_prints_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tests.serving.server import free_port
+
+    code = _example_client().main([f"http://127.0.0.1:{free_port()}"])
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot reach" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err

@@ -19,14 +19,16 @@ $(VENV)/.dev: pyproject.toml constraints.txt | $(BIN)/python
 	$(PIP) -e '.[train,serve,client,gcs,s3,bench,dev]'
 	touch $@ $(VENV)/.train
 
-## run: set up, train if there is no exported model, serve it on 127.0.0.1:8000
+PORT ?= 8000
+
+## run: set up, train if there is no exported model, serve it on 127.0.0.1:$(PORT) (PORT=8080 make run)
 run: $(VENV)/.train
 	@if [ ! -f models/pre_release/export/checksums.json ]; then \
 		echo "No exported model: running the DVC pipeline (dvc repro)..."; \
 		PATH="$(abspath $(BIN)):$$PATH" $(BIN)/dvc repro; \
 	fi
 	@$(BIN)/boxoffice model-info models/pre_release/export
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/boxoffice serve --host 127.0.0.1 --port 8000 --workers 2
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/boxoffice serve --host 127.0.0.1 --port $(PORT) --workers 2
 
 ## setup: only the install (what CI jobs that do not test need)
 setup: $(VENV)/.train

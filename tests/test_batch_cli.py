@@ -89,3 +89,29 @@ def test_logs_query_and_tail_read_the_lake(trained: Layout, tmp_path: Path) -> N
         assert refused.exit_code == 1 and "query failed" in refused.output, sql
     assert not target.exists()
     assert "trust" in runner.invoke(app, ["logs", "query", "--help"]).output  # says who for
+
+
+def test_predict_checks_the_output_suffix_before_scoring(trained: Layout, tmp_path: Path) -> None:
+    source = tmp_path / "films.csv"
+    source.write_text(CSV)
+    result = _predict(trained, source, tmp_path / "scored.xlsx")
+    assert result.exit_code == 1 and "use .csv, .parquet or .jsonl" in result.output
+    assert "Traceback" not in result.output and "rows scored" not in result.output
+
+
+def test_predict_with_raw_column_names_names_expected_and_found(
+    trained: Layout, tmp_path: Path
+) -> None:
+    source = tmp_path / "raw.csv"
+    source.write_text("Production Budget,Release Date\n150000000,2009-12-18\n")
+    result = _predict(trained, source, tmp_path / "o.csv")
+    assert result.exit_code == 1
+    assert "production_budget" in result.output and "Production Budget" in result.output
+
+
+def test_predict_with_no_scorable_row_exits_non_zero(trained: Layout, tmp_path: Path) -> None:
+    source = tmp_path / "bad.csv"
+    source.write_text("production_budget,release_date\n-5,2003-03-03\n")
+    result = _predict(trained, source, tmp_path / "o.csv")
+    assert result.exit_code == 1 and "no row could be scored" in result.output
+    assert (tmp_path / "o.rejects.csv").exists()

@@ -106,3 +106,11 @@ def test_cloud_run_service_listens_where_the_image_does() -> None:
     container = service["spec"]["template"]["spec"]["containers"][0]
     assert container["ports"][0]["containerPort"] == 8080
     assert "EXPOSE 8080" in (ROOT / "docker" / "Dockerfile").read_text()
+
+
+def test_make_run_honours_port() -> None:
+    plan = subprocess.run(
+        ["make", "-n", "run", "PORT=9123"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    serve = [line for line in plan.splitlines() if "boxoffice serve" in line]
+    assert serve and "--port 9123" in serve[0]

@@ -34,6 +34,16 @@ class BatchSummary:
     rejected: int
 
 
+class MissingColumnsError(ValueError):
+    """The input file lacks columns every film needs."""
+
+
+def check_writable(*paths: Path) -> None:
+    """Fail before any scoring when an output's suffix names no format we write."""
+    for path in paths:
+        _format(path)
+
+
 def _format(path: Path) -> str:
     suffix = path.suffix.lower()
     formats = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -84,7 +94,16 @@ def score_file(
 ) -> BatchSummary:
     film = film_model(predictor.signature)
     fields = {i.field for i in predictor.signature.inputs}
-    rows = read_table(source).to_pylist()
+    check_writable(output, rejects)
+    table = read_table(source)
+    required = [i.field for i in predictor.signature.inputs if i.required]
+    missing = [name for name in required if name not in table.column_names]
+    if missing:
+        raise MissingColumnsError(
+            f"{source.name} has no column {', '.join(missing)}: expected the API's field names"
+            f" ({', '.join(sorted(fields))}); found {', '.join(table.column_names)}"
+        )
+    rows = table.to_pylist()
     scored: list[dict[str, Any]] = []
     rejected: list[dict[str, Any]] = []
     for start, chunk in _chunks(rows):

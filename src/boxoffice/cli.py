@@ -108,24 +108,35 @@ def predict(
     output_path: Annotated[Path, typer.Option("--output", help=".csv, .parquet or .jsonl")],
     model_dir: ModelDir = Path("models/pre_release/export"),
     rejects: Annotated[
-        Path | None, typer.Option(help="Rejected rows and why (default: <output>.rejects.csv)")
+        Path | None,
+        typer.Option(
+            help="Rejected rows and why (default: beside the output, scored.csv ->"
+            " scored.rejects.csv)"
+        ),
     ] = None,
 ) -> None:
-    """Score a file of films with the serving model and its validation."""
-    from boxoffice.batch import read_table, score_file
+    """Score a file of films with the serving model and its validation.
 
+    Columns are the API's field names (production_budget, release_date, ...). Exits 1 when
+    no row could be scored.
+    """
+    from boxoffice.batch import check_writable, read_table, score_file
+
+    rejects = rejects or output_path.with_name(output_path.stem + ".rejects.csv")
     try:
+        check_writable(output_path, rejects)  # before scoring, not after the whole file
         predictor = OnnxPredictor.load(model_dir)
         total = read_table(input_path).num_rows
+        with typer.progressbar(length=total, label="scoring", file=sys.stderr) as bar:
+            summary = score_file(predictor, input_path, output_path, rejects, bar.update)
     except (ModelNotFoundError, IntegrityError, OSError, ValueError) as exc:
         raise _fail(str(exc)) from exc
-    rejects = rejects or output_path.with_name(output_path.stem + ".rejects.csv")
-    with typer.progressbar(length=total, label="scoring", file=sys.stderr) as bar:
-        summary = score_file(predictor, input_path, output_path, rejects, progress=bar.update)
     typer.echo(
         f"{summary.scored} of {summary.rows} rows scored -> {output_path}; "
         f"{summary.rejected} rejected -> {rejects}"
     )
+    if summary.scored == 0:
+        raise _fail(f"no row could be scored; see why in {rejects}")
 
 
 @logs_app.command("query")

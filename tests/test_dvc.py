@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -63,3 +64,15 @@ def test_dvc_push_then_pull_restores_outputs_from_local_remote(repo: Path) -> No
     shutil.rmtree(repo / ".dvc" / "cache")
     _run(["dvc", "pull"], repo)
     assert (repo / "models" / "pre_release" / "export" / "checksums.json").exists()
+
+
+def test_dvc_metrics_show_holds_model_metrics_only(repo: Path) -> None:
+    _run(["dvc", "repro"], repo)
+    shown = _run(["dvc", "metrics", "show", "--json"], repo)
+    text = shown[shown.index("{") :]
+    files = next(iter(json.loads(text).values()))["data"]
+    assert set(files) == {"reports/pre_release/metrics.json", "reports/retrospective/metrics.json"}
+    for shown_file in files.values():
+        metrics = shown_file["data"]
+        assert {"backtest", "holdout"} <= set(metrics)
+        assert not {"rules", "missing_share", "sha256", "files"} & set(metrics)

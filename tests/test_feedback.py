@@ -26,9 +26,41 @@ def test_check_labels_refuses_unkeyed_and_non_positive_rows() -> None:
             {"request_id": "c", "worldwide_gross": float("nan")},
         ]
     )
-    assert [r["request_id"] for r in batch.accepted] == ["a", None]
-    assert batch.accepted[1]["release_date"] == "2001-02-03"
-    assert [r["row"] for r in batch.rejected] == [3, 4, 5]
+    assert [r["request_id"] for r in batch.accepted] == ["a"]
+    assert [r["row"] for r in batch.rejected] == [2, 3, 4, 5]
+    assert "title + release_date alone join no logged prediction" in batch.rejected[0]["reason"]
+
+
+def test_labels_are_checked_row_by_row(tmp_path: Path) -> None:
+    labels = tmp_path / "labels.csv"
+    # One bad gross makes the CSV column text: the good rows must still be read as numbers.
+    labels.write_text('request_id,worldwide_gross\na,1200000\nb,"2,500,000"\nc,unknown\nd,$3e6\n')
+    lake = str(tmp_path / "lake")
+    result = CliRunner().invoke(app, ["labels", "add", str(labels), "--lake", lake])
+    assert result.exit_code == 0, result.output
+    assert "3 labels stored" in result.output and "1 refused" in result.output
+    assert "row 3: worldwide_gross must be a number > 0, got 'unknown'" in result.output
+    assert "3 request_id(s) match no logged prediction" in result.output
+    stored = read_labels(Lake(lake)).to_pylist()
+    assert [r["worldwide_gross"] for r in stored] == [1.2e6, 2.5e6, 3e6]
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("request_id,worldwide_gros", "labels need the column(s) worldwide_gross; found"),
+        ("title,release_date,worldwide_gross", "nothing joins them to a prediction"),
+    ],
+)
+def test_labels_file_without_usable_columns_names_them(
+    tmp_path: Path, header: str, expected: str
+) -> None:
+    labels = tmp_path / "labels.csv"
+    labels.write_text(
+        f"{header}\nx,2001-01-01,5\n" if header.count(",") == 2 else f"{header}\nx,5\n"
+    )
+    result = CliRunner().invoke(app, ["labels", "add", str(labels), "--lake", str(tmp_path)])
+    assert result.exit_code == 1 and expected in result.output
 
 
 @pytest.mark.slow

@@ -322,20 +322,31 @@ def labels_add(
     path: Annotated[Path, typer.Argument(help=".csv, .parquet or .jsonl with worldwide_gross")],
     lake: LakeUri = "lake",
 ) -> None:
-    """Store observed worldwide grosses, keyed by request_id or by title + release_date."""
+    """Store observed worldwide grosses, keyed by the request_id of the prediction.
+
+    Good rows are stored and each bad row is reported with its number and reason; ids that
+    match no logged prediction are stored too (it may not be shipped yet) and reported.
+    """
     from boxoffice.batch import read_table
-    from boxoffice.feedback import add_labels, check_labels
+    from boxoffice.feedback import add_labels, check_columns, check_labels, unmatched
     from boxoffice.lake import Lake
 
     try:
-        batch = check_labels(read_table(path).to_pylist())
+        table = read_table(path)
+        check_columns(table.column_names)
+        batch = check_labels(table.to_pylist())
     except (OSError, ValueError) as exc:
         raise _fail(str(exc)) from exc
     for refused in batch.rejected:
         typer.echo(f"row {refused['row']}: {refused['reason']}", err=True)
     if not batch.accepted:
         raise _fail("no label accepted")
-    where = add_labels(Lake(lake), batch.accepted)
+    store = Lake(lake)
+    strays = unmatched(store, [row["request_id"] for row in batch.accepted])
+    if strays:
+        shown = ", ".join(strays[:5]) + (" ..." if len(strays) > 5 else "")
+        typer.echo(f"warning: {len(strays)} request_id(s) match no logged prediction: {shown}")
+    where = add_labels(store, batch.accepted)
     typer.echo(f"{len(batch.accepted)} labels stored in {where}; {len(batch.rejected)} refused")
 
 

@@ -1,14 +1,17 @@
 """Observed grosses (labels) in the lake, and live accuracy per model version.
 
-Labels are keyed by the prediction's ``request_id`` or, for films scored elsewhere, by
-``title`` + ``release_date``. Each ``labels add`` writes one new Parquet object, so adding
-never rewrites or loses earlier labels.
+Labels are keyed by the prediction's ``request_id`` (a ``title`` may ride along, for the
+retrained data). A label with only ``title`` + ``release_date`` is refused: the API logs no
+title, so nothing could join it to a prediction. Rows are checked one by one: good rows are
+stored, each bad row is reported with its number and reason. Each ``labels add`` writes one
+new Parquet object, so adding never rewrites or loses earlier labels.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -37,20 +40,55 @@ class LabelBatch:
     rejected: list[dict[str, Any]]
 
 
+class LabelColumnsError(ValueError):
+    """The labels file lacks a column every label needs."""
+
+
+def check_columns(columns: list[str]) -> None:
+    """Refuse a file whose columns cannot hold a usable label, naming what is missing."""
+    missing = [name for name in ("request_id", "worldwide_gross") if name not in columns]
+    if not missing:
+        return
+    hint = ""
+    if "request_id" in missing and {"title", "release_date"} <= set(columns):
+        hint = (
+            "; labels keyed by title + release_date cannot be used: the API logs no title,"
+            " so nothing joins them to a prediction (use the request_id each response carries)"
+        )
+    raise LabelColumnsError(
+        f"labels need the column(s) {', '.join(missing)}; found {', '.join(columns)}{hint}"
+    )
+
+
+def _gross(value: Any) -> float | None:
+    """A gross from a number or numeric text ("1,234,567" and "$5e6" too); None if not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip().replace(",", "").replace("$", "").replace("_", ""))
+        except ValueError:
+            return None
+    return None
+
+
 def check_labels(rows: list[dict[str, Any]]) -> LabelBatch:
-    """Keep rows with a key and a positive gross; say why each other row is refused."""
+    """Keep rows with a request_id and a positive gross; say why each other row is refused."""
     now = dt.datetime.now(dt.UTC)
     batch = LabelBatch([], [])
     for number, row in enumerate(rows, start=1):
-        gross = row.get("worldwide_gross")
-        keyed = row.get("request_id") or (row.get("title") and row.get("release_date"))
-        if not keyed:
+        raw = row.get("worldwide_gross")
+        gross = _gross(raw)
+        if not row.get("request_id"):
+            reason = "no request_id (the id a prediction's response carries)"
+            if row.get("title") and row.get("release_date"):
+                reason += "; title + release_date alone join no logged prediction"
+            batch.rejected.append({"row": number, "reason": reason})
+        elif gross is None or not gross > 0 or math.isinf(gross):
             batch.rejected.append(
-                {"row": number, "reason": "needs request_id, or title and release_date"}
-            )
-        elif not isinstance(gross, int | float) or not gross > 0 or gross != gross:
-            batch.rejected.append(
-                {"row": number, "reason": f"worldwide_gross must be > 0, got {gross!r}"}
+                {"row": number, "reason": f"worldwide_gross must be a number > 0, got {raw!r}"}
             )
         else:
             batch.accepted.append(
@@ -58,11 +96,17 @@ def check_labels(rows: list[dict[str, Any]]) -> LabelBatch:
                     "request_id": _text(row.get("request_id")),
                     "title": _text(row.get("title")),
                     "release_date": _date(row.get("release_date")),
-                    "worldwide_gross": float(gross),
+                    "worldwide_gross": gross,
                     "added_at": now,
                 }
             )
     return batch
+
+
+def unmatched(lake: Lake, request_ids: list[str]) -> list[str]:
+    """The ids that match no logged prediction (a typo, or a prediction not shipped yet)."""
+    logged = set(lake.read_predictions().column("request_id").to_pylist())
+    return [rid for rid in request_ids if rid not in logged]
 
 
 def _text(value: Any) -> str | None:

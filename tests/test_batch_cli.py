@@ -76,6 +76,10 @@ def test_logs_query_and_tail_read_the_lake(trained: Layout, tmp_path: Path) -> N
     assert "3" in counted.output
     tail = runner.invoke(app, ["logs", "tail", "-n", "2", "--lake", settings.lake_uri])
     assert tail.exit_code == 0 and tail.output.count("prediction") >= 2
+    lines = tail.output.strip().splitlines()
+    assert len(lines) == 2  # one line per prediction, nothing wrapped
+    assert all(len(line.split()[2]) == 32 for line in lines)  # the whole request id
+    assert all("production_budget" in line for line in lines)  # and its inputs
     bad = runner.invoke(app, ["logs", "query", "SELEC nonsense", "--lake", settings.lake_uri])
     assert bad.exit_code == 1 and "query failed" in bad.output
     # Read-only: the SQL reaches neither the file system nor the network.

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -14,6 +15,8 @@ def test_model_info_describes_verified_model(trained: Layout) -> None:
     assert "files verified: metadata.json, model.onnx, signature.json" in result.output
     assert "production_budget*" in result.output
     assert "holdout metrics" in result.output
+    checksums = json.loads((trained.export_dir / "checksums.json").read_text())
+    assert f"version: sha-{checksums['model.onnx'][:12]}," in result.output
 
 
 def test_model_info_without_model_fails_cleanly(tmp_path: Path) -> None:

@@ -69,6 +69,7 @@ def test_alias_set_resolve_and_rollback_as_a_stack(trained: Layout, tmp_path: Pa
     for version in (a, b, c):
         reg.set_alias("production", version, "test")
     assert reg.resolve("production") == c
+    reg.set_alias("production", c, "a no-op promotion")  # must not hide b from a rollback
     assert reg.rollback().version == b
     assert reg.rollback().version == a
     with pytest.raises(AliasNotSetError):
@@ -135,6 +136,16 @@ def test_cli_register_promote_force_and_show(trained: Layout, tmp_path: Path) ->
     assert shown["decisions"][1]["reason"] == "bootstrap"
     listed = runner.invoke(app, ["models", "list", "--registry", registry])
     assert version in listed.output and "production" in listed.output
+    again = runner.invoke(app, ["models", "promote", version, *common])
+    assert again.exit_code == 0 and "nothing to do" in again.output
+    assert (
+        len(
+            json.loads(
+                runner.invoke(app, ["models", "show", version, "--registry", registry]).output
+            )["decisions"]
+        )
+        == 2
+    )
     rollback = runner.invoke(app, ["models", "rollback", "--registry", registry])
     assert rollback.exit_code == 1 and "no earlier version" in rollback.output
 

@@ -13,6 +13,7 @@ import typer
 from boxoffice.predictor import (
     CHECKSUMS_FILE,
     METADATA_FILE,
+    MODEL_FILE,
     SIGNATURE_FILE,
     IntegrityError,
     ModelNotFoundError,
@@ -62,7 +63,9 @@ def model_info(
     metadata_path = directory / METADATA_FILE  # verified above with the other files
     metadata = json.loads(metadata_path.read_text()) if metadata_path.exists() else {}
     typer.echo(f"model: {directory.resolve()}")
-    typer.echo(f"  version: {metadata.get('version')}, profile: {signature.profile}")
+    # The version the server reports: from the verified content hash, as it does.
+    version = f"sha-{checksums[MODEL_FILE][:12]}"
+    typer.echo(f"  version: {version}, profile: {signature.profile}")
     typer.echo(f"  trained on films from {signature.first_film} to {signature.last_film}")
     typer.echo(f"  files verified: {', '.join(sorted(checksums))} (+ {CHECKSUMS_FILE})")
     inputs = ", ".join(f"{i.field}{'*' if i.required else ''}" for i in signature.inputs)
@@ -161,13 +164,23 @@ def logs_tail(
     lake: LakeUri = "lake",
     n: Annotated[int, typer.Option("-n", help="How many of the latest predictions.")] = 10,
 ) -> None:
-    """Show the latest logged predictions."""
-    from boxoffice.logs import query
+    """Show the latest logged predictions, one line each: full request id and inputs."""
+    from boxoffice.logs import records
 
     # n is an int (typer parsed it), so the f-string cannot inject SQL.
-    columns = "ts, request_id, model_version, route, worldwide_gross, latency_ms"
+    columns = "ts, request_id, model_version, profile, route, worldwide_gross, inputs"
     sql = f"SELECT {columns} FROM predictions ORDER BY ts DESC LIMIT {int(n)}"  # noqa: S608  # nosec B608
-    typer.echo(query(lake, sql))
+    try:
+        rows = records(lake, sql)
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    if not rows:
+        typer.echo("no logged predictions yet")
+    for row in rows:
+        typer.echo(
+            f"{row['ts']:%Y-%m-%d %H:%M:%S} {row['request_id']} {row['model_version']}"
+            f" {row['profile']} {row['route']} ${row['worldwide_gross']:,.0f} {row['inputs']}"
+        )
 
 
 @models_app.command("register")
@@ -264,6 +277,9 @@ def models_promote(
         production = score(reg, current, columns, y_log) if current else None
     except (VersionNotFoundError, IntegrityError) as exc:
         raise _fail(str(exc)) from exc
+    if current == version:  # nothing to decide; recording it would make a rollback a no-op
+        typer.echo(f"{version} is already {alias_for('production', profile)}: nothing to do")
+        return
     decision = decide(candidate, production, params.gate)
     record = decision.as_dict() | {
         "version": version,

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import duckdb
 
 from boxoffice.lake import Lake
+
+T = TypeVar("T")
 
 # The lake is read by this process and handed over in memory: the SQL itself may touch no
 # file, URL or extension (no COPY ... TO, read_text, ATTACH, INSTALL), and cannot turn that
@@ -17,14 +22,29 @@ SANDBOX: dict[str, str | bool | int | float | list[str]] = {
 
 def query(lake_uri: str, sql: str) -> str:
     """Run ``sql`` against a table ``predictions``; returns DuckDB's text rendering."""
+    return _run(lake_uri, sql, lambda relation: str(relation))
+
+
+def records(lake_uri: str, sql: str) -> list[dict[str, Any]]:
+    """Rows of ``sql`` as dicts (for output DuckDB's table would wrap or cut)."""
+    return _run(
+        lake_uri,
+        sql,
+        lambda rel: [dict(zip(rel.columns, row, strict=True)) for row in rel.fetchall()],
+    )
+
+
+def _run(lake_uri: str, sql: str, render: Callable[[duckdb.DuckDBPyRelation], T]) -> T:
     table = Lake(lake_uri).read_predictions()
     connection = duckdb.connect(config=SANDBOX)
     try:
         connection.register("predictions", table)
         try:
             relation = connection.sql(sql)
+            if relation is None:
+                raise ValueError("query failed: the statement returns no rows")
+            return render(relation)
         except duckdb.Error as exc:
             raise ValueError(f"query failed: {exc}") from exc
-        return "(no rows)" if relation is None else str(relation)
     finally:
         connection.close()

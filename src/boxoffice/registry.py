@@ -165,7 +165,9 @@ class Registry:
         for move in self.history(alias):
             if move.kind == "rollback" and len(stack) > 1:
                 stack.pop()
-            elif move.kind != "rollback":
+            elif move.kind != "rollback" and (not stack or stack[-1] != move.version):
+                # Setting the version already there is no move: a rollback after it must
+                # still go back to the version before.
                 stack.append(move.version)
         return stack
 

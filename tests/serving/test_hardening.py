@@ -136,3 +136,14 @@ def test_oversize_chunked_body_is_413_like_with_content_length(
             "/v1/predictions", content=iter([small[:50], small[50:]]), headers=headers
         )
         assert fine.status_code == 200
+
+
+def test_openapi_lists_known_values_sorted(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()["components"]["schemas"]
+    film = next(v for k, v in schema.items() if "mpaa_rating" in v.get("properties", {}))
+    described = film["properties"]["mpaa_rating"]["description"]
+    listed = described.split("Known values: ")[1].split(";")[0].split(", ")
+    assert listed == sorted(listed) and len(listed) >= 3
+    assert (
+        "known values (GET /v1/model lists them)" in film["properties"]["director"]["description"]
+    )

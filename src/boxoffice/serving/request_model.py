@@ -22,6 +22,10 @@ class _Closed(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
+# Categorical fields with at most this many known values list them (sorted) in the OpenAPI.
+MAX_LISTED = 40
+
+
 def _annotation(item: InputField) -> Any:
     if item.kind == "numeric":
         # strict: true/false and numeric strings are not numbers here.
@@ -38,9 +42,11 @@ def _field(item: InputField) -> tuple[Any, Any]:
     examples = [item.example] if item.example is not None else None
     description = item.description or item.field
     if item.categories:
-        shown = ", ".join(item.categories[:12])
-        more = " ..." if len(item.categories) > 12 else ""
-        description += f" Known values: {shown}{more}; others are treated as unknown."
+        if len(item.categories) <= MAX_LISTED:
+            known = f"Known values: {', '.join(sorted(item.categories))}"
+        else:  # hundreds of directors would drown the page
+            known = f"{len(item.categories)} known values (GET /v1/model lists them)"
+        description += f" {known}; others are treated as unknown."
     if item.required:
         return annotation, Field(description=description, examples=examples)
     return annotation | None, Field(default=None, description=description, examples=examples)

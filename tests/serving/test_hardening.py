@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -147,3 +148,14 @@ def test_openapi_lists_known_values_sorted(client: TestClient) -> None:
     assert (
         "known values (GET /v1/model lists them)" in film["properties"]["director"]["description"]
     )
+
+
+def test_docs_pages_load_their_assets_from_the_server_itself(client: TestClient) -> None:
+    for page in ("/docs", "/redoc"):
+        html = client.get(page).text
+        sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+        assert sources, page
+        for source in sources:
+            assert source.startswith("/"), f"{page} loads {source} from another origin"
+            assert client.get(source).status_code == 200, source
+        assert "fonts.googleapis" not in html and "cdn." not in html

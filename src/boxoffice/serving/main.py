@@ -16,7 +16,7 @@ from boxoffice.lake import Lake
 from boxoffice.params import load_params
 from boxoffice.predictor import SIGNATURE_FILE, ModelNotFoundError
 from boxoffice.registry import Registry, alias_for
-from boxoffice.serving import errors, metrics
+from boxoffice.serving import docs, errors, metrics
 from boxoffice.serving.access import Access
 from boxoffice.serving.broadcast import ReloadChannel
 from boxoffice.serving.middleware import GuardAndMeasure
@@ -158,7 +158,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Predict a film's worldwide box-office gross, with an 80% interval.",
         lifespan=lifespan,
+        docs_url=None,  # served from packaged assets below, not a CDN
+        redoc_url=None,
     )
+    docs.install(app)
     app.state.settings = settings
     app.state.boxoffice = state
     app.state.field_notes = field_notes(signature)

@@ -9,7 +9,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from boxoffice.cli import EXIT_NOT_PROMOTED, app
+from boxoffice.cli import app
+from boxoffice.exit_codes import ExitCode
 from boxoffice.gate import decide
 from boxoffice.params import GateParams
 from boxoffice.pipeline.layout import Layout
@@ -120,7 +121,7 @@ def test_cli_register_promote_force_and_show(trained: Layout, tmp_path: Path) ->
     assert registered.exit_code == 0, registered.output
     version = registered.output.strip()
     refused = runner.invoke(app, ["models", "promote", version, *common])
-    assert refused.exit_code == EXIT_NOT_PROMOTED, refused.output
+    assert refused.exit_code == ExitCode.NOT_PROMOTED, refused.output
     assert "floor 0.1" in refused.output
     no_reason = runner.invoke(app, ["models", "promote", version, *common, "--force"])
     assert no_reason.exit_code == 1 and "--reason" in no_reason.output
@@ -207,3 +208,19 @@ def test_racing_registrations_of_one_artifact_leave_one_complete_version(
         thread.join()
     assert len(set(results)) == 1 and reg.versions() == results[:1]
     assert "model.onnx" in reg.files(results[0])
+
+
+def test_gate_scores_the_intervals_the_api_gives(trained: Layout, tmp_path: Path) -> None:
+    import numpy as np
+
+    from boxoffice.gate import holdout_columns, score
+    from boxoffice.params import load_params
+    from boxoffice.predictor import OnnxPredictor
+
+    reg = Registry(str(tmp_path / "registry"))
+    version = reg.register(trained.export_dir)
+    columns, y_log = holdout_columns(trained.holdout, load_params(trained.root / "params.yaml"))
+    out = OnnxPredictor.load(trained.export_dir).predict(columns, len(y_log))
+    served = ((y_log >= np.log(out.low)) & (y_log <= np.log(out.high))).mean()
+    # Offsets by fields sent and budget band, as served; not one pair for every film.
+    assert score(reg, version, columns, y_log)["coverage"] == pytest.approx(served)

@@ -6,10 +6,11 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
+from boxoffice.exit_codes import ExitCode
 from boxoffice.predictor import (
     CHECKSUMS_FILE,
     METADATA_FILE,
@@ -35,8 +36,6 @@ RegistryUri = Annotated[
         "--registry", envvar="BOXOFFICE_REGISTRY_URI", help="Registry root (path or URL)."
     ),
 ]
-EXIT_NOT_PROMOTED = 3
-EXIT_TOO_LITTLE_DATA = 4  # monitor drift: no verdict either way
 
 ModelDir = Annotated[Path, typer.Option("--model", help="Exported model directory.")]
 LakeUri = Annotated[
@@ -259,44 +258,31 @@ def models_promote(
     profile: Annotated[str, typer.Option(help="Model profile (its own aliases).")] = "pre_release",
 ) -> None:
     """Gate the version against production on the holdout; promote it if it passes."""
-    from boxoffice.gate import decide, score
+    from boxoffice.gate import promote
     from boxoffice.params import load_params
-    from boxoffice.registry import AliasNotSetError, Registry, VersionNotFoundError, alias_for
+    from boxoffice.registry import Registry, VersionNotFoundError, alias_for
 
     if force and not reason.strip():
         raise _fail("--force needs --reason, which is recorded with the decision")
     params = load_params(params_path)
-    reg = Registry(registry)
-    columns, y_log = _holdout(holdout, params)
     try:
-        candidate = score(reg, version, columns, y_log)
-        try:
-            current: str | None = reg.resolve(alias_for("production", profile))
-        except AliasNotSetError:
-            current = None
-        production = score(reg, current, columns, y_log) if current else None
-    except (VersionNotFoundError, IntegrityError) as exc:
+        result = promote(
+            Registry(registry), version, params, holdout, profile, force=force, reason=reason
+        )
+    except (VersionNotFoundError, IntegrityError, OSError) as exc:
         raise _fail(str(exc)) from exc
-    if current == version:  # nothing to decide; recording it would make a rollback a no-op
-        typer.echo(f"{version} is already {alias_for('production', profile)}: nothing to do")
+    alias = alias_for("production", profile)
+    if result.decision is None:
+        typer.echo(f"{version} is already {alias}: nothing to do")
         return
-    decision = decide(candidate, production, params.gate)
-    record = decision.as_dict() | {
-        "version": version,
-        "production_version": current,
-        "forced": force and not decision.promote,
-        "reason": reason,
-    }
-    reg.record_decision(version, record)
-    for line in decision.reasons:
+    for line in result.decision.reasons:
         typer.echo(f"  {line}")
-    if decision.promote or force:
-        alias = alias_for("production", profile)
-        reg.set_alias(alias, version, reason or "gate passed")
-        typer.echo(f"promoted {version} to {alias}" + (" (forced)" if not decision.promote else ""))
+    if result.promoted:
+        forced = " (forced)" if not result.decision.promote else ""
+        typer.echo(f"promoted {version} to {alias}{forced}")
         return
     typer.echo(f"not promoted: {version} did not pass the gate")
-    raise typer.Exit(EXIT_NOT_PROMOTED)
+    raise typer.Exit(ExitCode.NOT_PROMOTED)
 
 
 @models_app.command("rollback")
@@ -313,16 +299,6 @@ def models_rollback(
     except AliasNotSetError as exc:
         raise _fail(str(exc)) from exc
     typer.echo(f"{alias} -> {move.version}")
-
-
-def _holdout(path: Path, params: Any) -> tuple[dict[str, list[Any]], Any]:
-    import numpy as np
-    import pyarrow.parquet as pq
-
-    table = pq.read_table(path).to_pydict()
-    schema = params.feature_schema
-    y_log = np.log(np.asarray(table[schema.target.field], dtype=float))
-    return {f.field: table[f.field] for f in schema.features}, y_log
 
 
 labels_app = typer.Typer(help="Observed grosses (labels) in the data lake.", no_args_is_help=True)
@@ -431,7 +407,7 @@ def monitor_drift(
             f"too little data: {logged} logged requests; at least {params.drift.min_rows} values"
             f" per feature are needed for a verdict; report: {path}"
         )
-        raise typer.Exit(EXIT_TOO_LITTLE_DATA)
+        raise typer.Exit(ExitCode.TOO_LITTLE_DATA)
     drifted = [f.feature for f in report.features if f.drifted]
     typer.echo(f"{report.share:.0%} of features drifted {drifted}; report: {path}")
     if report.retrain:
@@ -452,7 +428,7 @@ def retrain(
     from boxoffice.lake import Lake
     from boxoffice.params import load_params
     from boxoffice.registry import Registry
-    from boxoffice.retrain import FAILED, RetrainError, report_markdown
+    from boxoffice.retrain import RetrainError, report_markdown
     from boxoffice.retrain import retrain as run_retrain
 
     params = load_params(params_path)
@@ -461,12 +437,13 @@ def retrain(
         result = run_retrain(params, root, Lake(lake), Registry(registry), params_path)
     except (RetrainError, ModelNotFoundError, IntegrityError, OSError, ValueError) as exc:
         typer.echo(f"retrain failed: {exc}", err=True)
-        raise typer.Exit(FAILED) from exc
+        raise typer.Exit(ExitCode.FAILED) from exc
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(report_markdown(result))
-    for line in result.decision.reasons:
+    for line in result.decision.reasons if result.decision else ["already production"]:
         typer.echo(f"  {line}")
-    typer.echo(f"{result.version}: {'promoted' if result.code == 0 else 'not promoted'}; {report}")
+    verdict = "promoted" if result.code == ExitCode.OK else "not promoted"
+    typer.echo(f"{result.version}: {verdict}; {report}")
     raise typer.Exit(result.code)
 
 

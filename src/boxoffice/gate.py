@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow.parquet as pq
 
 from boxoffice.metrics import regression_metrics
-from boxoffice.params import GateParams
+from boxoffice.params import GateParams, Params
 from boxoffice.predictor import OnnxPredictor
-from boxoffice.registry import Registry
+from boxoffice.registry import AliasNotSetError, Registry, alias_for
 
 
 @dataclass
@@ -36,9 +37,70 @@ def score(
 ) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         predictor = OnnxPredictor.load(registry.download(version, Path(tmp)))
-    pred = predictor.predict_log(columns, n_rows=len(y_log))
-    interval = predictor.signature.interval
-    return regression_metrics(y_log, pred, pred + interval.low, pred + interval.high)
+    # The intervals the API would give: offsets by the fields each film sends and its band.
+    out = predictor.predict(columns, n_rows=len(y_log))
+    return regression_metrics(y_log, np.log(out.value), np.log(out.low), np.log(out.high))
+
+
+def holdout_columns(path: Path, params: Params) -> tuple[dict[str, list[Any]], np.ndarray]:
+    """The frozen holdout as request columns and log gross (films no model trained on)."""
+    table = pq.read_table(path).to_pydict()
+    schema = params.feature_schema
+    y_log = np.log(np.asarray(table[schema.target.field], dtype=float))
+    return {f.field: table[f.field] for f in schema.features}, y_log
+
+
+@dataclass
+class Promotion:
+    version: str
+    current: str | None  # production before the call
+    decision: Decision | None  # None when the version already was production
+    promoted: bool
+
+
+def promote(
+    registry: Registry,
+    version: str,
+    params: Params,
+    holdout: Path,
+    profile: str = "pre_release",
+    *,
+    force: bool = False,
+    reason: str = "",
+    source: str = "cli",
+) -> Promotion:
+    """Gate ``version`` against the profile's production on the holdout; promote if it passes
+    (or if forced). The one promotion path: ``models promote`` and ``retrain`` both call it.
+
+    A version that already is production is left alone and nothing is recorded: a recorded
+    no-op would make the next rollback return to the same version.
+    """
+    alias = alias_for("production", profile)
+    try:
+        current: str | None = registry.resolve(alias)
+    except AliasNotSetError:
+        current = None
+    if current == version:
+        return Promotion(version, current, None, promoted=False)
+    columns, y_log = holdout_columns(holdout, params)
+    candidate = score(registry, version, columns, y_log)
+    production = score(registry, current, columns, y_log) if current else None
+    decision = decide(candidate, production, params.gate)
+    forced = force and not decision.promote
+    registry.record_decision(
+        version,
+        decision.as_dict()
+        | {
+            "version": version,
+            "production_version": current,
+            "forced": forced,
+            "reason": reason,
+            "source": source,
+        },
+    )
+    if decision.promote or force:
+        registry.set_alias(alias, version, reason or f"{source}: gate passed")
+    return Promotion(version, current, decision, promoted=decision.promote or force)
 
 
 def decide(

@@ -1,6 +1,7 @@
 """Continuous training: newest base data + labelled feedback -> dvc repro -> gate -> promote.
 
-Exit codes of ``boxoffice retrain``: 0 promoted, 3 not better (gate refused), 1 failed.
+Exit codes of ``boxoffice retrain`` (``exit_codes.ExitCode``): 0 promoted (or the same model
+is production already), 3 not promoted (gate refused), 1 failed.
 """
 
 from __future__ import annotations
@@ -14,18 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow.parquet as pq
 
+from boxoffice.exit_codes import ExitCode
 from boxoffice.feedback import joined_rows
-from boxoffice.gate import Decision, decide, score
+from boxoffice.gate import Decision, Promotion, promote
 from boxoffice.lake import Lake
 from boxoffice.lineage import version_extras
 from boxoffice.params import Params, SchemaSpec
 from boxoffice.pipeline.layout import Layout
-from boxoffice.registry import AliasNotSetError, Registry, alias_for
-
-PROMOTED, FAILED, NOT_BETTER = 0, 1, 3
+from boxoffice.registry import Registry, alias_for
 
 LABELLED_SQL = """
 WITH latest AS (
@@ -46,7 +45,7 @@ class RetrainError(RuntimeError):
 class RetrainResult:
     code: int
     version: str
-    decision: Decision
+    decision: Decision | None  # None: the retrained model is the one already in production
     train_rows_before: int
     train_rows_after: int
     feedback_rows: int
@@ -101,27 +100,6 @@ def dvc_repro(root: Path) -> None:
         raise RetrainError(f"dvc repro failed ({done.returncode}): {done.stderr.strip()[-400:]}")
 
 
-def gate(
-    registry: Registry, version: str, params: Params, holdout: Path, profile: str = "pre_release"
-) -> tuple[Decision, str | None]:
-    """Candidate vs the profile's production on the frozen holdout: films neither trained on
-    (membership is a stable hash of each film's id, so new labelled films join it too)."""
-    table = pq.read_table(holdout).to_pydict()
-    y_log = np.log(np.asarray(table[params.feature_schema.target.field], dtype=float))
-    columns = {f.field: table[f.field] for f in params.feature_schema.features}
-    try:
-        current: str | None = registry.resolve(alias_for("production", profile))
-    except AliasNotSetError:
-        current = None
-    candidate = score(registry, version, columns, y_log)
-    production = (
-        score(registry, current, columns, y_log) if current and current != version else None
-    )
-    if current == version:
-        production = candidate
-    return decide(candidate, production, params.gate), current
-
-
 def retrain(
     params: Params, root: Path, lake: Lake, registry: Registry, params_path: Path | None = None
 ) -> RetrainResult:
@@ -137,39 +115,36 @@ def retrain(
     for other in params.profiles:  # every profile is registered and gated on its own aliases
         if other != params.serve_profile and Layout(root, other).export_dir.exists():
             publish(registry, params, Layout(root, other), extras)
-    version, decision, current, promoted = publish(registry, params, layout, extras)
+    promotion = publish(registry, params, layout, extras)
+    # A version that already is production (nothing changed) counts as promoted.
+    promoted = promotion.promoted or promotion.decision is None
     return RetrainResult(
-        code=PROMOTED if promoted else NOT_BETTER,
-        version=version,
-        decision=decision,
+        code=ExitCode.OK if promoted else ExitCode.NOT_PROMOTED,
+        version=promotion.version,
+        decision=promotion.decision,
         train_rows_before=before,
         train_rows_after=_rows(layout.train),
         feedback_rows=len(requests),
-        production_version=current,
+        production_version=promotion.current,
     )
 
 
 def publish(
     registry: Registry, params: Params, layout: Layout, extras: dict[str, bytes]
-) -> tuple[str, Decision, str | None, bool]:
-    """Register one profile's export, gate it, promote it when it passes."""
-    profile = layout.profile
+) -> Promotion:
+    """Register one profile's export and put it through the one promotion path."""
     version = registry.register(layout.export_dir, extras)
-    registry.set_alias(alias_for("candidate", profile), version, "retrain")
-    decision, current = gate(registry, version, params, layout.holdout, profile)
-    registry.record_decision(
-        version,
-        decision.as_dict()
-        | {"version": version, "production_version": current, "source": "retrain"},
-    )
-    promoted = decision.promote and current != version
-    if promoted:
-        registry.set_alias(alias_for("production", profile), version, "retrain: gate passed")
-    return version, decision, current, promoted
+    registry.set_alias(alias_for("candidate", layout.profile), version, "retrain")
+    return promote(registry, version, params, layout.holdout, layout.profile, source="retrain")
 
 
 def report_markdown(result: RetrainResult) -> str:
     keys = ("mae_log", "r2_log", "r2", "mdape", "coverage")
+    if result.decision is None:
+        return (
+            f"# Retrain: {result.version} is already production\n\nThe retrained model is"
+            " byte for byte the one serving: nothing to gate or promote.\n"
+        )
     cand, prod = result.decision.candidate, result.decision.production or {}
 
     def row(k: str) -> str:
@@ -179,7 +154,7 @@ def report_markdown(result: RetrainResult) -> str:
         return f"| {k} | {new:.4f} | {old:.4f} | {new - old:+.4f} |"
 
     rows = "\n".join(row(k) for k in keys)
-    verdict = "promoted to production" if result.code == PROMOTED else "not promoted"
+    verdict = "promoted to production" if result.code == ExitCode.OK else "not promoted"
     reasons = "\n".join(f"- {r}" for r in result.decision.reasons)
     return (
         f"# Retrain: {result.version} {verdict}\n\n"

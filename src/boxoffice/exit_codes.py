@@ -1,0 +1,12 @@
+"""The process exit codes of every command, in one place (CI and cron read them)."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0  # done; for retrain and promote: promoted (or already production)
+    FAILED = 1  # an error, or for monitor drift: retrain recommended
+    NOT_PROMOTED = 3  # the gate refused the candidate
+    TOO_LITTLE_DATA = 4  # monitor drift: no verdict either way

@@ -151,9 +151,9 @@ class TrainParams(_Strict):
     # before it), per number of optional fields sent (bucket lower bounds).
     calibration_years: int = Field(default=3, ge=1)
     interval_buckets: list[int] = Field(default_factory=lambda: [0, 1, 4])
-    # ... and per band of the required dollar amount (the budget, constant dollars; lower
-    # bounds, the first 0): small films miss by far more than big ones.
-    interval_bands: list[float] = Field(default_factory=lambda: [0.0, 10_000_000.0])
+    # ... and optionally per band of the required dollar amount (the budget, constant
+    # dollars; lower bounds, the first 0; one band: off).
+    interval_bands: list[float] = Field(default_factory=lambda: [0.0])
     search: SearchParams
 
     @model_validator(mode="after")

@@ -53,10 +53,7 @@ typecheck: $(VENV)/.dev
 	$(BIN)/mypy
 
 ## quality: the gate CI runs before the SonarCloud scan (lint, types, >=90% coverage, bandit)
-quality: $(VENV)/.dev
-	$(BIN)/ruff check src tests bench examples
-	$(BIN)/ruff format --check src tests bench examples
-	$(BIN)/mypy
+quality: lint typecheck
 	$(BIN)/bandit -q -r src
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest --cov=boxoffice --cov-report=xml:coverage.xml --cov-fail-under=90
 

@@ -100,18 +100,30 @@ class Registry:
         found = self.fs.glob(self._path("versions", "*", CHECKSUMS_FILE))
         return sorted(str(p).rstrip("/").split("/")[-2] for p in found)
 
-    def files(self, version: str) -> dict[str, bytes]:
-        """A version's files, each checked against its recorded SHA-256."""
+    def _checksums(self, version: str) -> tuple[bytes, dict[str, str]]:
         if not self.exists(version):
             raise VersionNotFoundError(f"no version {version!r} in {self.uri}")
-        base = self._path("versions", version)
-        checksums: dict[str, str] = json.loads(self.fs.cat_file(f"{base}/{CHECKSUMS_FILE}"))
-        blobs = {CHECKSUMS_FILE: self.fs.cat_file(f"{base}/{CHECKSUMS_FILE}")}
+        raw = self.fs.cat_file(self._path("versions", version, CHECKSUMS_FILE))
+        return raw, json.loads(raw)
+
+    def file(self, version: str, name: str) -> bytes | None:
+        """One file of a version, checked against its recorded SHA-256 (None if not listed):
+        reading a signature or metadata does not fetch the model."""
+        _, checksums = self._checksums(version)
+        return self._verified(version, name, checksums[name]) if name in checksums else None
+
+    def _verified(self, version: str, name: str, digest: str) -> bytes:
+        data: bytes = self.fs.cat_file(self._path("versions", version, name))
+        if sha256_bytes(data) != digest:
+            raise IntegrityError(f"{name} of {version} does not match its recorded sha256")
+        return data
+
+    def files(self, version: str) -> dict[str, bytes]:
+        """A version's files, each checked against its recorded SHA-256."""
+        raw, checksums = self._checksums(version)
+        blobs = {CHECKSUMS_FILE: raw}
         for name, digest in checksums.items():
-            data = self.fs.cat_file(f"{base}/{name}")
-            if sha256_bytes(data) != digest:
-                raise IntegrityError(f"{name} of {version} does not match its recorded sha256")
-            blobs[name] = data
+            blobs[name] = self._verified(version, name, digest)
         return blobs
 
     def download(self, version: str, dest: Path) -> Path:
@@ -123,8 +135,7 @@ class Registry:
         return dest
 
     def metadata(self, version: str) -> dict[str, Any]:
-        blobs = self.files(version)
-        meta: dict[str, Any] = json.loads(blobs.get("metadata.json", b"{}"))
+        meta: dict[str, Any] = json.loads(self.file(version, "metadata.json") or b"{}")
         return meta
 
     def record_decision(self, version: str, decision: dict[str, Any]) -> str:

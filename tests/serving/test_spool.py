@@ -42,7 +42,7 @@ def _ids(lake: Lake) -> list[str]:
 def test_spool_seals_by_count_and_ships_once(tmp_path: Path) -> None:
     spool = _spool(tmp_path / "spool")
     for i in range(7):
-        spool.append(_record(i))
+        spool.append_batch([_record(i)])
     assert len(spool.owned.segments()) == 2  # 3 + 3 sealed, 1 active
     lake = Lake(str(tmp_path / "lake"))
     shipper = Shipper(spool, lake, tmp_path / "spool")
@@ -55,7 +55,7 @@ def test_directory_of_a_dead_worker_is_adopted_and_shipped(tmp_path: Path) -> No
     root = tmp_path / "spool"
     dead = _spool(root, "dead", seal_records=1000)
     for i in range(5):
-        dead.append(_record(i))
+        dead.append_batch([_record(i)])
     dead.owned.release()  # the process died: its lock is gone, its active segment remains
     with (root / "dead" / "seg-00000000.jsonl").open("ab") as fh:
         fh.write(b'{"request_id": "torn')  # killed mid-write
@@ -69,7 +69,7 @@ def test_directory_of_a_dead_worker_is_adopted_and_shipped(tmp_path: Path) -> No
 def test_live_worker_directory_is_not_adopted(tmp_path: Path) -> None:
     root = tmp_path / "spool"
     other = _spool(root, "other")
-    other.append(_record(1))
+    other.append_batch([_record(1)])
     other.seal()
     mine = _spool(root, "mine")
     assert Shipper(mine, Lake(str(tmp_path / "lake")), root).adopt_orphans() == 0
@@ -81,7 +81,7 @@ def test_unreachable_lake_keeps_records_until_it_returns(tmp_path: Path) -> None
     blocker.write_text("a file where the lake folder should be")
     spool = _spool(tmp_path / "spool")
     for i in range(4):
-        spool.append(_record(i))
+        spool.append_batch([_record(i)])
     shipper = Shipper(spool, Lake(str(blocker)), tmp_path / "spool")
     shipper.stop()
     assert spool.pending == 4  # nothing lost, nothing shipped
@@ -93,10 +93,10 @@ def test_unreachable_lake_keeps_records_until_it_returns(tmp_path: Path) -> None
 
 def test_full_spool_refuses_and_counts(tmp_path: Path) -> None:
     spool = _spool(tmp_path / "spool", max_records=2)
-    spool.append(_record(1))
-    spool.append(_record(2))
+    spool.append_batch([_record(1)])
+    spool.append_batch([_record(2)])
     with pytest.raises(SpoolFullError):
-        spool.append(_record(3))
+        spool.append_batch([_record(3)])
     assert spool.dropped == 1
 
 
@@ -129,10 +129,10 @@ def test_spool_heals_after_its_folder_is_deleted(tmp_path: Path) -> None:
     owned = SpoolDir.try_claim(tmp_path / "spool" / "w1")
     assert owned is not None
     spool = Spool(owned, seal_records=10, seal_seconds=60, max_records=100, on_drop=drops.append)
-    spool.append(_record(1))
-    spool.append(_record(2))
+    spool.append_batch([_record(1)])
+    spool.append_batch([_record(2)])
     shutil.rmtree(tmp_path / "spool")
-    spool.append(_record(3))  # no error: the folder and its lock come back
+    spool.append_batch([_record(3)])  # no error: the folder and its lock come back
     # The two records deleted with the folder are counted as dropped, never silently.
     assert spool.dropped == 2 and drops == [2] and spool.pending == 1
     assert SpoolDir.try_claim(tmp_path / "spool" / "w1") is None  # still held by its owner
@@ -143,11 +143,11 @@ def test_spool_heals_after_its_folder_is_deleted(tmp_path: Path) -> None:
 
 def test_spool_deleted_before_sealing_counts_the_loss(tmp_path: Path) -> None:
     spool = _spool(tmp_path / "spool", seal_records=10)
-    spool.append(_record(1))
+    spool.append_batch([_record(1)])
     shutil.rmtree(tmp_path / "spool")
     spool.seal()  # the shipper's timer: the segment to seal is gone
     assert spool.dropped == 1 and spool.pending == 0 and spool.error is not None
-    spool.append(_record(2))
+    spool.append_batch([_record(2)])
     assert spool.error is None and spool.pending == 1
 
 
@@ -162,8 +162,8 @@ def test_write_error_is_counted_reported_and_recovered(
 
     monkeypatch.setattr(os, "write", disk_full)
     with pytest.raises(SpoolWriteError, match="No space left"):
-        spool.append(_record(1))
+        spool.append_batch([_record(1)])
     assert spool.dropped == 1 and spool.pending == 0 and "No space" in (spool.error or "")
     monkeypatch.setattr(os, "write", real_write)
-    spool.append(_record(2))
+    spool.append_batch([_record(2)])
     assert spool.error is None and spool.pending == 1

@@ -50,8 +50,11 @@ def _model_signature(settings: Settings, profile: str | None = None) -> Signatur
     if settings.registry_uri:
         registry = Registry(settings.registry_uri)
         alias = alias_for("production", profile) if profile else "production"
-        blobs = registry.files(registry.resolve(alias))
-        return Signature.model_validate_json(blobs[SIGNATURE_FILE])
+        version = registry.resolve(alias)
+        data = registry.file(version, SIGNATURE_FILE)  # the signature alone, not the model
+        if data is None:
+            raise ModelNotFoundError(f"{version} has no {SIGNATURE_FILE}")
+        return Signature.model_validate_json(data)
     folder = settings.retrospective_model_uri if profile else settings.model_uri
     if folder is None:
         raise ModelNotFoundError(f"no model folder configured for {profile}")

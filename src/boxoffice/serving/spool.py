@@ -163,9 +163,6 @@ class Spool:
         self._fd, self._count = None, 0
         self._seq += 1
 
-    def append(self, record: dict[str, Any]) -> None:
-        self.append_batch([record])
-
     def append_batch(self, records: list[dict[str, Any]]) -> None:
         """Append one request's records as one line with one ``write``.
 

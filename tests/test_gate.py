@@ -1,0 +1,35 @@
+"""The promotion gate: its rules, and that it scores what the API serves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from boxoffice.gate import decide, holdout_columns, score
+from boxoffice.params import GateParams, load_params
+from boxoffice.pipeline.layout import Layout
+from boxoffice.predictor import OnnxPredictor
+from boxoffice.registry import Registry
+
+
+def test_gate_rules() -> None:
+    gate = GateParams(mae_log_tolerance=0.01, coverage_band=(0.75, 0.85), first_model_max_mae_log=1)
+    good = {"mae_log": 0.80, "coverage": 0.80}
+    assert decide(good, None, gate).promote
+    assert not decide(good | {"mae_log": 1.2}, None, gate).promote
+    assert not decide(good | {"coverage": 0.6}, None, gate).promote
+    assert decide(good | {"mae_log": 0.805}, {"mae_log": 0.80}, gate).promote
+    refused = decide(good | {"mae_log": 0.85}, {"mae_log": 0.80}, gate)
+    assert not refused.promote and any("worse" in r for r in refused.reasons)
+
+
+def test_gate_scores_the_intervals_the_api_gives(trained: Layout, tmp_path: Path) -> None:
+    reg = Registry(str(tmp_path / "registry"))
+    version = reg.register(trained.export_dir)
+    columns, y_log = holdout_columns(trained.holdout, load_params(trained.root / "params.yaml"))
+    out = OnnxPredictor.load(trained.export_dir).predict(columns, len(y_log))
+    served = ((y_log >= np.log(out.low)) & (y_log <= np.log(out.high))).mean()
+    # Offsets by fields sent and budget band, as served; not one pair for every film.
+    assert score(reg, version, columns, y_log)["coverage"] == pytest.approx(served)

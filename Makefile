@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --constraint constraints.txt
 
-.PHONY: run setup test model train lint typecheck quality bench bench-serving clean
+.PHONY: run setup test browser model train lint typecheck quality bench bench-serving clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,8 +41,14 @@ model: $(VENV)/.train
 train: $(VENV)/.train
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/dvc repro
 
+## browser: Debian's headless Chromium and its driver, for the page's tests (installed when missing)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		{ $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver; }
+
 ## test: set up and run the whole suite with coverage
-test: $(VENV)/.dev
+test: $(VENV)/.dev browser
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest --cov=boxoffice --cov-report=term --cov-report=xml:coverage.xml
 
 lint: $(VENV)/.dev
@@ -53,7 +59,7 @@ typecheck: $(VENV)/.dev
 	$(BIN)/mypy
 
 ## quality: the gate CI runs before the SonarCloud scan (lint, types, >=90% coverage, bandit)
-quality: lint typecheck
+quality: lint typecheck browser
 	$(BIN)/bandit -q -r src
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest --cov=boxoffice --cov-report=xml:coverage.xml --cov-fail-under=90
 

@@ -28,7 +28,7 @@ from boxoffice.serving.model_state import (
     RegistrySource,
 )
 from boxoffice.serving.request_model import example_film, field_notes, film_model
-from boxoffice.serving.routes import admin, health, model, predictions
+from boxoffice.serving.routes import admin, health, model, predictions, ui
 from boxoffice.serving.service import AppState
 from boxoffice.serving.shipper import Shipper
 from boxoffice.serving.spool import Spool, SpoolDir
@@ -165,6 +165,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     docs.install(app)
+    ui.install(app)
     app.state.settings = settings
     app.state.boxoffice = state
     app.state.field_notes = field_notes(signature)

@@ -8,6 +8,7 @@ request holds the model it started with, so in-flight requests finish on the old
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import shutil
@@ -128,6 +129,10 @@ def compatibility_problems(serving: Signature, model: Signature) -> list[str]:
     return problems
 
 
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
 class ModelHolder:
     def __init__(self, source: ModelSource, serving: Signature, retry_s: float, poll_s: float):
         self.source = source
@@ -135,6 +140,8 @@ class ModelHolder:
         self.retry_s = retry_s
         self.poll_s = poll_s
         self.current: LoadedModel | None = None
+        # The last attempt to change the served model: {at, result, version[, reason]}.
+        self.last_reload: dict[str, str] | None = None
         self._refused: set[str] = set()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -155,19 +162,26 @@ class ModelHolder:
                 if problems:
                     raise IncompatibleSignatureError("; ".join(problems))
             except TRANSIENT_ERRORS as exc:
-                self._refuse(exc)
+                self._refuse(exc, version)
                 return False
             except Exception as exc:  # a broken candidate never stops the model being served
                 self._refused.add(version)
-                self._refuse(exc)
+                self._refuse(exc, version)
                 return False
             previous = self.current.version if self.current else None
             self.current = candidate  # one reference assignment: the swap is atomic
+            self.last_reload = {"at": _now(), "result": "loaded", "version": candidate.version}
             metrics.MODEL_RELOADS.labels("loaded").inc()
             log.info("serving model %s (was %s)", candidate.version, previous)
             return True
 
-    def _refuse(self, exc: Exception) -> None:
+    def _refuse(self, exc: Exception, version: str) -> None:
+        self.last_reload = {
+            "at": _now(),
+            "result": "refused",
+            "version": version,
+            "reason": f"{type(exc).__name__}: {exc}"[:300],
+        }
         metrics.MODEL_LOAD_FAILURES.inc()
         metrics.MODEL_RELOADS.labels("refused").inc()
         serving = self.current.version if self.current else "nothing"

@@ -30,6 +30,9 @@ class PredictionsResponse(BaseModel):
 
 
 class ModelInfo(BaseModel):
+    profiles: dict[str, str] = Field(
+        default_factory=dict, description="Every served profile and its prediction route."
+    )
     version: str
     trained_at: str | None
     profile: str | None = None
@@ -48,6 +51,9 @@ class Health(BaseModel):
     # when the last write failed, why: the API answers anyway, so readiness must say it.
     logging: bool | None = None
     logging_error: str | None = None
+    last_reload: dict[str, str] | None = Field(
+        default=None, description="This worker's last model change or refusal."
+    )
 
 
 class ErrorDetail(BaseModel):

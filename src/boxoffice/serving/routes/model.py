@@ -2,22 +2,49 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from boxoffice.serving.deps import StateDep
 from boxoffice.serving.errors import ApiError
 from boxoffice.serving.schemas import ERROR_RESPONSES, ModelInfo
+from boxoffice.serving.service import AppState
 
 router = APIRouter(prefix="/v1", tags=["model"])
 
 
+def _served(state: AppState) -> dict[str, str]:
+    """Each served profile and its prediction route (the default profile at /v1/)."""
+    routes = {}
+    default = state.holder.current
+    if default is not None and default.predictor.signature.profile:
+        routes[default.predictor.signature.profile] = "/v1/prediction"
+    for name, holder in state.profiles.items():
+        if holder.current is not None:
+            routes[name] = f"/v1/{name}/prediction"
+    return routes
+
+
 @router.get("/model", response_model=ModelInfo, responses=ERROR_RESPONSES)
-async def model_info(state: StateDep) -> ModelInfo:
+async def model_info(
+    state: StateDep,
+    profile: Annotated[str | None, Query(description="A served profile; default: /v1's")] = None,
+) -> ModelInfo:
     """The serving model's version, profile, training period, backtest figures and signature."""
-    model = state.holder.current
+    served = _served(state)
+    holder = state.holder
+    if profile is not None and profile in state.profiles:
+        holder = state.profiles[profile]
+    elif profile is not None and profile not in served:
+        raise ApiError(
+            404, "unknown_profile", f"profile {profile!r} is not served: {sorted(served)}"
+        )
+    model = holder.current
     if model is None:
         raise ApiError(503, "model_unavailable", "no model is loaded yet")
     return ModelInfo(
+        profiles=served,
         version=model.version,
         trained_at=model.metadata.get("trained_at"),
         profile=model.predictor.signature.profile,

@@ -447,6 +447,22 @@ def retrain(
     raise typer.Exit(result.code)
 
 
+@app.command("plots")
+def plots(
+    out: Annotated[Path, typer.Option(help="The HTML file to write.")] = Path(
+        "dvc_plots/offline.html"
+    ),
+    root: Annotated[Path, typer.Option(help="The DVC project.")] = Path(),
+) -> None:
+    """The pipeline's plots as one self-contained HTML file that opens offline."""
+    from boxoffice.plots_offline import write_offline_html
+
+    try:
+        typer.echo(f"wrote {write_offline_html(root, out)}")
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+
+
 @app.command("credentials")
 def credentials() -> None:
     """Decode $GCP_CREDENTIALS_B64 into a 0600 temp file; print the export line to use it."""

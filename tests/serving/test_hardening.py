@@ -159,3 +159,13 @@ def test_docs_pages_load_their_assets_from_the_server_itself(client: TestClient)
             assert source.startswith("/"), f"{page} loads {source} from another origin"
             assert client.get(source).status_code == 200, source
         assert "fonts.googleapis" not in html and "cdn." not in html
+
+
+def test_model_info_by_profile(client: TestClient) -> None:
+    info = client.get("/v1/model").json()
+    assert info["profiles"][info["profile"]] == "/v1/prediction"
+    assert client.get("/v1/model", params={"profile": info["profile"]}).json() == info
+    unknown = client.get("/v1/model", params={"profile": "nope"})
+    assert unknown.status_code == 404 and "not served" in unknown.json()["error"]["message"]
+    documented = client.get("/openapi.json").json()["paths"]["/v1/model"]["get"]["responses"]
+    assert "404" in documented

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from boxoffice.serving.deps import StateDep
 from boxoffice.serving.errors import ApiError
-from boxoffice.serving.schemas import ERROR_RESPONSES, ModelInfo
+from boxoffice.serving.schemas import ERROR_RESPONSES, ErrorResponse, ModelInfo
 from boxoffice.serving.service import AppState
 
 router = APIRouter(prefix="/v1", tags=["model"])
@@ -26,7 +26,12 @@ def _served(state: AppState) -> dict[str, str]:
     return routes
 
 
-@router.get("/model", response_model=ModelInfo, responses=ERROR_RESPONSES)
+UNKNOWN_PROFILE: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorResponse, "description": "That profile is not served."}
+}
+
+
+@router.get("/model", response_model=ModelInfo, responses=ERROR_RESPONSES | UNKNOWN_PROFILE)
 async def model_info(
     state: StateDep,
     profile: Annotated[str | None, Query(description="A served profile; default: /v1's")] = None,

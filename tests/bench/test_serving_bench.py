@@ -1,0 +1,32 @@
+"""bench/serving.py sends what the served model accepts, to the model `make run` serves."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from types import ModuleType
+
+from boxoffice.pipeline.layout import Layout
+from boxoffice.serving.request_model import film_model
+from boxoffice.signature import Signature
+from tests.conftest import ROOT
+
+
+def _bench() -> ModuleType:
+    sys.path.insert(0, str(ROOT / "bench"))
+    spec = importlib.util.spec_from_file_location("serving_bench", ROOT / "bench/serving.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_film_is_a_valid_request_for_the_default_model(trained: Layout) -> None:
+    signature = Signature.model_validate_json((trained.export_dir / "signature.json").read_bytes())
+    film_model(signature).model_validate(_bench().FILM)  # raises on a post-release field
+
+
+def test_bench_defaults_to_the_model_make_run_serves() -> None:
+    from boxoffice.config import Settings
+
+    assert ROOT / Settings().model_uri == _bench().DEFAULT_MODEL

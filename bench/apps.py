@@ -45,6 +45,7 @@ def echo_app() -> FastAPI:
             worldwide_gross=1.0,
             interval=Interval(low=0.5, high=2.0, level=0.8),
             model_version="echo",
+            profile="pre_release",
             request_id=uuid.uuid4().hex,
         )
 
@@ -53,7 +54,7 @@ def echo_app() -> FastAPI:
 
 def seed_app() -> FastAPI:
     film = _film()
-    model = joblib.load(os.environ.get("SEED_MODEL", "models/model.joblib"))
+    model = joblib.load(os.environ.get("SEED_MODEL", "models/pre_release/model.joblib"))
     app = _app()
 
     @app.post("/v1/prediction")
@@ -64,6 +65,7 @@ def seed_app() -> FastAPI:
             worldwide_gross=float(np.exp(pred[0])),
             interval=Interval(low=float(np.exp(low[0])), high=float(np.exp(high[0])), level=0.8),
             model_version="seed",
+            profile="pre_release",
             request_id=uuid.uuid4().hex,
         )
 

@@ -6,6 +6,8 @@ import importlib.util
 import sys
 from types import ModuleType
 
+import pytest
+
 from boxoffice.pipeline.layout import Layout
 from boxoffice.serving.request_model import film_model
 from boxoffice.signature import Signature
@@ -30,3 +32,21 @@ def test_bench_defaults_to_the_model_make_run_serves() -> None:
     from boxoffice.config import Settings
 
     assert ROOT / Settings().model_uri == _bench().DEFAULT_MODEL
+
+
+def test_comparison_apps_answer_the_bench_film(
+    trained: Layout, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    monkeypatch.setenv("BOXOFFICE_MODEL_URI", str(trained.export_dir))
+    monkeypatch.setenv("SEED_MODEL", str(trained.model))
+    spec = importlib.util.spec_from_file_location("bench_apps", ROOT / "bench/apps.py")
+    assert spec and spec.loader
+    apps = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(apps)
+    film = _bench().FILM
+    for make in (apps.echo_app, apps.seed_app):
+        response = TestClient(make()).post("/v1/prediction", json=film)
+        assert response.status_code == 200, response.text
+        assert response.json()["profile"] == "pre_release"

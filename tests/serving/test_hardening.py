@@ -169,3 +169,11 @@ def test_model_info_by_profile(client: TestClient) -> None:
     assert unknown.status_code == 404 and "not served" in unknown.json()["error"]["message"]
     documented = client.get("/openapi.json").json()["paths"]["/v1/model"]["get"]["responses"]
     assert "404" in documented
+
+
+@pytest.mark.parametrize("value", [0, -9.18e-97, 1260000000])
+def test_a_number_is_not_a_release_date(client: TestClient, value: float) -> None:
+    # Found by schemathesis: pydantic read numbers as Unix timestamps (1970-01-01).
+    response = client.post("/v1/prediction", json={**FILM, "release_date": value})
+    assert response.status_code == 422
+    assert any("release_date" in d["field"] for d in response.json()["error"]["details"])

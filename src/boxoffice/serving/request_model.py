@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, create_model
 
 from boxoffice.signature import InputField, Signature
 
@@ -26,6 +26,17 @@ class _Closed(BaseModel):
 MAX_LISTED = 40
 
 
+def _text_date(value: Any) -> Any:
+    # pydantic reads a number as a Unix timestamp (1e-9 -> 1970-01-01); a date is text here.
+    if isinstance(value, int | float):
+        raise ValueError("a date is text as YYYY-MM-DD, not a number")
+    return value
+
+
+# An ISO date; numbers are refused rather than read as timestamps.
+DATE = Annotated[dt.date, BeforeValidator(_text_date)]
+
+
 def _annotation(item: InputField) -> Any:
     if item.kind == "numeric":
         # strict: true/false and numeric strings are not numbers here.
@@ -33,7 +44,7 @@ def _annotation(item: InputField) -> Any:
         high = item.maximum if item.maximum is not None else MAX_NUMBER
         return Annotated[float, Field(ge=low, le=high, strict=True)]
     if item.kind == "date":
-        return dt.date  # its range is checked against the signature in film_model
+        return DATE  # its range is checked against the signature in film_model
     return Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
 
 
@@ -78,7 +89,7 @@ def _dated(item: InputField, signature: Signature) -> tuple[Any, Any]:
         return annotation, field
     first, latest = span
     schema = {"type": "string", "format": "date", "pattern": years_pattern(first.year, latest.year)}
-    bounded = Annotated[dt.date, Field(ge=first, le=latest), WithJsonSchema(schema)]
+    bounded = Annotated[DATE, Field(ge=first, le=latest), WithJsonSchema(schema)]
     field.description = f"{field.description} From {first} to {latest}."
     return (bounded if item.required else bounded | None), field
 

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 from fastapi import FastAPI
 
-from boxoffice.serving.request_model import film_model
+from boxoffice.core.request_model import film_model
+from boxoffice.core.signature import Signature
 from boxoffice.serving.schemas import Interval, PredictionResponse
-from boxoffice.signature import Signature
 
 MODEL_DIR = Path(os.environ.get("BOXOFFICE_MODEL_URI", "models/pre_release/export"))
 

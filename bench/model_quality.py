@@ -28,16 +28,16 @@ from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import Pipeline
 
-from boxoffice.features import date_parts, to_days
-from boxoffice.metrics import regression_metrics
-from boxoffice.model import release_years
-from boxoffice.params import FeatureSpec, Params, load_params
+from boxoffice.core.features import date_parts, to_days
+from boxoffice.core.layout import Layout
+from boxoffice.core.model import release_years
+from boxoffice.core.params import FeatureSpec, Params, load_params
+from boxoffice.core.regression_metrics import regression_metrics
 from boxoffice.pipeline.backtest import Fitted, Runner, coverage_by_band, run_backtest, summarise
 from boxoffice.pipeline.evaluate import recipe_runner
 from boxoffice.pipeline.featurize import to_fields
 from boxoffice.pipeline.ingest import ingest
-from boxoffice.pipeline.layout import Layout
-from boxoffice.pipeline.train import base_estimator
+from boxoffice.pipeline.recipe import base_estimator
 from boxoffice.pipeline.validate import run as validate
 
 ROOT = Path(__file__).resolve().parents[1]

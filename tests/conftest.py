@@ -11,9 +11,9 @@ import fsspec
 import pytest
 import yaml
 
-from boxoffice.params import Params, load_params
+from boxoffice.core.layout import Layout
+from boxoffice.core.params import Params, load_params
 from boxoffice.pipeline import evaluate, export, featurize, ingest, train, validate
-from boxoffice.pipeline.layout import Layout
 from tests.serving.server import free_port
 
 ROOT = Path(__file__).resolve().parents[1]

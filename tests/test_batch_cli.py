@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from boxoffice.cli import app
-from boxoffice.pipeline.layout import Layout
+from boxoffice.core.layout import Layout
 
 pytestmark = pytest.mark.slow
 

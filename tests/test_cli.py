@@ -6,7 +6,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from boxoffice.cli import app
-from boxoffice.pipeline.layout import Layout
+from boxoffice.core.layout import Layout
 
 
 def test_model_info_describes_verified_model(trained: Layout) -> None:

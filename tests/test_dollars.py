@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from boxoffice.dollars import dollars_for, read_cpi_table
+from boxoffice.core.dollars import dollars_for, read_cpi_table
 from tests.conftest import ROOT
 
 TABLE = read_cpi_table(ROOT / "data" / "reference" / "cpi_u_annual.csv")

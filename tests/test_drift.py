@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from boxoffice.cli import app
-from boxoffice.drift import drift_report
-from boxoffice.params import DriftParams, Params
-from boxoffice.pipeline.layout import Layout
+from boxoffice.core.layout import Layout
+from boxoffice.core.params import DriftParams, Params
+from boxoffice.lifecycle.drift import drift_report
 from boxoffice.serving.main import create_app
 from tests.conftest import ROOT
 from tests.serving.conftest import FILM, make_settings
@@ -133,8 +133,8 @@ def test_since_in_another_format_names_the_expected_one(trained: Layout, tmp_pat
 
 
 def test_report_columns_say_what_they_hold(frames: tuple[pd.DataFrame, pd.DataFrame]) -> None:
-    from boxoffice.drift import markdown
-    from boxoffice.params import FeatureSpec
+    from boxoffice.core.params import FeatureSpec
+    from boxoffice.lifecycle.drift import markdown
 
     train, holdout = frames
     specs = [

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from boxoffice.features import date_parts, encode, fit_categories, to_days
-from boxoffice.signature import InputField, Interval, Signature
+from boxoffice.core.features import date_parts, encode, fit_categories, to_days
+from boxoffice.core.signature import InputField, Interval, Signature
 
 
 def _signature(categories: list[str] | None = None) -> Signature:

@@ -9,9 +9,9 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from boxoffice.cli import app
-from boxoffice.feedback import accuracy, check_labels, read_labels
-from boxoffice.lake import Lake
-from boxoffice.pipeline.layout import Layout
+from boxoffice.core.layout import Layout
+from boxoffice.lake.prediction_log import Lake
+from boxoffice.lifecycle.labels import accuracy, check_labels, read_labels
 from boxoffice.serving.main import create_app
 from tests.serving.conftest import FILM, make_settings
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from boxoffice.gate import decide, holdout_columns, score
-from boxoffice.params import GateParams, load_params
-from boxoffice.pipeline.layout import Layout
-from boxoffice.predictor import OnnxPredictor
-from boxoffice.registry import Registry
+from boxoffice.core.layout import Layout
+from boxoffice.core.params import GateParams, load_params
+from boxoffice.core.predictor import OnnxPredictor
+from boxoffice.lifecycle.gate import decide, holdout_columns, score
+from boxoffice.lifecycle.registry import Registry
 
 
 def test_gate_rules() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from boxoffice.history import as_of, look_up, track_table
+from boxoffice.core.history import as_of, look_up, track_table
 
 
 def _days(*iso: str) -> np.ndarray:

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from moto.server import ThreadedMotoServer
 
-from boxoffice.lake import Lake
-from boxoffice.pipeline.layout import Layout
+from boxoffice.core.layout import Layout
+from boxoffice.lake.prediction_log import Lake
 from tests.conftest import ROOT, moto_env
 from tests.serving.conftest import FILM
 from tests.serving.server import Server, free_port

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.exceptions import NotFittedError
 
-from boxoffice.model import BoxOfficeRegressor, conformal_offsets
-from boxoffice.params import FeatureSpec
+from boxoffice.core.model import BoxOfficeRegressor, conformal_offsets
+from boxoffice.core.params import FeatureSpec
+from boxoffice.core.signature import Interval, IntervalBucket
 from boxoffice.pipeline.export import to_onnx
-from boxoffice.signature import Interval, IntervalBucket
 
 SPECS = (
     FeatureSpec(column="b", field="budget", kind="numeric", required=True, monotone="increasing"),
@@ -39,6 +41,19 @@ def test_conformal_offsets_bracket_the_requested_share() -> None:
     inside = ((residuals >= low) & (residuals <= high)).mean()
     assert 0.79 <= inside <= 0.82
     assert low < 0 < high
+
+
+@pytest.mark.parametrize("n", [30, 100, 517])
+def test_conformal_offsets_are_the_split_conformal_order_statistics(n: int) -> None:
+    # Residuals 1..n shuffled: the k-th smallest is k. At 80%, k_low = floor((n+1) * 0.1)
+    # and k_high = ceil((n+1) * 0.9); one order statistic higher over-covers every interval.
+    residuals = np.random.default_rng(n).permutation(np.arange(1, n + 1, dtype=np.float64))
+    low, high = conformal_offsets(residuals, 0.8)
+    assert (low, high) == (math.floor((n + 1) * 0.1), math.ceil((n + 1) * 0.9))
+
+
+def test_conformal_offsets_clamp_a_tiny_sample_to_its_extremes() -> None:
+    assert conformal_offsets(np.array([3.0, -1.0, 2.0]), 0.8) == (-1.0, 3.0)
 
 
 def test_fit_returns_self_and_learns_state() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from boxoffice.pipeline.layout import Layout
+from boxoffice.core.layout import Layout
 from tests.conftest import ROOT
 from tests.serving.conftest import FILM
 from tests.serving.server import Server

@@ -6,7 +6,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from boxoffice.params import load_params
+from boxoffice.core.params import load_params
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -10,11 +10,11 @@ import yaml
 from typer.testing import CliRunner
 
 from boxoffice.cli import app
-from boxoffice.exit_codes import ExitCode
-from boxoffice.pipeline.layout import Layout
-from boxoffice.predictor import IntegrityError
-from boxoffice.registry import AliasNotSetError, Registry, VersionNotFoundError
-from boxoffice.storage import sha256_bytes
+from boxoffice.core.artifact import IntegrityError
+from boxoffice.core.digest import sha256_bytes
+from boxoffice.core.exit_codes import ExitCode
+from boxoffice.core.layout import Layout
+from boxoffice.lifecycle.registry import AliasNotSetError, Registry, VersionNotFoundError
 from tests.conftest import ROOT
 
 
@@ -167,7 +167,7 @@ def test_cli_promotes_a_first_model_that_passes_the_gate(trained: Layout, tmp_pa
 def test_version_records_lineage_metrics_and_checksums_of_every_file(
     trained: Layout, tmp_path: Path
 ) -> None:
-    from boxoffice.lineage import version_extras
+    from boxoffice.lifecycle.lineage import version_extras
 
     params = tmp_path / "params.yaml"
     params.write_text((ROOT / "params.yaml").read_text())

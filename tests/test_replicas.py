@@ -17,9 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from boxoffice.lake import Lake
-from boxoffice.pipeline.layout import Layout
-from boxoffice.registry import Registry
+from boxoffice.core.layout import Layout
+from boxoffice.lake.prediction_log import Lake
+from boxoffice.lifecycle.registry import Registry
 from tests.conftest import ROOT
 from tests.serving.conftest import FILM
 from tests.serving.server import Server

@@ -19,13 +19,13 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from boxoffice.cli import app
-from boxoffice.feedback import add_labels, check_labels
-from boxoffice.lake import Lake
-from boxoffice.params import Params, load_params
+from boxoffice.core.layout import Layout
+from boxoffice.core.params import Params, load_params
+from boxoffice.lake.prediction_log import Lake
+from boxoffice.lifecycle.labels import add_labels, check_labels
+from boxoffice.lifecycle.registry import Registry
 from boxoffice.pipeline.featurize import in_holdout
-from boxoffice.pipeline.layout import Layout
 from boxoffice.pipeline.rules import row_ids
-from boxoffice.registry import Registry
 from boxoffice.serving.main import create_app
 from tests.conftest import ROOT, small_profile
 from tests.serving.conftest import make_settings

@@ -14,27 +14,23 @@ import pytest
 from typer.testing import CliRunner
 
 from boxoffice.cli import app
-from boxoffice.credentials import CredentialsError, write_service_account_key
+from boxoffice.lake.credentials import CredentialsError, write_service_account_key
 from tests.conftest import ROOT
+from tests.support.imports import closure
 
 PACKAGE = ROOT / "src" / "boxoffice"
-# What a serving replica imports (boxoffice.serving.* and everything it pulls in).
-SERVING = [
-    *sorted((PACKAGE / "serving").rglob("*.py")),
-    *(
-        PACKAGE / name
-        for name in (
-            "config.py",
-            "features.py",
-            "lake.py",
-            "params.py",
-            "predictor.py",
-            "registry.py",
-            "signature.py",
-            "storage.py",
-        )
-    ),
-]
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT / "src").with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+# What a serving replica imports: boxoffice.serving.* and every package module they reach.
+SERVING = sorted(
+    set((PACKAGE / "serving").rglob("*.py"))
+    | {f for m in (PACKAGE / "serving").rglob("*.py") for f in closure(_module_name(m))}
+)
 PICKLING = {"pickle", "cPickle", "_pickle", "joblib", "cloudpickle", "dill", "sklearn", "skl2onnx"}
 
 

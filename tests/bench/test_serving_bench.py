@@ -8,9 +8,9 @@ from types import ModuleType
 
 import pytest
 
-from boxoffice.pipeline.layout import Layout
-from boxoffice.serving.request_model import film_model
-from boxoffice.signature import Signature
+from boxoffice.core.layout import Layout
+from boxoffice.core.request_model import film_model
+from boxoffice.core.signature import Signature
 from tests.conftest import ROOT
 
 
@@ -29,7 +29,7 @@ def test_bench_film_is_a_valid_request_for_the_default_model(trained: Layout) ->
 
 
 def test_bench_defaults_to_the_model_make_run_serves() -> None:
-    from boxoffice.config import Settings
+    from boxoffice.serving.config import Settings
 
     assert ROOT / Settings().model_uri == _bench().DEFAULT_MODEL
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 
 import pandas as pd
 import pytest
 
-from boxoffice.params import Params
+from boxoffice.core.params import Params
 from boxoffice.pipeline.validate import ValidationResult, validate_frame
-from boxoffice.storage import sha256_file
 from tests.conftest import ROOT
 
 SAMPLE = ROOT / "data" / "sample" / "movies.json"
@@ -43,7 +43,7 @@ def validated(project_params: Params) -> ValidationResult:
 
 
 def test_sample_is_the_pinned_upstream_file(project_params: Params) -> None:
-    assert sha256_file(SAMPLE) == project_params.data.sha256
+    assert hashlib.sha256(SAMPLE.read_bytes()).hexdigest() == project_params.data.sha256
     # datapackage.json's sha1 is git's blob hash of the file.
     blob = subprocess.run(
         ["git", "hash-object", str(SAMPLE)], capture_output=True, text=True, check=True

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from boxoffice.pipeline.layout import Layout
-from boxoffice.predictor import OnnxPredictor
+from boxoffice.core.layout import Layout
+from boxoffice.core.predictor import OnnxPredictor
 
 pytestmark = pytest.mark.slow
 

@@ -11,11 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from boxoffice.model import frame_columns
-from boxoffice.params import Params
+from boxoffice.core.artifact import IntegrityError, ModelNotFoundError
+from boxoffice.core.layout import Layout
+from boxoffice.core.model import frame_columns
+from boxoffice.core.params import Params
+from boxoffice.core.predictor import OnnxPredictor
 from boxoffice.pipeline.export import PARITY_RTOL
-from boxoffice.pipeline.layout import Layout
-from boxoffice.predictor import IntegrityError, ModelNotFoundError, OnnxPredictor
 
 pytestmark = pytest.mark.slow
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from boxoffice.params import Params, SplitParams
+from boxoffice.core.params import Params, SplitParams
 from boxoffice.pipeline.featurize import holdout_manifest, in_holdout, split_frame, to_fields
 
 

@@ -5,10 +5,11 @@ from pathlib import Path
 import fsspec
 import pytest
 
-from boxoffice.params import DataParams
+from boxoffice.core.digest import sha256_bytes
+from boxoffice.core.layout import Layout
+from boxoffice.core.params import DataParams
+from boxoffice.lake.storage import HashMismatchError, SourceUnavailableError
 from boxoffice.pipeline import ingest
-from boxoffice.pipeline.layout import Layout
-from boxoffice.storage import HashMismatchError, SourceUnavailableError, sha256_bytes
 
 DATA = b'[{"a": 1}]'
 

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from boxoffice.params import load_params
-from boxoffice.pipeline.layout import Layout
-from boxoffice.predictor import OnnxPredictor
+from boxoffice.core.layout import Layout
+from boxoffice.core.params import load_params
+from boxoffice.core.predictor import OnnxPredictor
 from tests.conftest import run_all
 
 pytestmark = pytest.mark.slow

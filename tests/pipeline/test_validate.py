@@ -5,7 +5,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from boxoffice.params import Params
+from boxoffice.core.params import Params
 from boxoffice.pipeline.common import StageError
 from boxoffice.pipeline.validate import RULES_COLUMN, report_markdown, validate_frame
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from boxoffice.config import Settings
-from boxoffice.pipeline.layout import Layout
+from boxoffice.core.layout import Layout
+from boxoffice.serving.config import Settings
 from boxoffice.serving.main import create_app
 
 FILM: dict[str, Any] = {

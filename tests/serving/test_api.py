@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from boxoffice.config import Settings
-from boxoffice.lake import Lake
-from boxoffice.pipeline.layout import Layout
+from boxoffice.core.layout import Layout
+from boxoffice.lake.prediction_log import Lake
+from boxoffice.serving.config import Settings
 from boxoffice.serving.main import create_app
 from tests.serving.conftest import FILM, make_settings
 
@@ -254,7 +254,7 @@ def test_secrets_never_appear_in_logs_or_bodies(
 def test_registry_unreachable_at_start_then_appears(trained: Layout, tmp_path: Path) -> None:
     import time
 
-    from boxoffice.registry import Registry
+    from boxoffice.lifecycle.registry import Registry
     from tests.conftest import ROOT
 
     registry_uri = str(tmp_path / "registry-not-yet")

@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from boxoffice.config import Settings
-from boxoffice.pipeline.layout import Layout
+from boxoffice.core.layout import Layout
+from boxoffice.serving.config import Settings
 from boxoffice.serving.main import create_app
 from boxoffice.serving.spool import Spool
 from tests.serving.conftest import FILM, make_settings

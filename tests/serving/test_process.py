@@ -14,8 +14,8 @@ from types import ModuleType
 import httpx
 import pytest
 
-from boxoffice.lake import Lake
-from boxoffice.pipeline.layout import Layout
+from boxoffice.core.layout import Layout
+from boxoffice.lake.prediction_log import Lake
 from tests.conftest import ROOT
 from tests.serving.conftest import FILM
 from tests.serving.server import Server, local_server

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from boxoffice.lake import Lake
-from boxoffice.pipeline.layout import Layout
+from boxoffice.core.layout import Layout
+from boxoffice.lake.prediction_log import Lake
 from boxoffice.serving.main import create_app
 from tests.serving.conftest import FILM, make_settings
 

@@ -13,12 +13,12 @@ import pytest
 from fastapi.testclient import TestClient
 from onnx import helper
 
-from boxoffice.pipeline.layout import Layout
-from boxoffice.registry import Registry
+from boxoffice.core.digest import sha256_bytes
+from boxoffice.core.layout import Layout
+from boxoffice.lifecycle.registry import Registry
 from boxoffice.serving.main import create_app
 from boxoffice.serving.model_state import RegistrySource, load_model
 from boxoffice.serving.spool import live_owners
-from boxoffice.storage import sha256_bytes
 from tests.serving.conftest import FILM, make_settings
 from tests.serving.server import local_server
 

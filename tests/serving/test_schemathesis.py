@@ -10,7 +10,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
-from boxoffice.pipeline.layout import Layout
+from boxoffice.core.layout import Layout
 from tests.serving.server import local_server
 
 pytestmark = pytest.mark.slow

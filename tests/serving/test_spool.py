@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from boxoffice.lake import Lake
+from boxoffice.lake.prediction_log import Lake
 from boxoffice.serving.shipper import Shipper
 from boxoffice.serving.spool import (
     Spool,

@@ -22,7 +22,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from boxoffice.pipeline.layout import Layout
+from boxoffice.core.layout import Layout
 from tests.conftest import ROOT
 from tests.serving.server import Server, local_server
 

@@ -11,8 +11,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from boxoffice.dollars import Dollars
-from boxoffice.metrics import regression_metrics
+from boxoffice.core.dollars import Dollars
+from boxoffice.core.regression_metrics import regression_metrics
 
 FloatArray = npt.NDArray[np.float64]
 # (prediction, low, high) on the log scale; low/high are None for models without intervals.

@@ -8,10 +8,11 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from boxoffice.params import Params
+from boxoffice.core.artifact import METADATA_FILE, SIGNATURE_FILE
+from boxoffice.core.layout import Layout
+from boxoffice.core.params import Params
+from boxoffice.lake.storage import write_text_atomic
 from boxoffice.pipeline.common import log, run_stage
-from boxoffice.pipeline.layout import Layout
-from boxoffice.predictor import METADATA_FILE, SIGNATURE_FILE
 
 
 def _profile_section(name: str, route: str, signature: dict[str, Any], meta: dict[str, Any]) -> str:
@@ -97,8 +98,7 @@ def run(params: Params, layout: Layout) -> None:
         signature = json.loads((export_dir / SIGNATURE_FILE).read_text())
         meta = json.loads((export_dir / METADATA_FILE).read_text())
         sections.append(_profile_section(name, profile.route, signature, meta))
-    layout.model_card.parent.mkdir(parents=True, exist_ok=True)
-    layout.model_card.write_text(card_markdown(params, sections, base_year))
+    write_text_atomic(layout.model_card, card_markdown(params, sections, base_year))
     log("card", f"wrote {layout.model_card}")
 
 

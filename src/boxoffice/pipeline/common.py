@@ -9,8 +9,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from boxoffice.params import Params, load_params
-from boxoffice.pipeline.layout import DEFAULT_PROFILE, Layout
+from boxoffice.core.layout import DEFAULT_PROFILE, Layout
+from boxoffice.core.params import Params, load_params
+from boxoffice.lake.storage import write_text_atomic
+
+# The id validate gives each row (a hash of the source's id columns); featurize splits on it.
+ROW_ID = "row_id"
 
 
 class StageError(RuntimeError):
@@ -18,8 +22,7 @@ class StageError(RuntimeError):
 
 
 def write_json(path: Path, payload: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
+    write_text_atomic(path, json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
 
 
 def log(stage: str, message: str) -> None:
@@ -39,7 +42,7 @@ def run_stage(
         params = load_params(args.params)
         params.profile_features(args.profile)  # refuses an unknown profile before any work
         body(params, Layout(Path(args.root), args.profile))
-    except (StageError, RuntimeError, ValueError, OSError) as exc:
+    except (RuntimeError, ValueError, OSError) as exc:  # StageError is a RuntimeError
         log(name, f"FAILED: {exc}")
         return 1
     return 0

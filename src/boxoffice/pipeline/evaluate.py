@@ -14,15 +14,16 @@ import numpy as np
 import pandas as pd
 from sklearn.inspection import permutation_importance
 
-from boxoffice.metrics import regression_metrics
-from boxoffice.model import BoxOfficeRegressor, release_years
-from boxoffice.params import Params
+from boxoffice.core.layout import Layout
+from boxoffice.core.model import BoxOfficeRegressor, release_years
+from boxoffice.core.params import Params
+from boxoffice.core.regression_metrics import regression_metrics
+from boxoffice.lake.storage import write_text_atomic
 from boxoffice.pipeline.backtest import Fitted, coverage_by_band, run_backtest
 from boxoffice.pipeline.common import log, run_stage, write_json
-from boxoffice.pipeline.layout import Layout
 from boxoffice.pipeline.plots import write_images, write_plot_data
+from boxoffice.pipeline.recipe import base_estimator, fit_model, xy
 from boxoffice.pipeline.report import report_markdown
-from boxoffice.pipeline.train import base_estimator, fit_model, xy
 
 
 def importance_frame(
@@ -124,7 +125,7 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
     search = json.loads(layout.search.read_text())
     quality = (layout.reports / "data_quality.md").read_text()
     text = report_markdown(result, holdout_metrics, search, quality, [p.name for p in images])
-    (layout.profile_reports / "report.md").write_text(text)
+    write_text_atomic(layout.profile_reports / "report.md", text)
     log("evaluate", f"{layout.profile} rolling-origin " + json.dumps(metrics["backtest"]))
     return metrics
 

@@ -13,22 +13,24 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import VotingRegressor
 
-from boxoffice.metrics import regression_metrics
-from boxoffice.model import BoxOfficeRegressor, frame_columns
-from boxoffice.params import Params
-from boxoffice.pipeline.common import StageError, log, run_stage, write_json
-from boxoffice.pipeline.layout import Layout
-from boxoffice.pipeline.onnx_graph import convert, merge_average
-from boxoffice.pipeline.train import xy
-from boxoffice.predictor import (
+from boxoffice.core.artifact import (
     CHECKSUMS_FILE,
     METADATA_FILE,
     MODEL_FILE,
     SIGNATURE_FILE,
-    OnnxPredictor,
+    version_id,
 )
-from boxoffice.signature import Signature
-from boxoffice.storage import sha256_bytes
+from boxoffice.core.digest import sha256_bytes
+from boxoffice.core.layout import Layout
+from boxoffice.core.model import BoxOfficeRegressor, frame_columns
+from boxoffice.core.params import Params
+from boxoffice.core.predictor import OnnxPredictor
+from boxoffice.core.regression_metrics import regression_metrics
+from boxoffice.core.signature import Signature
+from boxoffice.lake.storage import write_bytes_atomic, write_text_atomic
+from boxoffice.pipeline.common import StageError, log, run_stage, write_json
+from boxoffice.pipeline.onnx_graph import convert, merge_average
+from boxoffice.pipeline.recipe import xy
 
 # ONNX Runtime works in float32; this bounds the relative gap on predicted dollars.
 PARITY_RTOL = 1e-4
@@ -112,7 +114,7 @@ def export(
     out_pred = predictor.predict(frame_columns(check), n_rows=len(check))
     sig = predictor.signature
     metadata = {
-        "version": f"sha-{sha256_bytes(blobs[MODEL_FILE])[:12]}",
+        "version": version_id(sha256_bytes(blobs[MODEL_FILE])),
         "trained_at": model.fitted_at_,
         "profile": sig.profile,
         "training_period": {"first_film": sig.first_film, "last_film": sig.last_film},
@@ -125,10 +127,10 @@ def export(
     }
     blobs[METADATA_FILE] = (json.dumps(metadata, indent=2, sort_keys=True) + "\n").encode()
     for name, data in blobs.items():
-        (out / name).write_bytes(data)
+        write_bytes_atomic(out / name, data)
     checksums = {name: sha256_bytes(data) for name, data in blobs.items()}
     # Written last: a reader that finds checksums.json finds complete files beside it.
-    (out / CHECKSUMS_FILE).write_text(json.dumps(checksums, indent=2, sort_keys=True) + "\n")
+    write_text_atomic(out / CHECKSUMS_FILE, json.dumps(checksums, indent=2, sort_keys=True) + "\n")
     return {"max_relative_gap": gap, "rows_checked": len(check), "checksums": checksums}
 
 

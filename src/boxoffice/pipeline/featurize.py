@@ -1,6 +1,6 @@
 """Stage 3, featurize: name columns by field, normalise dates, split off a frozen holdout.
 
-Date parts (year, month, ...) are derived by the shared encoder in ``boxoffice.features`` so
+Date parts (year, month, ...) are derived by the shared encoder in ``boxoffice.core.features`` so
 that serving derives them the same way; this stage hands it ISO dates.
 """
 
@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from boxoffice.params import Params, SchemaSpec, SplitParams
-from boxoffice.pipeline.common import log, run_stage, write_json
-from boxoffice.pipeline.layout import Layout
-from boxoffice.pipeline.validate import ROW_ID
+from boxoffice.core.layout import Layout
+from boxoffice.core.params import Params, SchemaSpec, SplitParams
+from boxoffice.lake.storage import write_bytes_atomic
+from boxoffice.pipeline.common import ROW_ID, log, run_stage, write_json
 
 
 def to_fields(clean: pd.DataFrame, schema: SchemaSpec) -> pd.DataFrame:
@@ -69,8 +69,8 @@ def run(params: Params, layout: Layout) -> None:
     frame = to_fields(pd.read_parquet(layout.clean), params.feature_schema)
     train, holdout = split_frame(frame, params.split)
     layout.features_dir.mkdir(parents=True, exist_ok=True)
-    train.to_parquet(layout.train, index=False)
-    holdout.to_parquet(layout.holdout, index=False)
+    write_bytes_atomic(layout.train, train.to_parquet(index=False))
+    write_bytes_atomic(layout.holdout, holdout.to_parquet(index=False))
     write_json(layout.holdout_meta, holdout_manifest(holdout, params.split))
     log("featurize", f"{len(train)} training rows, {len(holdout)} frozen holdout rows")
 

@@ -6,10 +6,11 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from boxoffice.params import DataParams
+from boxoffice.core.digest import sha256_bytes
+from boxoffice.core.layout import Layout
+from boxoffice.core.params import DataParams
+from boxoffice.lake.storage import HashMismatchError, read_bytes, write_bytes_atomic
 from boxoffice.pipeline.common import log, run_stage, write_json
-from boxoffice.pipeline.layout import Layout
-from boxoffice.storage import HashMismatchError, read_bytes, sha256_bytes, write_bytes_atomic
 
 
 def snapshot(*, data: bytes, source: str, expected_sha256: str | None) -> dict[str, Any]:

@@ -12,18 +12,22 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from boxoffice.lake.storage import write_text_atomic
+
 
 def write_plot_data(
     out: Path, y_log: np.ndarray, pred_log: np.ndarray, importance: pd.DataFrame
 ) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame({"actual_log": y_log, "predicted_log": pred_log}).round(5).to_csv(
-        out / "predictions.csv", index=False
-    )
-    pd.DataFrame({"predicted_log": pred_log, "residual_log": y_log - pred_log}).round(5).to_csv(
-        out / "residuals.csv", index=False
-    )
-    importance.round(5).to_csv(out / "importance.csv", index=False)
+    tables = {
+        "predictions.csv": pd.DataFrame({"actual_log": y_log, "predicted_log": pred_log}),
+        "residuals.csv": pd.DataFrame(
+            {"predicted_log": pred_log, "residual_log": y_log - pred_log}
+        ),
+        "importance.csv": importance,
+    }
+    for name, table in tables.items():
+        write_text_atomic(out / name, table.round(5).to_csv(index=False))
 
 
 def write_images(

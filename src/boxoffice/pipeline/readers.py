@@ -8,7 +8,19 @@ from pathlib import Path
 
 import pandas as pd
 
+from boxoffice.core.params import SchemaSpec
 from boxoffice.pipeline.common import StageError
+
+
+def fields_to_columns(frame: pd.DataFrame, schema: SchemaSpec) -> pd.DataFrame:
+    """Rows in the schema's field form (feedback from the API's log) under the raw column names.
+
+    Only names change; values (ISO dates included) go through validation as they are.
+    """
+    names = {s.field: s.column for s in schema.features} | {
+        schema.target.field: schema.target.column
+    }
+    return frame.rename(columns=names)
 
 
 def read_raw(path: Path, fmt: str) -> pd.DataFrame:

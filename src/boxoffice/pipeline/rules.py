@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from boxoffice.params import Rule, SchemaSpec
+from boxoffice.core.params import Rule, SchemaSpec
 from boxoffice.pipeline.common import StageError
 
 
@@ -44,7 +44,12 @@ def _coerce(series: pd.Series, kind: str, fmt: str | None) -> pd.Series:
         numeric = series.map(lambda v: v if not isinstance(v, bool) else None)
         return pd.to_numeric(numeric, errors="coerce").astype("float64")
     if kind == "date":
-        return pd.to_datetime(series, format=fmt or "ISO8601", errors="coerce")
+        parsed = pd.to_datetime(series, format=fmt or "ISO8601", errors="coerce")
+        if fmt:
+            # ISO 8601 is unambiguous, so it is read too: feedback rows carry the API's dates.
+            iso = pd.to_datetime(series.where(parsed.isna()), format="ISO8601", errors="coerce")
+            parsed = parsed.fillna(iso)
+        return parsed
     return series.map(lambda v: None if v is None or v != v else str(v)).astype(object)
 
 

@@ -11,13 +11,13 @@ from typing import Any
 
 import pandas as pd
 
-from boxoffice.params import Params, SchemaSpec, ValidationParams
-from boxoffice.pipeline.common import StageError, log, run_stage, write_json
-from boxoffice.pipeline.layout import Layout
-from boxoffice.pipeline.readers import read_raw
+from boxoffice.core.layout import Layout
+from boxoffice.core.params import Params, SchemaSpec, ValidationParams
+from boxoffice.lake.storage import write_bytes_atomic, write_text_atomic
+from boxoffice.pipeline.common import ROW_ID, StageError, log, run_stage, write_json
+from boxoffice.pipeline.readers import fields_to_columns, read_raw
 from boxoffice.pipeline.rules import Findings, check_columns, coerce_types, row_ids, violations
 
-ROW_ID = "row_id"
 RULES_COLUMN = "broken_rules"
 
 
@@ -86,15 +86,17 @@ def run(params: Params, layout: Layout) -> ValidationResult:
     frame = read_raw(layout.root / meta["path"], meta["format"])
     if meta.get("feedback"):
         # Labelled production traffic goes through exactly the same rules as the source.
-        feedback = read_raw(layout.root / meta["feedback"]["path"], "jsonl")
+        feedback = fields_to_columns(
+            read_raw(layout.root / meta["feedback"]["path"], "jsonl"), params.feature_schema
+        )
         frame = pd.concat([frame, feedback], ignore_index=True).astype(object)
     log("validate", f"{len(frame)} rows, {len(frame.columns)} columns")
     result = validate_frame(frame, schema=params.feature_schema, rules=params.validation)
     layout.clean.parent.mkdir(parents=True, exist_ok=True)
-    result.clean.to_parquet(layout.clean, index=False)
-    result.quarantine.astype(str).to_parquet(layout.quarantine, index=False)
+    write_bytes_atomic(layout.clean, result.clean.to_parquet(index=False))
+    write_bytes_atomic(layout.quarantine, result.quarantine.astype(str).to_parquet(index=False))
     write_json(layout.reports / "data_quality.json", result.report)
-    (layout.reports / "data_quality.md").write_text(report_markdown(result.report))
+    write_text_atomic(layout.reports / "data_quality.md", report_markdown(result.report))
     log("validate", f"{len(result.clean)} clean, {len(result.quarantine)} quarantined")
     return result
 

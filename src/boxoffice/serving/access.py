@@ -17,7 +17,7 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 
-from boxoffice.config import Settings
+from boxoffice.serving.config import Settings
 
 DOC_PATHS = ("/docs", "/redoc", "/openapi.json")
 Denial = tuple[int, str, str]

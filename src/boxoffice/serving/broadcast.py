@@ -17,8 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from boxoffice.lake.storage import write_bytes_atomic
 from boxoffice.serving.spool import live_owners
-from boxoffice.storage import write_bytes_atomic
 
 log = logging.getLogger("boxoffice.reload")
 

@@ -11,14 +11,16 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from boxoffice import __version__
-from boxoffice.config import Settings
-from boxoffice.lake import Lake
-from boxoffice.params import load_params
-from boxoffice.predictor import SIGNATURE_FILE, ModelNotFoundError
-from boxoffice.registry import Registry, alias_for
+from boxoffice.core.artifact import SIGNATURE_FILE, ModelNotFoundError
+from boxoffice.core.params import load_params
+from boxoffice.core.request_model import example_film, field_notes, film_model
+from boxoffice.core.signature import InputField, Interval, Signature
+from boxoffice.lake.prediction_log import Lake
+from boxoffice.lifecycle.registry import Registry, alias_for
 from boxoffice.serving import docs, errors, metrics
 from boxoffice.serving.access import Access
 from boxoffice.serving.broadcast import ReloadChannel
+from boxoffice.serving.config import Settings
 from boxoffice.serving.middleware import GuardAndMeasure
 from boxoffice.serving.model_state import (
     TRANSIENT_ERRORS,
@@ -27,12 +29,10 @@ from boxoffice.serving.model_state import (
     ModelSource,
     RegistrySource,
 )
-from boxoffice.serving.request_model import example_film, field_notes, film_model
 from boxoffice.serving.routes import admin, health, model, predictions, ui
 from boxoffice.serving.service import AppState
 from boxoffice.serving.shipper import Shipper
 from boxoffice.serving.spool import Spool, SpoolDir
-from boxoffice.signature import InputField, Interval, Signature
 
 log = logging.getLogger("boxoffice.api")
 RETROSPECTIVE = "retrospective"

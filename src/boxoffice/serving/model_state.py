@@ -18,17 +18,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from boxoffice.predictor import (
+from boxoffice.core.artifact import (
     CHECKSUMS_FILE,
     METADATA_FILE,
-    MODEL_FILE,
     ModelNotFoundError,
-    OnnxPredictor,
     read_verified,
+    version_of,
 )
-from boxoffice.registry import AliasNotSetError, Registry, VersionNotFoundError
+from boxoffice.core.predictor import OnnxPredictor
+from boxoffice.core.signature import Signature
+from boxoffice.lifecycle.registry import AliasNotSetError, Registry, VersionNotFoundError
 from boxoffice.serving import metrics
-from boxoffice.signature import Signature
 
 log = logging.getLogger("boxoffice.model")
 
@@ -71,7 +71,7 @@ class FolderSource:
             checksums = json.loads((self.path / CHECKSUMS_FILE).read_text())
         except FileNotFoundError as exc:
             raise ModelNotFoundError(f"no exported model in {self.path}") from exc
-        return f"sha-{checksums[MODEL_FILE][:12]}"
+        return version_of(checksums)
 
     def directory(self, version: str) -> Path:
         return self.path
@@ -108,7 +108,7 @@ def load_model(directory: Path, wanted: str = "") -> LoadedModel:
     metadata: dict[str, Any] = {}
     if (directory / METADATA_FILE).exists():
         metadata = json.loads((directory / METADATA_FILE).read_text())
-    version = f"sha-{checksums[MODEL_FILE][:12]}"
+    version = version_of(checksums)
     if metadata.get("version") not in (None, version):
         log.warning("metadata.json names %s; serving it as %s", metadata["version"], version)
     return LoadedModel(OnnxPredictor(model_bytes, signature), version, metadata, wanted or version)

@@ -15,12 +15,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from boxoffice.core.signature import Signature
 from boxoffice.serving import metrics
 from boxoffice.serving.broadcast import ReloadChannel
 from boxoffice.serving.errors import ApiError
 from boxoffice.serving.model_state import ModelHolder
 from boxoffice.serving.spool import Spool, SpoolError
-from boxoffice.signature import Signature
 
 log = logging.getLogger("boxoffice.api")
 

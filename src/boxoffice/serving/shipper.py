@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from boxoffice.lake import Lake
+from boxoffice.lake.prediction_log import Lake
 from boxoffice.serving import metrics
 from boxoffice.serving.spool import Spool, SpoolDir, orphans, read_segment
 

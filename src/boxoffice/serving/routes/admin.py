@@ -8,7 +8,7 @@ import time
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from boxoffice.config import Settings
+from boxoffice.serving.config import Settings
 from boxoffice.serving.deps import StateDep
 from boxoffice.serving.schemas import ERROR_RESPONSES
 

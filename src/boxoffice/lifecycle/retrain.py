@@ -6,7 +6,6 @@ is production already), 3 not promoted (gate refused), 1 failed.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import subprocess  # nosec B404
@@ -17,24 +16,15 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from boxoffice.exit_codes import ExitCode
-from boxoffice.feedback import joined_rows
-from boxoffice.gate import Decision, Promotion, promote
-from boxoffice.lake import Lake
-from boxoffice.lineage import version_extras
-from boxoffice.params import Params, SchemaSpec
-from boxoffice.pipeline.layout import Layout
-from boxoffice.registry import Registry, alias_for
-
-LABELLED_SQL = """
-WITH latest AS (
-    SELECT request_id, arg_max(worldwide_gross, added_at) AS actual,
-           arg_max(title, added_at) AS title
-    FROM labels WHERE request_id IS NOT NULL GROUP BY request_id
-)
-SELECT p.request_id, p.inputs, l.actual, l.title
-FROM predictions p JOIN latest l USING (request_id) ORDER BY p.request_id
-"""
+from boxoffice.core.exit_codes import ExitCode
+from boxoffice.core.layout import Layout
+from boxoffice.core.params import Params, SchemaSpec
+from boxoffice.lake.prediction_log import Lake
+from boxoffice.lake.storage import write_text_atomic
+from boxoffice.lifecycle.gate import Decision, Promotion, promote
+from boxoffice.lifecycle.labels import labelled_requests
+from boxoffice.lifecycle.lineage import version_extras
+from boxoffice.lifecycle.registry import Registry, alias_for
 
 
 class RetrainError(RuntimeError):
@@ -52,31 +42,27 @@ class RetrainResult:
     production_version: str | None
 
 
-def labelled_requests(lake: Lake) -> list[dict[str, Any]]:
-    """Logged inputs of every labelled request, with its observed gross (latest label)."""
-    return joined_rows(lake, LABELLED_SQL)
+def feedback_row(request: dict[str, Any], schema: SchemaSpec) -> dict[str, Any]:
+    """A labelled request in the schema's field form, values as the API logged them.
 
-
-def to_raw(request: dict[str, Any], schema: SchemaSpec) -> dict[str, Any]:
-    """A labelled request as a row of the raw data (raw column names and formats)."""
+    Validation renames the fields to the raw columns and reads ISO dates as they are; id
+    columns that are not features (the title) keep their raw name.
+    """
     inputs = json.loads(request["inputs"])
-    row: dict[str, Any] = {schema.target.column: request["actual"]}
-    for spec in schema.features:
-        value = inputs.get(spec.field)
-        if spec.kind == "date" and value is not None and spec.format:
-            value = dt.date.fromisoformat(str(value)[:10]).strftime(spec.format)
-        row[spec.column] = value
+    row: dict[str, Any] = {s.field: inputs.get(s.field) for s in schema.features}
+    row[schema.target.field] = request["actual"]
+    features = {s.column for s in schema.features}
     for column in schema.id_columns:
-        row.setdefault(column, request.get("title") or f"request {request['request_id']}")
+        if column not in features:
+            row[column] = request.get("title") or f"request {request['request_id']}"
     return row
 
 
 def write_feedback(path: Path, rows: list[dict[str, Any]]) -> None:
     """The lake is the source of truth: the feedback file is rebuilt whole each time."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("".join(json.dumps(r, sort_keys=True, default=str) + "\n" for r in rows))
-    tmp.replace(path)
+    write_text_atomic(
+        path, "".join(json.dumps(r, sort_keys=True, default=str) + "\n" for r in rows)
+    )
 
 
 def _rows(path: Path) -> int:
@@ -108,7 +94,7 @@ def retrain(
     requests = labelled_requests(lake)
     if params.data.feedback:
         write_feedback(
-            root / params.data.feedback, [to_raw(r, params.feature_schema) for r in requests]
+            root / params.data.feedback, [feedback_row(r, params.feature_schema) for r in requests]
         )
     dvc_repro(root)
     extras = version_extras(root, params_path or root / "params.yaml")

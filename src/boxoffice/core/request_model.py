@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, create_model
 
-from boxoffice.signature import InputField, Signature
+from boxoffice.core.signature import InputField, Signature
 
 MAX_TEXT = 200
 MAX_NUMBER = 1e13  # larger than any film's budget, votes or runtime by orders of magnitude

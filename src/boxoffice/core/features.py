@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from boxoffice.history import history_columns, look_up
-from boxoffice.missing import is_missing
-from boxoffice.signature import InputField, Signature
+from boxoffice.core.history import history_columns, look_up
+from boxoffice.core.missing import is_missing
+from boxoffice.core.signature import InputField, Signature
 
 FloatMatrix = npt.NDArray[np.float32]
 Columns = Mapping[str, Sequence[Any] | npt.NDArray[Any]]

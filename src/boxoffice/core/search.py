@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from boxoffice.model import BoxOfficeRegressor, release_years
-from boxoffice.params import SearchParams
+from boxoffice.core.model import BoxOfficeRegressor, release_years
+from boxoffice.core.params import SearchParams
 
 Split = tuple[np.ndarray, np.ndarray]
 

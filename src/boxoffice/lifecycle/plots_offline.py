@@ -17,6 +17,8 @@ from typing import Any
 
 import vl_convert as vlc
 
+from boxoffice.lake.storage import write_text_atomic
+
 
 def dvc_plots(root: Path) -> dict[str, list[dict[str, Any]]]:
     """What ``dvc plots show --json`` reports for the project at ``root``."""
@@ -52,9 +54,9 @@ def write_offline_html(root: Path, out: Path) -> Path:
     figures = [
         _figure(name, entry, root) for name, entries in dvc_plots(root).items() for entry in entries
     ]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(
+    write_text_atomic(
+        out,
         "<!doctype html><html><head><meta charset='utf-8'><title>boxoffice plots</title></head>"
-        f"<body><h1>DVC plots</h1>{''.join(figures)}</body></html>\n"
+        f"<body><h1>DVC plots</h1>{''.join(figures)}</body></html>\n",
     )
     return out

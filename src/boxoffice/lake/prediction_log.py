@@ -15,7 +15,7 @@ import fsspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from boxoffice.storage import put_atomic
+from boxoffice.lake.storage import put_atomic
 
 PREDICTIONS = "predictions"
 

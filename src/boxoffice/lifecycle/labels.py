@@ -20,7 +20,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from boxoffice.lake import Lake
+from boxoffice.lake.prediction_log import Lake
+from boxoffice.lake.storage import put_atomic
 
 LABELS = "labels"
 LABEL_SCHEMA = pa.schema(
@@ -124,7 +125,7 @@ def add_labels(lake: Lake, rows: list[dict[str, Any]]) -> str:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
     path = lake.path(LABELS, f"{stamp}-{os.urandom(4).hex()}.parquet")
     lake.fs.makedirs(lake.path(LABELS), exist_ok=True)
-    lake.fs.pipe_file(path, buffer.getvalue())
+    put_atomic(lake.fs, path, buffer.getvalue())
     return path
 
 
@@ -135,11 +136,16 @@ def read_labels(lake: Lake) -> pa.Table:
     return pa.concat_tables([pq.read_table(lake.fs.open(p, "rb")) for p in paths])
 
 
+# Every query below reads labels through this view: a request labelled twice counts once,
+# with its latest label.
+LATEST_LABELS_SQL = """
+CREATE VIEW latest AS
+SELECT request_id, arg_max(worldwide_gross, added_at) AS actual,
+       arg_max(title, added_at) AS title
+FROM labels WHERE request_id IS NOT NULL GROUP BY request_id
+"""
+
 ACCURACY_SQL = """
-WITH latest AS (  -- a request labelled twice counts once, with its latest label
-    SELECT request_id, arg_max(worldwide_gross, added_at) AS actual
-    FROM labels WHERE request_id IS NOT NULL GROUP BY request_id
-)
 SELECT p.model_version,
        count(*) AS n,
        avg(abs(ln(p.worldwide_gross) - ln(l.actual))) AS mae_log,
@@ -149,13 +155,19 @@ FROM predictions p JOIN latest l USING (request_id)
 GROUP BY p.model_version ORDER BY p.model_version
 """
 
+LABELLED_SQL = """
+SELECT p.request_id, p.inputs, l.actual, l.title
+FROM predictions p JOIN latest l USING (request_id) ORDER BY p.request_id
+"""
+
 
 def joined_rows(lake: Lake, sql: str) -> list[dict[str, Any]]:
-    """Rows of ``sql`` over the lake's tables ``predictions`` and ``labels`` (DuckDB)."""
+    """Rows of ``sql`` over the lake's ``predictions``, ``labels`` and ``latest`` (DuckDB)."""
     connection = duckdb.connect()
     try:
         connection.register("predictions", lake.read_predictions())
         connection.register("labels", read_labels(lake))
+        connection.execute(LATEST_LABELS_SQL)
         result = connection.sql(sql)
         return [dict(zip(result.columns, row, strict=True)) for row in result.fetchall()]
     finally:
@@ -165,3 +177,8 @@ def joined_rows(lake: Lake, sql: str) -> list[dict[str, Any]]:
 def accuracy(lake: Lake) -> list[dict[str, Any]]:
     """Live metrics per model version: logged predictions joined with their labels."""
     return joined_rows(lake, ACCURACY_SQL)
+
+
+def labelled_requests(lake: Lake) -> list[dict[str, Any]]:
+    """Logged inputs of every labelled request, with its observed gross (latest label)."""
+    return joined_rows(lake, LABELLED_SQL)

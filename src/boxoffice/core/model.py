@@ -13,11 +13,11 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.ensemble import HistGradientBoostingRegressor, VotingRegressor
 from sklearn.utils.validation import check_is_fitted
 
-from boxoffice.dollars import Dollars, dollars_for
-from boxoffice.features import Encoder, date_parts, fit_categories, to_days
-from boxoffice.history import as_of, history_columns, track_table
-from boxoffice.params import FeatureSpec
-from boxoffice.signature import History, InputField, Interval, IntervalBucket, Signature
+from boxoffice.core.dollars import Dollars, dollars_for
+from boxoffice.core.features import Encoder, date_parts, fit_categories, to_days
+from boxoffice.core.history import as_of, history_columns, track_table
+from boxoffice.core.params import FeatureSpec
+from boxoffice.core.signature import History, InputField, Interval, IntervalBucket, Signature
 
 FloatArray = npt.NDArray[np.float64]
 # A bucket with fewer calibration residuals than this borrows the pooled offsets.
@@ -25,14 +25,19 @@ MIN_BUCKET_RESIDUALS = 30
 
 
 def conformal_offsets(residuals: FloatArray, level: float) -> tuple[float, float]:
-    """Signed residual quantiles with the finite-sample correction of split conformal."""
-    n = len(residuals)
+    """Signed residual quantiles with the finite-sample correction of split conformal.
+
+    The bounds are order statistics of the sorted residuals: the k_low-th smallest with
+    k_low = floor((n + 1) * alpha / 2) and the k_high-th with k_high = ceil((n + 1) *
+    (1 - alpha / 2)), clamped to the sample (a tiny sample cannot widen past its extremes).
+    """
+    ordered = np.sort(np.asarray(residuals, dtype=np.float64))
+    n = len(ordered)
     alpha = 1.0 - level
-    upper_q = min(1.0, np.ceil((n + 1) * (1 - alpha / 2)) / n)
-    lower_q = max(0.0, np.floor((n + 1) * (alpha / 2)) / n)
-    low = float(np.quantile(residuals, lower_q, method="lower"))
-    high = float(np.quantile(residuals, upper_q, method="higher"))
-    return low, high
+    k_low = int(np.floor((n + 1) * (alpha / 2)))
+    k_high = int(np.ceil((n + 1) * (1 - alpha / 2)))
+    # 1-based order statistics to 0-based positions.
+    return float(ordered[min(max(k_low, 1), n) - 1]), float(ordered[min(k_high, n) - 1])
 
 
 def _within(values: FloatArray | npt.NDArray[np.int64], edges: list[Any], i: int) -> Any:

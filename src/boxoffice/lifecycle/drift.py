@@ -15,8 +15,8 @@ import numpy as np
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
-from boxoffice.features import date_parts, is_missing, to_days
-from boxoffice.params import DriftParams, FeatureSpec
+from boxoffice.core.features import date_parts, is_missing, to_days
+from boxoffice.core.params import DriftParams, FeatureSpec
 
 TOP_CATEGORIES = 20  # rarer categories pool into one bucket so chi-squared stays valid
 TOO_FEW = "too_few_values"

@@ -1,11 +1,7 @@
-"""Serving-side predictor: ONNX Runtime on the exported artifact, integrity checked at load.
-
-Nothing here unpickles: the artifact is ``model.onnx`` + ``signature.json`` + ``checksums.json``.
-"""
+"""Serving-side predictor: ONNX Runtime on the exported artifact, integrity checked at load."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,24 +9,11 @@ import numpy as np
 import numpy.typing as npt
 import onnxruntime as ort
 
-from boxoffice.features import Columns, Encoder
-from boxoffice.signature import Signature
-from boxoffice.storage import sha256_bytes
-
-MODEL_FILE = "model.onnx"
-SIGNATURE_FILE = "signature.json"
-CHECKSUMS_FILE = "checksums.json"
-METADATA_FILE = "metadata.json"
+from boxoffice.core.artifact import read_verified
+from boxoffice.core.features import Columns, Encoder
+from boxoffice.core.signature import Signature
 
 FloatArray = npt.NDArray[np.float64]
-
-
-class ModelNotFoundError(FileNotFoundError):
-    """No exported model at the given location."""
-
-
-class IntegrityError(RuntimeError):
-    """An artifact file does not match its recorded SHA-256."""
 
 
 @dataclass(frozen=True)
@@ -40,27 +23,6 @@ class Prediction:
     value: FloatArray
     low: FloatArray
     high: FloatArray
-
-
-def read_verified(directory: Path) -> tuple[bytes, Signature, dict[str, str]]:
-    """Read the artifact's files, refusing any whose bytes differ from ``checksums.json``."""
-    checksums_path = directory / CHECKSUMS_FILE
-    if not checksums_path.exists():
-        raise ModelNotFoundError(f"no exported model in {directory} ({CHECKSUMS_FILE} missing)")
-    checksums: dict[str, str] = json.loads(checksums_path.read_text())
-    blobs = {}
-    # Every listed file is verified; the model and its signature must be listed.
-    for name in sorted({MODEL_FILE, SIGNATURE_FILE} | set(checksums)):
-        if "/" in name or name.startswith("."):
-            raise IntegrityError(f"{CHECKSUMS_FILE} lists {name!r}, not a file of the artifact")
-        if not (directory / name).exists():
-            raise ModelNotFoundError(f"{name} is missing from {directory}")
-        data = (directory / name).read_bytes()
-        if sha256_bytes(data) != checksums.get(name):
-            raise IntegrityError(f"{name} in {directory} does not match its recorded sha256")
-        blobs[name] = data
-    signature = Signature.model_validate_json(blobs[SIGNATURE_FILE])
-    return blobs[MODEL_FILE], signature, checksums
 
 
 class OnnxPredictor:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from boxoffice.missing import is_missing
+from boxoffice.core.missing import is_missing
 
 FloatArray = npt.NDArray[np.float64]
 SUFFIXES = ("films", "mean_log_gross")

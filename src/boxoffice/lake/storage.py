@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -18,18 +17,6 @@ class HashMismatchError(RuntimeError):
     """Bytes read do not hash to the declared value."""
 
 
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def read_bytes(uri: str) -> bytes:
     """Read a whole object from any fsspec URI."""
     try:
@@ -38,14 +25,6 @@ def read_bytes(uri: str) -> bytes:
     except (OSError, ValueError, ImportError) as exc:
         raise SourceUnavailableError(f"cannot read {uri}: {exc}") from exc
     return data
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write a local file so readers never see it half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
 
 
 def is_local(fs: Any) -> bool:
@@ -64,3 +43,13 @@ def put_atomic(fs: Any, path: str, data: bytes) -> None:
         fs.mv(tmp, path)
     else:
         fs.pipe_file(path, data)
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """A local file through :func:`put_atomic` (every writer of the package goes through it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    put_atomic(fsspec.filesystem("file"), str(path), data)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    write_bytes_atomic(path, text.encode())

@@ -5,6 +5,7 @@ Rows that fail the API's validation go to a rejects file with their row number a
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,8 +18,9 @@ import pyarrow.json as pajson
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ValidationError
 
-from boxoffice.predictor import OnnxPredictor
-from boxoffice.serving.request_model import film_model
+from boxoffice.core.predictor import OnnxPredictor
+from boxoffice.core.request_model import film_model
+from boxoffice.lake.storage import write_bytes_atomic
 
 CHUNK = 1000
 
@@ -63,15 +65,15 @@ def read_table(path: Path) -> pa.Table:
 
 def write_table(table: pa.Table, path: Path) -> None:
     fmt = _format(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
     if fmt == "csv":
-        pacsv.write_csv(table, path)
+        pacsv.write_csv(table, buffer)
     elif fmt == "parquet":
-        pq.write_table(table, path)
+        pq.write_table(table, buffer)
     else:
-        with path.open("w") as fh:
-            for row in table.to_pylist():
-                fh.write(json.dumps(row, default=str) + "\n")
+        buffer.write("".join(json.dumps(r, default=str) + "\n" for r in table.to_pylist()).encode())
+    # Nobody reads a half-written output, and a failed run leaves no partial file.
+    write_bytes_atomic(path, buffer.getvalue())
 
 
 def _problems(exc: ValidationError) -> str:

@@ -11,10 +11,11 @@ from typing import Any
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from boxoffice.drift import DriftReport, cell, markdown
-from boxoffice.features import date_parts, to_days
-from boxoffice.lake import Lake
-from boxoffice.params import FeatureSpec
+from boxoffice.core.features import date_parts, to_days
+from boxoffice.core.params import FeatureSpec
+from boxoffice.lake.prediction_log import Lake
+from boxoffice.lake.storage import write_text_atomic
+from boxoffice.lifecycle.drift import DriftReport, cell, markdown
 
 
 def reference_columns(path: Path, specs: list[FeatureSpec]) -> dict[str, list[Any]]:
@@ -79,7 +80,7 @@ def write_report(
     drifted = [s for s in specs if any(f.feature == s.field and f.drifted for f in report.features)]
     images = [_plot(out, s, ref[s.field], cur[s.field]) for s in drifted]
     text = markdown(report, images)
-    (out / "drift.md").write_text(text)
+    write_text_atomic(out / "drift.md", text)
     body = "".join(
         f"<tr><td>{html.escape(f.feature)}</td><td>{f.method}</td><td>{cell(f.p_value)}</td>"
         f"<td>{cell(f.distance)}</td><td>{f.threshold:g}</td>"
@@ -88,9 +89,10 @@ def write_report(
     )
     pictures = "".join(f'<img src="{html.escape(name)}">' for name in images)
     verdict = html.escape(report.verdict.replace("**", ""))
-    (out / "drift.html").write_text(
+    write_text_atomic(
+        out / "drift.html",
         f"<html><body><h1>Drift report</h1><p>{report.share:.0%} of features drifted: {verdict}"
         "</p><table><tr><th>feature</th><th>test</th><th>p-value</th><th>distance</th>"
-        f"<th>threshold</th><th>result</th></tr>{body}</table>{pictures}</body></html>\n"
+        f"<th>threshold</th><th>result</th></tr>{body}</table>{pictures}</body></html>\n",
     )
     return out / "drift.md"

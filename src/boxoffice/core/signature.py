@@ -12,9 +12,9 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
-from boxoffice.dollars import Dollars
-from boxoffice.history import history_columns
-from boxoffice.params import Availability, DatePart, FeatureSpec
+from boxoffice.core.dollars import Dollars
+from boxoffice.core.history import history_columns
+from boxoffice.core.params import Availability, DatePart, FeatureSpec
 
 SIGNATURE_VERSION = 2
 FloatArray = npt.NDArray[np.float64]

@@ -23,8 +23,14 @@ from typing import Any
 
 import fsspec
 
-from boxoffice.predictor import CHECKSUMS_FILE, MODEL_FILE, IntegrityError, read_verified
-from boxoffice.storage import put_atomic, sha256_bytes
+from boxoffice.core.artifact import (
+    CHECKSUMS_FILE,
+    IntegrityError,
+    read_verified,
+    version_of,
+)
+from boxoffice.core.digest import sha256_bytes
+from boxoffice.lake.storage import put_atomic, write_bytes_atomic
 
 ALIASES = ("production", "candidate")
 # The default profile's aliases are plain ``production``/``candidate``; another profile's carry
@@ -73,7 +79,7 @@ class Registry:
         Every file, extras included, gets its SHA-256 in the version's ``checksums.json``.
         """
         _, _, checksums = read_verified(directory)  # refuse a corrupt artifact up front
-        version = f"sha-{checksums[MODEL_FILE][:12]}"
+        version = version_of(checksums)
         if self.exists(version):
             return version
         blobs = {name: (directory / name).read_bytes() for name in checksums}
@@ -131,7 +137,7 @@ class Registry:
         blobs = self.files(version)
         dest.mkdir(parents=True, exist_ok=True)
         for name, data in sorted(blobs.items(), key=lambda kv: kv[0] == CHECKSUMS_FILE):
-            (dest / name).write_bytes(data)
+            write_bytes_atomic(dest / name, data)
         return dest
 
     def metadata(self, version: str) -> dict[str, Any]:
@@ -143,7 +149,7 @@ class Registry:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
         path = self._path("versions", version, "decisions", f"{stamp}.json")
         self.fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
-        self.fs.pipe_file(path, json.dumps(decision, indent=2, sort_keys=True).encode())
+        put_atomic(self.fs, path, json.dumps(decision, indent=2, sort_keys=True).encode())
         return path
 
     def decisions(self, version: str) -> list[dict[str, Any]]:
@@ -161,7 +167,7 @@ class Registry:
         move = AliasMove(alias, version, now.isoformat(), reason, kind)
         name = f"{now.strftime('%Y%m%dT%H%M%S%fZ')}-{os.urandom(4).hex()}.json"
         self.fs.makedirs(self._path("aliases", alias), exist_ok=True)
-        self.fs.pipe_file(self._path("aliases", alias, name), json.dumps(move.__dict__).encode())
+        put_atomic(self.fs, self._path("aliases", alias, name), json.dumps(move.__dict__).encode())
         return move
 
     def history(self, alias: str) -> list[AliasMove]:

@@ -10,8 +10,8 @@ from typing import Any
 
 import yaml
 
-from boxoffice.pipeline.layout import Layout
-from boxoffice.predictor import METADATA_FILE
+from boxoffice.core.artifact import METADATA_FILE
+from boxoffice.core.layout import Layout
 
 
 def git_commit(root: Path) -> str | None:

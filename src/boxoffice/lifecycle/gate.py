@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 import pyarrow.parquet as pq
 
-from boxoffice.metrics import regression_metrics
-from boxoffice.params import GateParams, Params
-from boxoffice.predictor import OnnxPredictor
-from boxoffice.registry import AliasNotSetError, Registry, alias_for
+from boxoffice.core.params import GateParams, Params
+from boxoffice.core.predictor import OnnxPredictor
+from boxoffice.core.regression_metrics import regression_metrics
+from boxoffice.lifecycle.registry import AliasNotSetError, Registry, alias_for
 
 
 @dataclass

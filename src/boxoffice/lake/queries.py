@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 import duckdb
 
-from boxoffice.lake import Lake
+from boxoffice.lake.prediction_log import Lake
 
 T = TypeVar("T")
 

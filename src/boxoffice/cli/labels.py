@@ -1,0 +1,45 @@
+"""``boxoffice labels``: observed grosses into the data lake."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from boxoffice.cli.options import LakeUri, fail
+
+app = typer.Typer(help="Observed grosses (labels) in the data lake.", no_args_is_help=True)
+
+
+@app.command("add")
+def labels_add(
+    path: Annotated[Path, typer.Argument(help=".csv, .parquet or .jsonl with worldwide_gross")],
+    lake: LakeUri = "lake",
+) -> None:
+    """Store observed worldwide grosses, keyed by the request_id of the prediction.
+
+    Good rows are stored and each bad row is reported with its number and reason; ids that
+    match no logged prediction are stored too (it may not be shipped yet) and reported.
+    """
+    from boxoffice.lake.prediction_log import Lake
+    from boxoffice.lifecycle.batch import read_table
+    from boxoffice.lifecycle.labels import add_labels, check_columns, check_labels, unmatched
+
+    try:
+        table = read_table(path)
+        check_columns(table.column_names)
+        batch = check_labels(table.to_pylist())
+    except (OSError, ValueError) as exc:
+        raise fail(str(exc)) from exc
+    for refused in batch.rejected:
+        typer.echo(f"row {refused['row']}: {refused['reason']}", err=True)
+    if not batch.accepted:
+        raise fail("no label accepted")
+    store = Lake(lake)
+    strays = unmatched(store, [row["request_id"] for row in batch.accepted])
+    if strays:
+        shown = ", ".join(strays[:5]) + (" ..." if len(strays) > 5 else "")
+        typer.echo(f"warning: {len(strays)} request_id(s) match no logged prediction: {shown}")
+    where = add_labels(store, batch.accepted)
+    typer.echo(f"{len(batch.accepted)} labels stored in {where}; {len(batch.rejected)} refused")

@@ -1,0 +1,52 @@
+"""``boxoffice logs``: read the prediction log in the data lake."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from boxoffice.cli.options import LakeUri, fail
+
+app = typer.Typer(help="Read the prediction log from the data lake.", no_args_is_help=True)
+
+
+@app.command("query")
+def logs_query(
+    sql: Annotated[str, typer.Argument(help="SQL over the table `predictions`.")],
+    lake: LakeUri = "lake",
+) -> None:
+    """Run DuckDB SQL over the logged predictions (read-only: no file, URL or extension access).
+
+    An operator tool: do not pass it SQL written by people you do not trust.
+    """
+    from boxoffice.lake.queries import query
+
+    try:
+        typer.echo(query(lake, sql))
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
+
+
+@app.command("tail")
+def logs_tail(
+    lake: LakeUri = "lake",
+    n: Annotated[int, typer.Option("-n", help="How many of the latest predictions.")] = 10,
+) -> None:
+    """Show the latest logged predictions, one line each: full request id and inputs."""
+    from boxoffice.lake.queries import records
+
+    # n is an int (typer parsed it), so the f-string cannot inject SQL.
+    columns = "ts, request_id, model_version, profile, route, worldwide_gross, inputs"
+    sql = f"SELECT {columns} FROM predictions ORDER BY ts DESC LIMIT {int(n)}"  # noqa: S608  # nosec B608
+    try:
+        rows = records(lake, sql)
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
+    if not rows:
+        typer.echo("no logged predictions yet")
+    for row in rows:
+        typer.echo(
+            f"{row['ts']:%Y-%m-%d %H:%M:%S} {row['request_id']} {row['model_version']}"
+            f" {row['profile']} {row['route']} ${row['worldwide_gross']:,.0f} {row['inputs']}"
+        )

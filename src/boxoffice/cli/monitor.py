@@ -1,0 +1,86 @@
+"""``boxoffice monitor``: live accuracy and drift of the served models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from boxoffice.cli.options import LakeUri, fail
+from boxoffice.core.exit_codes import ExitCode
+
+app = typer.Typer(help="Live accuracy and drift of the served models.", no_args_is_help=True)
+
+
+@app.command("accuracy")
+def monitor_accuracy(lake: LakeUri = "lake") -> None:
+    """Live metrics per model version, from logged predictions joined with labels."""
+    from boxoffice.lake.prediction_log import Lake
+    from boxoffice.lifecycle.labels import accuracy
+
+    rows = accuracy(Lake(lake))
+    if not rows:
+        typer.echo("no labelled predictions yet")
+        return
+    typer.echo(f"{'model_version':18s} {'n':>6s} {'mae_log':>8s} {'mdape':>7s} {'coverage':>8s}")
+    for row in rows:
+        typer.echo(
+            f"{row['model_version']:18s} {row['n']:6d} {row['mae_log']:8.4f}"
+            f" {row['mdape']:7.3f} {row['coverage']:8.3f}"
+        )
+
+
+@app.command("drift")
+def monitor_drift(
+    lake: LakeUri = "lake",
+    params_path: Annotated[Path, typer.Option("--params")] = Path("params.yaml"),
+    reference: Annotated[Path, typer.Option(help="Training data (featurize output).")] = Path(
+        "data/features/train.parquet"
+    ),
+    since: Annotated[
+        str | None, typer.Option(help="Only requests from this date (YYYY-MM-DD).")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Where drift.md, drift.html and plots go.")] = Path(
+        "reports/drift"
+    ),
+) -> None:
+    """Logged request features against the training data.
+
+    Exit 0: no retrain needed; 1: retrain recommended; 4: too little data for a verdict.
+    """
+    import datetime as dt
+
+    from boxoffice.core.params import load_params
+    from boxoffice.lake.prediction_log import Lake
+    from boxoffice.lifecycle.drift import drift_report
+    from boxoffice.lifecycle.drift_io import logged_columns, reference_columns, write_report
+
+    params = load_params(params_path)
+    # The served profile's fields: the ones requests carry.
+    specs = list(params.profile_features(params.serve_profile))
+    try:
+        start = dt.date.fromisoformat(since) if since else None
+    except ValueError as exc:
+        raise fail(
+            f"--since must be a date as YYYY-MM-DD (e.g. 2026-11-01), got {since!r}"
+        ) from exc
+    try:
+        ref = reference_columns(reference, specs)
+    except (OSError, ValueError) as exc:
+        raise fail(str(exc)) from exc
+    cur = logged_columns(Lake(lake), specs, start)
+    report = drift_report(specs, ref, cur, params.drift)
+    path = write_report(out, report, specs, ref, cur)
+    if not report.enough_data:
+        logged = max((len(v) for v in cur.values()), default=0)
+        typer.echo(
+            f"too little data: {logged} logged requests; at least {params.drift.min_rows} values"
+            f" per feature are needed for a verdict; report: {path}"
+        )
+        raise typer.Exit(ExitCode.TOO_LITTLE_DATA)
+    drifted = [f.feature for f in report.features if f.drifted]
+    typer.echo(f"{report.share:.0%} of features drifted {drifted}; report: {path}")
+    if report.retrain:
+        typer.echo("retrain recommended")
+        raise typer.Exit(1)

@@ -1,0 +1,94 @@
+"""Score with an exported model: describe it, or a whole file of films."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from boxoffice.cli.options import ModelDir, fail
+from boxoffice.core.artifact import (
+    CHECKSUMS_FILE,
+    METADATA_FILE,
+    SIGNATURE_FILE,
+    IntegrityError,
+    ModelNotFoundError,
+    read_verified,
+    version_of,
+)
+from boxoffice.core.predictor import OnnxPredictor
+
+app = typer.Typer()
+
+
+@app.command("model-info")
+def model_info(
+    directory: Annotated[Path, typer.Argument(help="Exported model directory.")] = Path(
+        "models/pre_release/export"
+    ),
+) -> None:
+    """Verify an exported model's checksums and describe it."""
+    try:
+        _, signature, checksums = read_verified(directory)
+    except (ModelNotFoundError, IntegrityError) as exc:
+        raise fail(str(exc)) from exc
+    metadata_path = directory / METADATA_FILE  # verified above with the other files
+    metadata = json.loads(metadata_path.read_text()) if metadata_path.exists() else {}
+    typer.echo(f"model: {directory.resolve()}")
+    # The version the server reports: from the verified content hash, as it does.
+    version = version_of(checksums)
+    typer.echo(f"  version: {version}, profile: {signature.profile}")
+    typer.echo(f"  trained on films from {signature.first_film} to {signature.last_film}")
+    typer.echo(f"  files verified: {', '.join(sorted(checksums))} (+ {CHECKSUMS_FILE})")
+    inputs = ", ".join(f"{i.field}{'*' if i.required else ''}" for i in signature.inputs)
+    typer.echo(f"  inputs (* required): {inputs}")
+    typer.echo(f"  interval level: {signature.interval.level:.0%}")
+    keys = ("r2", "r2_log", "mae_log", "coverage")
+    backtest = (metadata.get("backtest") or {}).get("summary", {})
+    if backtest:
+        shown = {k: backtest[k]["mean"] for k in keys if k in backtest}
+        typer.echo(f"  rolling-origin backtest: {shown}")
+    holdout = metadata.get("holdout_metrics", {})
+    if holdout:
+        typer.echo(f"  holdout metrics: { {k: holdout[k] for k in keys if k in holdout} }")
+    typer.echo(f"  signature: {directory / SIGNATURE_FILE}")
+
+
+@app.command()
+def predict(
+    input_path: Annotated[Path, typer.Option("--input", help=".csv, .parquet or .jsonl")],
+    output_path: Annotated[Path, typer.Option("--output", help=".csv, .parquet or .jsonl")],
+    model_dir: ModelDir = Path("models/pre_release/export"),
+    rejects: Annotated[
+        Path | None,
+        typer.Option(
+            help="Rejected rows and why (default: beside the output, scored.csv ->"
+            " scored.rejects.csv)"
+        ),
+    ] = None,
+) -> None:
+    """Score a file of films with the serving model and its validation.
+
+    Columns are the API's field names (production_budget, release_date, ...). Exits 1 when
+    no row could be scored.
+    """
+    from boxoffice.lifecycle.batch import check_writable, read_table, score_file
+
+    rejects = rejects or output_path.with_name(output_path.stem + ".rejects.csv")
+    try:
+        check_writable(output_path, rejects)  # before scoring, not after the whole file
+        predictor = OnnxPredictor.load(model_dir)
+        total = read_table(input_path).num_rows
+        with typer.progressbar(length=total, label="scoring", file=sys.stderr) as bar:
+            summary = score_file(predictor, input_path, output_path, rejects, bar.update)
+    except (ModelNotFoundError, IntegrityError, OSError, ValueError) as exc:
+        raise fail(str(exc)) from exc
+    typer.echo(
+        f"{summary.scored} of {summary.rows} rows scored -> {output_path}; "
+        f"{summary.rejected} rejected -> {rejects}"
+    )
+    if summary.scored == 0:
+        raise fail(f"no row could be scored; see why in {rejects}")

@@ -1,0 +1,58 @@
+"""The exported artifact: its files, their checksums, and the version id derived from them.
+
+An artifact is ``model.onnx`` + ``signature.json`` + ``metadata.json`` + ``checksums.json``;
+nothing in it is unpickled. Its version is the content hash of the graph, so the same bytes
+carry the same version wherever they are stored.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from boxoffice.core.digest import sha256_bytes
+from boxoffice.core.signature import Signature
+
+MODEL_FILE = "model.onnx"
+SIGNATURE_FILE = "signature.json"
+CHECKSUMS_FILE = "checksums.json"
+METADATA_FILE = "metadata.json"
+VERSION_PREFIX = "sha-"
+
+
+class ModelNotFoundError(FileNotFoundError):
+    """No exported model at the given location."""
+
+
+class IntegrityError(RuntimeError):
+    """An artifact file does not match its recorded SHA-256."""
+
+
+def version_id(model_sha256: str) -> str:
+    """The version of an artifact: the first 12 hex digits of its graph's SHA-256."""
+    return f"{VERSION_PREFIX}{model_sha256[:12]}"
+
+
+def version_of(checksums: dict[str, str]) -> str:
+    return version_id(checksums[MODEL_FILE])
+
+
+def read_verified(directory: Path) -> tuple[bytes, Signature, dict[str, str]]:
+    """Read the artifact's files, refusing any whose bytes differ from ``checksums.json``."""
+    checksums_path = directory / CHECKSUMS_FILE
+    if not checksums_path.exists():
+        raise ModelNotFoundError(f"no exported model in {directory} ({CHECKSUMS_FILE} missing)")
+    checksums: dict[str, str] = json.loads(checksums_path.read_text())
+    blobs = {}
+    # Every listed file is verified; the model and its signature must be listed.
+    for name in sorted({MODEL_FILE, SIGNATURE_FILE} | set(checksums)):
+        if "/" in name or name.startswith("."):
+            raise IntegrityError(f"{CHECKSUMS_FILE} lists {name!r}, not a file of the artifact")
+        if not (directory / name).exists():
+            raise ModelNotFoundError(f"{name} is missing from {directory}")
+        data = (directory / name).read_bytes()
+        if sha256_bytes(data) != checksums.get(name):
+            raise IntegrityError(f"{name} in {directory} does not match its recorded sha256")
+        blobs[name] = data
+    signature = Signature.model_validate_json(blobs[SIGNATURE_FILE])
+    return blobs[MODEL_FILE], signature, checksums

@@ -1,0 +1,1 @@
+"""The data lake: storage (fsspec), the prediction log, queries (DuckDB)."""

@@ -1,0 +1,1 @@
+"""The model lifecycle: registry, promotion gate, lineage, retraining, labels, drift."""

@@ -23,7 +23,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.serving.server import Server  # noqa: E402
+from tests.support.server import Server  # noqa: E402
 
 # What `make run` serves (the server's own default, relative to the project).
 DEFAULT_MODEL = ROOT / "models" / "pre_release" / "export"

@@ -14,7 +14,7 @@ import yaml
 from boxoffice.core.layout import Layout
 from boxoffice.core.params import Params, load_params
 from boxoffice.pipeline import evaluate, export, featurize, ingest, train, validate
-from tests.serving.server import free_port
+from tests.support.server import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -19,7 +19,7 @@ from boxoffice.core.signature import InputField, Signature
 FloatMatrix = npt.NDArray[np.float32]
 Columns = Mapping[str, Sequence[Any] | npt.NDArray[Any]]
 
-__all__ = ["Columns", "Encoder", "FloatMatrix", "encode", "fit_categories", "is_missing"]
+__all__ = ["Columns", "Encoder", "FloatMatrix", "fit_categories", "is_missing"]
 
 
 def _to_float(values: Sequence[Any] | npt.NDArray[Any]) -> npt.NDArray[np.float64]:
@@ -178,11 +178,6 @@ class Encoder:
                 matrix[:, col] = block
                 col += 1
         return matrix
-
-
-def encode(signature: Signature, columns: Columns, n_rows: int | None = None) -> FloatMatrix:
-    """The one encoding path: see :class:`Encoder`."""
-    return Encoder(signature)(columns, n_rows)
 
 
 def fit_categories(

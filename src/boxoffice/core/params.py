@@ -200,6 +200,9 @@ class GateParams(_Strict):
     mae_log_tolerance: float = Field(default=0.01, ge=0)
     coverage_band: tuple[float, float] = (0.75, 0.85)
     first_model_max_mae_log: float = Field(default=1.0, gt=0)
+    # The latency budget: measured in-process on the holdout, ONNX Runtime on one thread.
+    max_single_row_p99_ms: float = Field(default=20.0, gt=0)
+    min_batch_rows_per_s: float = Field(default=5_000.0, gt=0)
 
 
 class DriftParams(_Strict):

@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 from boxoffice.core.params import GateParams, Params
 from boxoffice.core.predictor import OnnxPredictor
 from boxoffice.core.regression_metrics import regression_metrics
+from boxoffice.lifecycle import latency
 from boxoffice.lifecycle.registry import AliasNotSetError, Registry, alias_for
 
 
@@ -39,7 +40,8 @@ def score(
         predictor = OnnxPredictor.load(registry.download(version, Path(tmp)))
     # The intervals the API would give: offsets by the fields each film sends and its band.
     out = predictor.predict(columns, n_rows=len(y_log))
-    return regression_metrics(y_log, np.log(out.value), np.log(out.low), np.log(out.high))
+    metrics = regression_metrics(y_log, np.log(out.value), np.log(out.low), np.log(out.high))
+    return metrics | latency.measure(predictor, columns, len(y_log))
 
 
 def holdout_columns(path: Path, params: Params) -> tuple[dict[str, list[Any]], np.ndarray]:
@@ -114,17 +116,33 @@ def decide(
         f"coverage {candidate['coverage']:.3f} {'inside' if coverage_ok else 'outside'}"
         f" [{low}, {high}]"
     )
+    fits_budget = _within_budget(candidate, gate, reasons)
     if production is None:
         floor_ok = candidate["mae_log"] <= gate.first_model_max_mae_log
         reasons.append(
             f"first model: mae_log {candidate['mae_log']:.4f}"
             f" {'<=' if floor_ok else '>'} floor {gate.first_model_max_mae_log}"
         )
-        return Decision(coverage_ok and floor_ok, reasons, candidate, None)
+        return Decision(coverage_ok and fits_budget and floor_ok, reasons, candidate, None)
     limit = production["mae_log"] + gate.mae_log_tolerance
     better = candidate["mae_log"] <= limit
     reasons.append(
         f"mae_log {candidate['mae_log']:.4f} vs production {production['mae_log']:.4f}"
         f" (+{gate.mae_log_tolerance} tolerance): {'not worse' if better else 'worse'}"
     )
-    return Decision(coverage_ok and better, reasons, candidate, production)
+    return Decision(coverage_ok and fits_budget and better, reasons, candidate, production)
+
+
+def _within_budget(candidate: dict[str, float], gate: GateParams, reasons: list[str]) -> bool:
+    """The latency budget; a candidate scored without timings (old decisions) is not judged."""
+    p99, rate = candidate.get("single_row_p99_ms"), candidate.get("batch_rows_per_s")
+    if p99 is None or rate is None:
+        return True
+    fast = p99 <= gate.max_single_row_p99_ms
+    wide = rate >= gate.min_batch_rows_per_s
+    reasons.append(
+        f"latency: one row p99 {p99:.2f} ms {'<=' if fast else '>'} budget"
+        f" {gate.max_single_row_p99_ms} ms; batch {rate:,.0f} rows/s"
+        f" {'>=' if wide else '<'} {gate.min_batch_rows_per_s:,.0f}"
+    )
+    return fast and wide

@@ -17,7 +17,7 @@ from boxoffice.core.params import DriftParams, Params
 from boxoffice.lifecycle.drift import drift_report
 from boxoffice.serving.main import create_app
 from tests.conftest import ROOT
-from tests.serving.conftest import FILM, make_settings
+from tests.support.serving import FILM, make_settings
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from boxoffice.core.layout import Layout
 from boxoffice.lake.prediction_log import Lake
 from boxoffice.serving.main import create_app
-from tests.serving.conftest import FILM, log_record, make_settings
+from tests.support.serving import FILM, log_record, make_settings
 
 pytestmark = pytest.mark.slow
 

@@ -7,8 +7,7 @@ import yaml
 from pydantic import ValidationError
 
 from boxoffice.core.params import load_params
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.conftest import ROOT
 
 
 @pytest.mark.parametrize(

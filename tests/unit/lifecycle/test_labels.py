@@ -13,7 +13,7 @@ from boxoffice.core.layout import Layout
 from boxoffice.lake.prediction_log import Lake
 from boxoffice.lifecycle.labels import accuracy, check_labels, read_labels
 from boxoffice.serving.main import create_app
-from tests.serving.conftest import FILM, make_settings
+from tests.support.serving import FILM, make_settings
 
 
 def test_check_labels_refuses_unkeyed_and_non_positive_rows() -> None:

@@ -15,8 +15,8 @@ from moto.server import ThreadedMotoServer
 from boxoffice.core.layout import Layout
 from boxoffice.lake.prediction_log import Lake
 from tests.conftest import ROOT, moto_env
-from tests.serving.conftest import FILM
-from tests.serving.server import Server, free_port
+from tests.support.server import Server, free_port
+from tests.support.serving import FILM
 
 pytestmark = pytest.mark.slow
 

@@ -11,8 +11,8 @@ import pytest
 
 from boxoffice.core.layout import Layout
 from tests.conftest import ROOT
-from tests.serving.conftest import FILM
-from tests.serving.server import Server
+from tests.support.server import Server
+from tests.support.serving import FILM
 
 pytestmark = pytest.mark.slow
 

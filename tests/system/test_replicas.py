@@ -21,9 +21,9 @@ from boxoffice.core.layout import Layout
 from boxoffice.lake.prediction_log import Lake
 from boxoffice.lifecycle.registry import Registry
 from tests.conftest import ROOT
-from tests.serving.conftest import FILM
-from tests.serving.server import Server
-from tests.serving.test_reload import variant
+from tests.support.server import Server
+from tests.support.serving import FILM
+from tests.support.variants import variant
 
 pytestmark = pytest.mark.slow
 

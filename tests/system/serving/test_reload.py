@@ -8,10 +8,8 @@ import time
 from pathlib import Path
 
 import httpx
-import onnx
 import pytest
 from fastapi.testclient import TestClient
-from onnx import helper
 
 from boxoffice.core.digest import sha256_bytes
 from boxoffice.core.layout import Layout
@@ -19,46 +17,13 @@ from boxoffice.lifecycle.registry import Registry
 from boxoffice.serving.main import create_app
 from boxoffice.serving.model_state import RegistrySource, load_model
 from boxoffice.serving.spool import live_owners
-from tests.serving.conftest import FILM, make_settings
-from tests.serving.server import local_server
+from tests.support.server import local_server
+from tests.support.serving import FILM, make_settings
+from tests.support.variants import variant
 
 pytestmark = pytest.mark.slow
 
 POLL = 0.2
-
-
-def variant(export_dir: Path, dest: Path, shift: float, extra_required: str | None = None) -> Path:
-    """A real, distinct model: the same trees with the base value shifted by ``shift``."""
-    dest.mkdir(parents=True)
-    graph = onnx.load(export_dir / "model.onnx")
-    node = graph.graph.node[0]
-    for attr in node.attribute:
-        if attr.name == "base_values":
-            attr.CopyFrom(helper.make_attribute("base_values", [attr.floats[0] + shift]))
-    model_bytes = graph.SerializeToString()
-    signature = json.loads((export_dir / "signature.json").read_text())
-    if extra_required:
-        signature["inputs"].append(
-            {
-                "field": extra_required,
-                "kind": "numeric",
-                "required": True,
-                "description": "",
-                "example": None,
-                "parts": [],
-                "categories": None,
-            }
-        )
-    blobs = {
-        "model.onnx": model_bytes,
-        "signature.json": json.dumps(signature).encode(),
-        "metadata.json": json.dumps({"version": f"sha-{sha256_bytes(model_bytes)[:12]}"}).encode(),
-    }
-    for name, data in blobs.items():
-        (dest / name).write_bytes(data)
-    checksums = {name: sha256_bytes(data) for name, data in blobs.items()}
-    (dest / "checksums.json").write_text(json.dumps(checksums))
-    return dest
 
 
 def _wait_for_version(client: TestClient, version: str, limit_s: float) -> float:

@@ -62,7 +62,7 @@ def test_logs_query_and_tail_read_the_lake(trained: Layout, tmp_path: Path) -> N
     from fastapi.testclient import TestClient
 
     from boxoffice.serving.main import create_app
-    from tests.serving.conftest import FILM, make_settings
+    from tests.support.serving import FILM, make_settings
 
     settings = make_settings(trained, tmp_path)
     with TestClient(create_app(settings)) as client:

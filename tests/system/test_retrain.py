@@ -28,7 +28,7 @@ from boxoffice.pipeline.featurize import in_holdout
 from boxoffice.pipeline.rules import row_ids
 from boxoffice.serving.main import create_app
 from tests.conftest import ROOT, small_profile
-from tests.serving.conftest import make_settings
+from tests.support.serving import make_settings
 
 pytestmark = pytest.mark.slow
 UNSEEN = 60

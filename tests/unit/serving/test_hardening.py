@@ -17,7 +17,7 @@ from boxoffice.core.layout import Layout
 from boxoffice.serving.config import Settings
 from boxoffice.serving.main import create_app
 from boxoffice.serving.spool import Spool
-from tests.serving.conftest import FILM, make_settings
+from tests.support.serving import FILM, make_settings
 
 KEY = "k3y-0123456789abcdefghij"
 

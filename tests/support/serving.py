@@ -1,15 +1,10 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from fastapi.testclient import TestClient
-
 from boxoffice.core.layout import Layout
 from boxoffice.serving.config import Settings
-from boxoffice.serving.main import create_app
 
 FILM: dict[str, Any] = {
     "production_budget": 150_000_000,
@@ -50,14 +45,3 @@ def make_settings(trained: Layout, tmp_path: Path, **overrides: Any) -> Settings
         "ship_every_records": 50,
     } | overrides
     return Settings(**values)
-
-
-@pytest.fixture
-def settings(trained: Layout, tmp_path: Path) -> Settings:
-    return make_settings(trained, tmp_path)
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client

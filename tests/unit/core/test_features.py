@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from boxoffice.core.features import date_parts, encode, fit_categories, to_days
+from boxoffice.core.features import Encoder, date_parts, fit_categories, to_days
 from boxoffice.core.signature import InputField, Interval, Signature
 
 
@@ -35,8 +35,7 @@ def test_date_parts_match_pandas() -> None:
 
 
 def test_encode_three_rows_columns_in_signature_order() -> None:
-    matrix = encode(
-        _signature(),
+    matrix = Encoder(_signature())(
         {
             "budget": [1e6, None, 3.0],
             "released": ["2001-01-01", None, "2001-03-05"],
@@ -57,19 +56,19 @@ def test_encode_three_rows_columns_in_signature_order() -> None:
 
 
 def test_encode_unseen_category_is_missing() -> None:
-    matrix = encode(_signature(), {"genre": ["never-seen"]}, n_rows=1)
+    matrix = Encoder(_signature())({"genre": ["never-seen"]}, n_rows=1)
     assert np.isnan(matrix[0, 4])
 
 
 def test_encode_absent_field_is_all_missing() -> None:
-    matrix = encode(_signature(), {"budget": [5.0, 6.0]})
+    matrix = Encoder(_signature())({"budget": [5.0, 6.0]})
     assert np.isnan(matrix[:, 1:]).all()
     np.testing.assert_array_equal(matrix[:, 0], [5.0, 6.0])
 
 
 def test_encode_numeric_array_fast_path_equals_list_path() -> None:
-    as_list = encode(_signature(), {"budget": [1.5, 2.5]})
-    as_array = encode(_signature(), {"budget": np.array([1.5, 2.5])})
+    as_list = Encoder(_signature())({"budget": [1.5, 2.5]})
+    as_array = Encoder(_signature())({"budget": np.array([1.5, 2.5])})
     np.testing.assert_array_equal(as_list, as_array)
 
 
@@ -85,12 +84,11 @@ def test_fit_categories_all_missing_is_empty() -> None:
 
 def test_encode_bad_date_raises_value_error() -> None:
     with pytest.raises(ValueError):
-        encode(_signature(), {"released": ["not a date"]})
+        Encoder(_signature())({"released": ["not a date"]})
 
 
 def test_nan_and_na_count_as_missing_everywhere() -> None:
-    matrix = encode(
-        _signature(),
+    matrix = Encoder(_signature())(
         {"budget": [float("nan")], "released": [pd.NaT], "genre": [pd.NA]},
     )
     assert np.isnan(matrix).all()

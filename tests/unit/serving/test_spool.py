@@ -17,7 +17,7 @@ from boxoffice.serving.spool import (
     SpoolWriteError,
     read_segment,
 )
-from tests.serving.conftest import log_record
+from tests.support.serving import log_record
 
 
 def _record(i: int) -> dict[str, Any]:

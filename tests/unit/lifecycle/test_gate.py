@@ -33,3 +33,37 @@ def test_gate_scores_the_intervals_the_api_gives(trained: Layout, tmp_path: Path
     served = ((y_log >= np.log(out.low)) & (y_log <= np.log(out.high))).mean()
     # Offsets by fields sent and budget band, as served; not one pair for every film.
     assert score(reg, version, columns, y_log)["coverage"] == pytest.approx(served)
+
+
+def test_gate_refuses_a_candidate_over_the_latency_budget() -> None:
+    gate = GateParams(
+        first_model_max_mae_log=1, max_single_row_p99_ms=5.0, min_batch_rows_per_s=10_000
+    )
+    fast = {"mae_log": 0.8, "coverage": 0.8, "single_row_p99_ms": 1.0, "batch_rows_per_s": 5e4}
+    assert decide(fast, None, gate).promote
+    slow_row = decide(fast | {"single_row_p99_ms": 9.0}, {"mae_log": 0.9}, gate)
+    assert not slow_row.promote
+    assert any("p99 9.00 ms > budget 5.0 ms" in r for r in slow_row.reasons)
+    slow_batch = decide(fast | {"batch_rows_per_s": 2_000}, None, gate)
+    assert not slow_batch.promote
+    assert any("2,000 rows/s < 10,000" in r for r in slow_batch.reasons)
+
+
+def test_gate_scores_record_the_latency_it_measured(trained: Layout, tmp_path: Path) -> None:
+    reg = Registry(str(tmp_path / "registry"))
+    version = reg.register(trained.export_dir)
+    columns, y_log = holdout_columns(trained.holdout, load_params(trained.root / "params.yaml"))
+    scored = score(reg, version, columns, y_log)
+    assert scored["single_row_p99_ms"] > 0
+    assert scored["batch_rows_per_s"] > 0
+    # An impossible budget refuses the very model a loose one lets through.
+    loose = GateParams(
+        first_model_max_mae_log=9,
+        coverage_band=(0, 1),
+        max_single_row_p99_ms=1e3,
+        min_batch_rows_per_s=1,
+    )
+    assert decide(scored, None, loose).promote
+    assert not decide(
+        scored, None, loose.model_copy(update={"max_single_row_p99_ms": 1e-6})
+    ).promote

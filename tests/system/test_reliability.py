@@ -17,8 +17,8 @@ import pytest
 
 from boxoffice.core.layout import Layout
 from boxoffice.lake.prediction_log import Lake
-from tests.serving.conftest import FILM
-from tests.serving.server import Server, local_server
+from tests.support.server import Server, local_server
+from tests.support.serving import FILM
 
 pytestmark = pytest.mark.slow
 

@@ -24,7 +24,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from boxoffice.core.layout import Layout
 from tests.conftest import ROOT
-from tests.serving.server import Server, local_server
+from tests.support.server import Server, local_server
 
 pytestmark = pytest.mark.slow
 

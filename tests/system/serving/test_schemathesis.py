@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
 from boxoffice.core.layout import Layout
-from tests.serving.server import local_server
+from tests.support.server import local_server
 
 pytestmark = pytest.mark.slow
 

@@ -17,8 +17,8 @@ import pytest
 from boxoffice.core.layout import Layout
 from boxoffice.lake.prediction_log import Lake
 from tests.conftest import ROOT
-from tests.serving.conftest import FILM
-from tests.serving.server import Server, local_server
+from tests.support.server import Server, local_server
+from tests.support.serving import FILM
 
 pytestmark = pytest.mark.slow
 
@@ -210,7 +210,7 @@ def test_slow_clients_are_cut_and_connections_are_limited(trained: Layout, tmp_p
 def test_example_client_with_the_server_down_prints_one_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from tests.serving.server import free_port
+    from tests.support.server import free_port
 
     code = _example_client().main([f"http://127.0.0.1:{free_port()}"])
     err = capsys.readouterr().err

@@ -1,0 +1,45 @@
+"""Real, distinct models made from a trained export (for reload and replica tests)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import onnx
+from onnx import helper
+
+from boxoffice.core.digest import sha256_bytes
+
+
+def variant(export_dir: Path, dest: Path, shift: float, extra_required: str | None = None) -> Path:
+    """A real, distinct model: the same trees with the base value shifted by ``shift``."""
+    dest.mkdir(parents=True)
+    graph = onnx.load(export_dir / "model.onnx")
+    node = graph.graph.node[0]
+    for attr in node.attribute:
+        if attr.name == "base_values":
+            attr.CopyFrom(helper.make_attribute("base_values", [attr.floats[0] + shift]))
+    model_bytes = graph.SerializeToString()
+    signature = json.loads((export_dir / "signature.json").read_text())
+    if extra_required:
+        signature["inputs"].append(
+            {
+                "field": extra_required,
+                "kind": "numeric",
+                "required": True,
+                "description": "",
+                "example": None,
+                "parts": [],
+                "categories": None,
+            }
+        )
+    blobs = {
+        "model.onnx": model_bytes,
+        "signature.json": json.dumps(signature).encode(),
+        "metadata.json": json.dumps({"version": f"sha-{sha256_bytes(model_bytes)[:12]}"}).encode(),
+    }
+    for name, data in blobs.items():
+        (dest / name).write_bytes(data)
+    checksums = {name: sha256_bytes(data) for name, data in blobs.items()}
+    (dest / "checksums.json").write_text(json.dumps(checksums))
+    return dest

@@ -17,9 +17,12 @@ app = typer.Typer(help="Live accuracy and drift of the served models.", no_args_
 def monitor_accuracy(lake: LakeUri = "lake") -> None:
     """Live metrics per model version, from logged predictions joined with labels."""
     from boxoffice.lake.prediction_log import Lake
+    from boxoffice.lake.reports import publish_report
     from boxoffice.lifecycle.labels import accuracy
 
-    rows = accuracy(Lake(lake))
+    store = Lake(lake)
+    rows = accuracy(store)
+    publish_report(store, "accuracy", {"versions": rows})  # the page shows the latest
     if not rows:
         typer.echo("no labelled predictions yet")
         return
@@ -53,7 +56,8 @@ def monitor_drift(
 
     from boxoffice.core.params import load_params
     from boxoffice.lake.prediction_log import Lake
-    from boxoffice.lifecycle.drift import drift_report
+    from boxoffice.lake.reports import publish_report
+    from boxoffice.lifecycle.drift import drift_report, summary
     from boxoffice.lifecycle.drift_io import logged_columns, reference_columns, write_report
 
     params = load_params(params_path)
@@ -69,9 +73,11 @@ def monitor_drift(
         ref = reference_columns(reference, specs)
     except (OSError, ValueError) as exc:
         raise fail(str(exc)) from exc
-    cur = logged_columns(Lake(lake), specs, start)
+    store = Lake(lake)
+    cur = logged_columns(store, specs, start)
     report = drift_report(specs, ref, cur, params.drift)
     path = write_report(out, report, specs, ref, cur)
+    publish_report(store, "drift", summary(report, since=since))  # the page shows the latest
     if not report.enough_data:
         logged = max((len(v) for v in cur.values()), default=0)
         typer.echo(

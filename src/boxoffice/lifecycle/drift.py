@@ -149,6 +149,29 @@ def drift_report(
     return DriftReport(results, share, params.share_threshold, params.min_rows)
 
 
+def summary(report: DriftReport, **extra: Any) -> dict[str, Any]:
+    """The report as JSON for the lake (what every replica's page shows)."""
+    return {
+        "verdict": report.verdict.replace("**", ""),
+        "retrain": report.retrain,
+        "enough_data": report.enough_data,
+        "share": report.share,
+        "share_threshold": report.share_threshold,
+        "features": [
+            {
+                "feature": f.feature,
+                "method": f.method,
+                "p_value": f.p_value,
+                "distance": f.distance,
+                "threshold": f.threshold,
+                "drifted": f.drifted,
+                "current_n": f.current_n,
+            }
+            for f in report.features
+        ],
+    } | extra
+
+
 def cell(value: float | None) -> str:
     return "" if value is None else f"{value:.4g}"
 

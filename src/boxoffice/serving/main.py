@@ -29,7 +29,7 @@ from boxoffice.serving.model_state import (
     ModelSource,
     RegistrySource,
 )
-from boxoffice.serving.routes import admin, health, model, predictions, ui
+from boxoffice.serving.routes import admin, health, model, predictions, reports, ui
 from boxoffice.serving.service import AppState
 from boxoffice.serving.shipper import Shipper
 from boxoffice.serving.spool import Spool, SpoolDir
@@ -187,6 +187,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(model.router)
     app.include_router(admin.router)
     app.include_router(health.router)
+    app.include_router(reports.router)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"])
     app.add_middleware(

@@ -56,6 +56,18 @@ class Health(BaseModel):
     )
 
 
+class LatestReports(BaseModel):
+    """What ``boxoffice monitor`` last published to the lake (None: nothing yet)."""
+
+    drift: dict[str, Any] | None = Field(
+        default=None, description="verdict, retrain, share, features, created_at"
+    )
+    accuracy: dict[str, Any] | None = Field(
+        default=None, description="live metrics per model version, created_at"
+    )
+    error: str | None = Field(default=None, description="Why the lake could not be read.")
+
+
 class ErrorDetail(BaseModel):
     field: str = Field(description="Dotted path of the offending field, or 'body'.")
     problem: str

@@ -23,6 +23,8 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from boxoffice.core.layout import Layout
+from boxoffice.lake.prediction_log import Lake
+from boxoffice.lake.reports import publish_report
 from tests.conftest import ROOT
 from tests.support.server import Server, local_server
 
@@ -47,6 +49,12 @@ def _browser() -> WebDriver:
 @pytest.fixture(scope="module")
 def server(trained: Layout, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("ui")
+    # What `boxoffice monitor drift` publishes: the health panel shows the latest one.
+    publish_report(
+        Lake(str(tmp / "lake")),
+        "drift",
+        {"verdict": "no retrain needed", "enough_data": True, "share": 0.0, "features": []},
+    )
     running = local_server(trained.export_dir, tmp, 1, BOXOFFICE_ADMIN_TOKEN=ADMIN)
     running.start()
     yield running
@@ -128,6 +136,8 @@ def test_health_panel_shows_a_reload(page: WebDriver, server: Server) -> None:
     )
     text = page.find_element(By.ID, "health-table").text
     assert "predictions by version" in text and "spool backlog" in text
+    assert "no retrain needed (0% of features drifted)" in text
+    assert "none published yet (boxoffice monitor accuracy)" in text
     _shot(page, "health", "health")
 
 

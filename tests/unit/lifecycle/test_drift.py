@@ -14,6 +14,8 @@ from typer.testing import CliRunner
 from boxoffice.cli import app
 from boxoffice.core.layout import Layout
 from boxoffice.core.params import DriftParams, Params
+from boxoffice.lake.prediction_log import Lake
+from boxoffice.lake.reports import latest_report
 from boxoffice.lifecycle.drift import drift_report
 from boxoffice.serving.main import create_app
 from tests.conftest import ROOT
@@ -105,6 +107,16 @@ def test_cli_writes_markdown_html_and_plots(trained: Layout, tmp_path: Path) -> 
     assert (out / "drift.html").read_text().startswith("<html>")
     assert (out / "drift_production_budget.png").stat().st_size > 1000
     assert "| p-value | distance |" in (out / "drift.md").read_text()
+    # Published to the lake, where every replica's page reads the same latest report.
+    published = latest_report(Lake(settings.lake_uri), "drift")
+    assert published is not None
+    assert published["retrain"] is True and published["verdict"] == "retrain recommended"
+    assert published["since"] == "2000-01-01"
+    budget = next(f for f in published["features"] if f["feature"] == "production_budget")
+    assert budget["drifted"] is True
+    with TestClient(create_app(settings)) as client:
+        shown = client.get("/v1/reports/latest").json()
+    assert shown["drift"]["created_at"] == published["created_at"]
 
 
 def _monitor(lake: str, trained: Layout, out: Path, *extra: str) -> Any:

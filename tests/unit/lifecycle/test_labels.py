@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from boxoffice.cli import app
 from boxoffice.core.layout import Layout
 from boxoffice.lake.prediction_log import Lake
+from boxoffice.lake.reports import latest_report
 from boxoffice.lifecycle.labels import accuracy, check_labels, read_labels
 from boxoffice.serving.main import create_app
 from tests.support.serving import FILM, make_settings
@@ -87,6 +88,8 @@ def test_labels_join_logged_predictions_per_model_version(trained: Layout, tmp_p
     assert row["mae_log"] == pytest.approx(math.log(2), rel=1e-6)
     shown = runner.invoke(app, ["monitor", "accuracy", "--lake", settings.lake_uri])
     assert shown.exit_code == 0 and served[0]["model_version"] in shown.output
+    published = latest_report(Lake(settings.lake_uri), "accuracy")
+    assert published is not None and published["versions"][0]["n"] == 3
 
 
 def test_accuracy_without_labels_says_so(tmp_path: Path) -> None:

@@ -281,6 +281,29 @@ function latencyPercentile(text, q) {
   return hit[0] === Infinity ? "> largest bucket" : `≤ ${(hit[0] * 1000).toFixed(1)} ms`;
 }
 
+// The latest reports `boxoffice monitor` published to the lake: every replica shows the same.
+async function reportRows() {
+  let latest;
+  try {
+    latest = await api("/v1/reports/latest");
+  } catch (error) {
+    return [["monitoring reports", `not readable: ${error.message}`]];
+  }
+  const when = (r) => r.created_at.slice(0, 16).replace("T", " ") + " UTC";
+  const drift = latest.drift
+    ? `${when(latest.drift)}: ${latest.drift.verdict}` +
+      (latest.drift.enough_data ? ` (${Math.round(latest.drift.share * 100)}% of features drifted)` : "")
+    : "none published yet (boxoffice monitor drift)";
+  const accuracy = latest.accuracy
+    ? `${when(latest.accuracy)}: ` + (latest.accuracy.versions.map((v) =>
+        `${v.model_version}: n ${v.n}, MAE(log) ${v.mae_log.toFixed(3)}, coverage ${v.coverage.toFixed(2)}`
+      ).join("; ") || "no labelled predictions yet")
+    : "none published yet (boxoffice monitor accuracy)";
+  const rows = [["latest drift report", drift], ["latest accuracy report", accuracy]];
+  if (latest.error) rows.push(["monitoring reports", latest.error]);
+  return rows;
+}
+
 async function renderHealth() {
   const ready = await fetch("/health/ready").then((r) => r.json());
   const rows = [
@@ -307,6 +330,7 @@ async function renderHealth() {
   } else {
     rows.push(["metrics", "not readable here (protected by the admin token)"]);
   }
+  rows.push(...(await reportRows()));
   const body = table(rows);
   body.id = "health-table";
   $("health-body").replaceChildren(body);

@@ -70,6 +70,7 @@ bench: $(VENV)/.dev
 ## bench-serving: serving benchmark with wrk (about 3 minutes)
 bench-serving: $(VENV)/.dev
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(PIP) -e '.[peers]'
 	$(BIN)/python bench/serving.py
 
 clean:

@@ -1,10 +1,15 @@
-"""Serving speed against the framework's limit and the reference course's recipe.
+"""Serving speed against the framework's limit, the reference course's recipe and MLflow.
 
-    python bench/serving.py            # needs `wrk` (apt-get install wrk); about 2.5 minutes
+    make bench-serving    # installs wrk and the `peers` extra (MLflow); about 4 minutes
 
-Every variant runs behind docker/initializer.sh (gunicorn + uvicorn workers, the worker count
-`make run` uses) on 127.0.0.1, driven by wrk with 32 connections: a warm-up, then a measured
-run. Writes bench/results/serving.json and serving.md.
+Variants, one at a time, each with the worker count `make run` uses, on 127.0.0.1, driven by
+wrk with 32 connections (a warm-up, then a measured run): ``prediction`` (this API),
+``echo`` (the same request model, no inference, no logging: the framework's limit),
+``seed_style`` (the course's recipe as the course ships it: a pickled scikit-learn pipeline,
+a one-row DataFrame per request, behind the same gunicorn/uvicorn set-up), ``mlflow``
+(MLflow's scoring server, ``mlflow models serve``, on that recipe saved with
+``mlflow.sklearn``) and ``batch`` (1,000 films per request). Also the cold start: process
+start to the first successful prediction. Writes bench/results/serving.json and serving.md.
 """
 
 from __future__ import annotations
@@ -20,10 +25,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import joblib
+import pandas as pd
+from sklearn.ensemble import GradientBoostingRegressor
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from tests.support.server import Server  # noqa: E402
+
+from boxoffice.core.params import load_params  # noqa: E402
 
 # What `make run` serves (the server's own default, relative to the project).
 DEFAULT_MODEL = ROOT / "models" / "pre_release" / "export"
@@ -84,6 +96,77 @@ def rss_mb(pids: list[int]) -> float:
     return round(max(sizes), 1) if sizes else float("nan")
 
 
+def course_recipe(
+    tmp: Path,
+    train: Path = ROOT / "data" / "features" / "train.parquet",
+    params_path: Path = ROOT / "params.yaml",
+) -> tuple[Path, Path | None, list[str]]:
+    """The reference course's recipe, trained on this project's training split: mean
+    imputation + GradientBoostingRegressor on the profile's numeric fields, raw dollars.
+    Saved as the course ships it (joblib) and with ``mlflow.sklearn`` when MLflow is there."""
+    params = load_params(params_path)
+    columns = [f.field for f in params.profile_features("pre_release") if f.kind == "numeric"]
+    frame = pd.read_parquet(train)
+    pipe = Pipeline(
+        [
+            ("impute", SimpleImputer(strategy="mean")),
+            ("model", GradientBoostingRegressor(random_state=0)),
+        ]
+    )
+    pipe.fit(frame[columns].astype(float), frame[params.feature_schema.target.field])
+    joblib.dump(pipe, tmp / "course.joblib")
+    try:
+        import mlflow.sklearn
+    except ImportError:
+        return tmp / "course.joblib", None, columns
+    # cloudpickle, MLflow 2's default (3 defaults to skops, an extra dependency).
+    mlflow.sklearn.save_model(pipe, str(tmp / "course_mlflow"), serialization_format="cloudpickle")
+    return tmp / "course.joblib", tmp / "course_mlflow", columns
+
+
+def run_mlflow(model: Path, columns: list[str], args: argparse.Namespace, tmp: Path) -> Any:
+    """MLflow's scoring server (uvicorn workers) on the course's model, the same load."""
+    command = [
+        *(str(Path(sys.executable).parent / "mlflow"), "models", "serve", "-m", str(model)),
+        *("-h", "127.0.0.1", "-p", "{port}", "--env-manager", "local", "-w", str(args.workers)),
+    ]
+    bin_dir = Path(sys.executable).parent
+    # Our own model, just saved: the scoring server may unpickle it.
+    env = {"MLFLOW_ALLOW_PICKLE_DESERIALIZATION": "true"}
+    server = Server(Path("mlflow"), env, bin_dir, args.workers, command, ready_path="/ping")
+    server.start(timeout_s=120)
+    body = {"dataframe_records": [{c: FILM[c] for c in columns}]}
+    try:
+        httpx.post(server.url + "/invocations", json=body, timeout=30).raise_for_status()
+        wrk(server.url + "/invocations", body, args.warmup, args.connections, tmp)
+        result = wrk(server.url + "/invocations", body, args.seconds, args.connections, tmp)
+    finally:
+        server.stop()
+    print(f"[serving] mlflow: {result}", file=sys.stderr, flush=True)
+    return result
+
+
+def cold_start(args: argparse.Namespace, tmp: Path) -> float:
+    """Process start to the first successful prediction (what a scale-from-zero costs)."""
+    env = {
+        "BOXOFFICE_MODEL_URI": str(args.model),
+        "BOXOFFICE_LAKE_URI": str(tmp / "cold" / "lake"),
+        "BOXOFFICE_SPOOL_DIR": str(tmp / "cold" / "spool"),
+    }
+    server = Server(
+        ROOT / "docker" / "initializer.sh", env, Path(sys.executable).parent, args.workers
+    )
+    try:
+        seconds = server.start(
+            probe=lambda: (
+                httpx.post(server.url + "/v1/prediction", json=FILM, timeout=5).status_code == 200
+            )
+        )
+    finally:
+        server.stop()
+    return round(seconds, 2)
+
+
 def run_variant(
     name: str, factory: str | None, args: argparse.Namespace, tmp: Path
 ) -> dict[str, Any]:
@@ -96,6 +179,7 @@ def run_variant(
     if factory:
         env["APP_FACTORY"] = factory
     if name == "seed_style":
+        env["SEED_MODEL"] = str(tmp / "course.joblib")
         # Same server settings as ours (one compute thread per worker), not OpenMP's default
         # of one thread per core in every worker, which oversubscribes the 2 cores.
         env["OMP_NUM_THREADS"] = "1"
@@ -131,21 +215,30 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
+        _, mlflow_model, columns = course_recipe(tmp)
+        cold = cold_start(args, tmp)
         prediction = run_variant("prediction", None, args, tmp)
         echo = run_variant("echo", "apps:echo_app()", args, tmp)
         seed = run_variant("seed_style", "apps:seed_app()", args, tmp)
         batch = run_variant("batch", None, args, tmp)
+        mlflow = (
+            run_mlflow(mlflow_model, columns, args, tmp)
+            if mlflow_model
+            else {"not_run": "mlflow-skinny is not installed (make bench-serving installs it)"}
+        )
     keys = ("rps", "p50_ms", "p99_ms", "errors")
     result = {
         "prediction": {k: prediction[k] for k in keys},
         "echo": {k: echo[k] for k in keys},
         "seed_style": {k: seed[k] for k in keys},
+        "mlflow": mlflow,
         "batch": {
             "rows_per_s": round(batch["rps"] * 1000),
             "errors": batch["errors"],
             "p99_ms": batch["p99_ms"],
         },
         "startup_s": prediction["startup_s"],
+        "cold_start_s": cold,
         "rss_mb_per_worker": prediction["rss_mb"],
         "config": {
             "workers": args.workers,
@@ -158,16 +251,19 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "serving.json").write_text(json.dumps(result, indent=2) + "\n")
+    rows = [("prediction", prediction), ("echo", echo), ("seed_style", seed)]
+    rows += [("mlflow", mlflow)] if "rps" in mlflow else []
     table = "\n".join(
         f"| {name} | {r['rps']:.0f} | {r['p50_ms']} | {r['p99_ms']} | {r['errors']} |"
-        for name, r in (("prediction", prediction), ("echo", echo), ("seed_style", seed))
+        for name, r in rows
     )
     md = (
         f"wrk, {args.connections} connections, {args.seconds} s after a {args.warmup} s warm-up, "
         f"{args.workers} workers (docker/initializer.sh), all on this machine's 2 cores.\n\n"
         "| variant | req/s | p50 ms | p99 ms | errors |\n|---|---:|---:|---:|---:|\n"
         f"{table}\n\nbatch (1,000 films per request): {result['batch']['rows_per_s']:,} rows/s; "
-        f"start to ready: {result['startup_s']} s; RSS per worker: "
+        f"start to ready: {result['startup_s']} s; start to first prediction (cold start): "
+        f"{result['cold_start_s']} s; RSS per worker: "
         f"{result['rss_mb_per_worker']} MB.\n"
     )
     (out / "serving.md").write_text(md)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -35,12 +36,18 @@ def test_bench_defaults_to_the_model_make_run_serves() -> None:
 
 
 def test_comparison_apps_answer_the_bench_film(
-    trained: Layout, monkeypatch: pytest.MonkeyPatch
+    trained: Layout, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from fastapi.testclient import TestClient
 
+    course, as_mlflow, columns = _bench().course_recipe(
+        tmp_path, trained.train, trained.root / "params.yaml"
+    )
+    assert columns == ["production_budget", "running_time_min"]  # the numeric fields only
+    # Saved for MLflow's scoring server when the `peers` extra is installed.
+    assert as_mlflow is None or (as_mlflow / "MLmodel").exists()
     monkeypatch.setenv("BOXOFFICE_MODEL_URI", str(trained.export_dir))
-    monkeypatch.setenv("SEED_MODEL", str(trained.model))
+    monkeypatch.setenv("SEED_MODEL", str(course))
     spec = importlib.util.spec_from_file_location("bench_apps", ROOT / "bench/apps.py")
     assert spec and spec.loader
     apps = importlib.util.module_from_spec(spec)

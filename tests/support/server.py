@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -29,9 +30,12 @@ class Server:
         bin_dir: Path,
         workers: int = 1,
         command: list[str] | None = None,
+        ready_path: str = "/health/ready",
     ) -> None:
-        self.command = command or ["sh", str(script)]
         self.port = free_port()
+        # Another server (a benchmark's peer) is given as a command; "{port}" is filled in.
+        self.command = [a.format(port=self.port) for a in command or ["sh", str(script)]]
+        self.ready_path = ready_path
         self.url = f"http://127.0.0.1:{self.port}"
         path = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
         self.env = (
@@ -49,8 +53,9 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the server)
 
-    def start(self, timeout_s: float = 60) -> float:
-        """Start and wait until ready; returns seconds from spawn to ready."""
+    def start(self, timeout_s: float = 60, probe: Callable[[], bool] | None = None) -> float:
+        """Start and wait until ready (or until ``probe`` says so); seconds from spawn."""
+        probe = probe or self.ready
         start = time.monotonic()
         self.process = subprocess.Popen(
             self.command,
@@ -63,13 +68,16 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(self.output())
             try:
-                if httpx.get(f"{self.url}/health/ready", timeout=1).status_code == 200:
+                if probe():
                     return time.monotonic() - start
             except httpx.HTTPError:
                 pass
             time.sleep(0.05)
         self.stop()
         raise TimeoutError("server did not become ready")
+
+    def ready(self) -> bool:
+        return httpx.get(f"{self.url}{self.ready_path}", timeout=1).status_code == 200
 
     def output(self) -> str:
         self.log.seek(0)

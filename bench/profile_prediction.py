@@ -1,0 +1,149 @@
+"""Where one ``POST /v1/prediction`` spends its time inside the worker, step by step.
+
+    python bench/profile_prediction.py     # about 20 seconds; the shipped pre_release model
+
+Each step of the prediction path runs alone in a loop on one thread (the median of many
+calls, in microseconds): request validation, the columns, encoding, the ONNX Runtime call,
+the deflator and interval offsets, the response, the spool write, the Prometheus metrics and
+serialisation. The framework's own share (HTTP parsing, routing, the ASGI and gunicorn
+layers) is what the echo app of bench/serving.py measures; this script reads it from
+bench/results/serving.json when it is there. Writes bench/results/profile.json and .md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.serving import DEFAULT_MODEL, FILM  # noqa: E402
+
+from boxoffice.core.predictor import OnnxPredictor  # noqa: E402
+from boxoffice.core.request_model import film_model  # noqa: E402
+from boxoffice.serving import metrics  # noqa: E402
+from boxoffice.serving.model_state import LoadedModel  # noqa: E402
+from boxoffice.serving.service import AppState, predict_films, request_ids, warnings_for  # noqa: E402
+from boxoffice.serving.spool import Spool, SpoolDir  # noqa: E402
+
+
+def median_us(step: Callable[[], object], calls: int) -> float:
+    for _ in range(min(200, calls)):  # warm-up: lazy set-up, caches
+        step()
+    times = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return round(statistics.median(times) * 1e6, 1)
+
+
+def steps(model_dir: Path, spool_dir: Path) -> dict[str, Callable[[], object]]:
+    predictor = OnnxPredictor.load(model_dir)
+    signature, encoder = predictor.signature, predictor.encoder
+    film_class = film_model(signature)
+    body = json.dumps(FILM).encode()
+    film = film_class.model_validate_json(body)
+    row = film.model_dump(exclude_none=True)
+    columns = {item.field: [row.get(item.field)] for item in signature.inputs}
+    matrix = encoder(columns, 1)
+    output = predictor.session.get_outputs()[0].name
+    owned = SpoolDir.try_claim(spool_dir)
+    assert owned is not None
+    spool = Spool(owned, seal_records=1000, seal_seconds=2.0, max_records=10**9)
+    state = AppState(holder=SimpleNamespace(current=LoadedModel(predictor, "sha-0")), spool=spool)  # type: ignore[arg-type]
+    result = predict_films(state, [film], "prediction")[0]
+    record = {"inputs": row, "route": "prediction", "latency_ms": 1.0} | result
+
+    def observe() -> None:
+        metrics.PREDICTED.observe(result["worldwide_gross"])
+        metrics.PREDICTIONS.labels("sha-0").inc(1)
+
+    return {
+        "validate (pydantic, from JSON bytes)": lambda: film_class.model_validate_json(body),
+        "model_dump + columns": lambda: {
+            i.field: [film.model_dump(exclude_none=True).get(i.field)] for i in signature.inputs
+        },
+        "encode (one row)": lambda: encoder(columns, 1),
+        "ONNX Runtime run": lambda: predictor.session.run([output], {signature.onnx_input: matrix}),
+        "deflator + interval offsets": lambda: (
+            encoder.log_deflator(columns, 1),
+            encoder.interval_offsets(columns, 1),
+        ),
+        "warnings + request id": lambda: (warnings_for(signature, columns, 1), request_ids(1)),
+        "spool append (zero-loss log)": lambda: spool.append_batch([record]),
+        "Prometheus metrics": observe,
+        "JSON serialisation": lambda: json.dumps(result, separators=(",", ":")),
+        "the whole service call (predict_films)": lambda: predict_films(
+            state, [film], "prediction"
+        ),
+    }
+
+
+def framework_us(serving_json: Path) -> dict[str, float] | None:
+    """Per-request CPU of the echo and prediction apps under load (bench/serving.py)."""
+    if not serving_json.exists():
+        return None
+    data = json.loads(serving_json.read_text())
+    cpus = data.get("cpus") or 2
+    echo, pred = data.get("echo", {}).get("rps"), data.get("prediction", {}).get("rps")
+    if not echo or not pred:
+        return None
+    # Every core busy (workers + wrk): CPU time per request = cores / throughput.
+    return {"echo": round(cpus / echo * 1e6, 1), "prediction": round(cpus / pred * 1e6, 1)}
+
+
+def markdown(result: dict[str, Any]) -> str:
+    lines = [
+        "| step (one row, one thread) | median µs |",
+        "|---|---:|",
+        *(f"| {name} | {us:,.1f} |" for name, us in result["steps_us"].items()),
+    ]
+    fw = result.get("under_load_cpu_us_per_request")
+    if fw:
+        lines += [
+            "",
+            f"Under load (bench/results/serving.json, every core busy): {fw['prediction']:,.0f}"
+            f" µs of CPU per prediction request, {fw['echo']:,.0f} µs per echo request (the"
+            " framework, gunicorn/uvicorn and wrk's share); the difference,"
+            f" {fw['prediction'] - fw['echo']:,.0f} µs, is what the prediction path adds.",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--calls", type=int, default=5000)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        measured = {
+            name: median_us(step, args.calls) for name, step in steps(args.model, Path(tmp)).items()
+        }
+    result: dict[str, Any] = {
+        "model": str(
+            args.model.relative_to(ROOT) if args.model.is_relative_to(ROOT) else args.model
+        ),
+        "calls_per_step": args.calls,
+        "steps_us": measured,
+        "under_load_cpu_us_per_request": framework_us(args.out / "serving.json"),
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "profile.json").write_text(json.dumps(result, indent=2) + "\n")
+    (args.out / "profile.md").write_text(markdown(result))
+    print(markdown(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -8,7 +8,9 @@ exported signature, so serving reads no table and downloads nothing.
 from __future__ import annotations
 
 import csv
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -34,11 +36,22 @@ class Dollars(BaseModel):
     # CPI-U annual averages, keyed by year (JSON object keys are strings).
     index: dict[str, float]
 
-    def cpi(self, years: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    @cached_property
+    def _table(self) -> tuple[int, int, npt.NDArray[np.float64]]:
+        # Built once per signature: serving deflates on every request.
         known = sorted(int(y) for y in self.index)
         first, last = known[0], known[-1]
         table = np.array([self.index[str(y)] for y in range(first, last + 1)], dtype=np.float64)
-        safe = np.nan_to_num(years, nan=float(last))
+        return first, last, table
+
+    @cached_property
+    def _base(self) -> np.float64:
+        base: np.float64 = self.cpi(np.array([float(self.base_year)]))[0]
+        return base
+
+    def cpi(self, years: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        first, last, table = self._table
+        safe = np.where(np.isnan(years), float(last), years)  # unknown year: the table's last
         inside = np.clip(safe, first, last).astype(np.int64) - first
         values = table[inside]
         ahead = np.maximum(safe - last, 0.0)
@@ -46,8 +59,26 @@ class Dollars(BaseModel):
 
     def log_factor(self, years: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """``log(constant / nominal)`` per year: add to a nominal log amount to deflate it."""
-        base = self.cpi(np.array([float(self.base_year)]))[0]
-        return np.asarray(np.log(base / self.cpi(years)), dtype=np.float64)
+        return np.asarray(np.log(self._base / self.cpi(years)), dtype=np.float64)
+
+
+def dollar_label(amount: float) -> str:
+    """$12K, $3.4M, $1.2B: how plots label a (log) dollar axis."""
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(amount) >= size:
+            return f"${amount / size:.3g}{suffix}"
+    return f"${amount:.3g}"
+
+
+def dollar_axes(ax: Any, *which: str) -> None:
+    """Log scale labelled in dollars ($1M, $100M, $1B) on a matplotlib axes, for each of
+    ``which`` ("x", "y"): reports read in dollars, not in natural-log units."""
+    from matplotlib.ticker import FuncFormatter  # plots only: serving has no matplotlib
+
+    label = FuncFormatter(lambda value, _: dollar_label(value))
+    for name in which:
+        getattr(ax, f"set_{name}scale")("log")
+        getattr(ax, f"{name}axis").set_major_formatter(label)
 
 
 def dollars_for(table: dict[int, float], base_year: int, rate: float, since: int) -> Dollars:

@@ -16,40 +16,11 @@ from sklearn.utils.validation import check_is_fitted
 from boxoffice.core.dollars import Dollars, dollars_for
 from boxoffice.core.features import Encoder, date_parts, fit_categories, to_days
 from boxoffice.core.history import as_of, history_columns, track_table
+from boxoffice.core.intervals import calibrate
 from boxoffice.core.params import FeatureSpec
-from boxoffice.core.signature import History, InputField, Interval, IntervalBucket, Signature
+from boxoffice.core.signature import History, InputField, Interval, Signature
 
 FloatArray = npt.NDArray[np.float64]
-# A bucket with fewer calibration residuals than this borrows the pooled offsets.
-MIN_BUCKET_RESIDUALS = 30
-
-
-def conformal_offsets(residuals: FloatArray, level: float) -> tuple[float, float]:
-    """Signed residual quantiles with the finite-sample correction of split conformal.
-
-    The bounds are order statistics of the sorted residuals: the k_low-th smallest with
-    k_low = floor((n + 1) * alpha / 2) and the k_high-th with k_high = ceil((n + 1) *
-    (1 - alpha / 2)), clamped to the sample (a tiny sample cannot widen past its extremes).
-    """
-    ordered = np.sort(np.asarray(residuals, dtype=np.float64))
-    n = len(ordered)
-    alpha = 1.0 - level
-    k_low = int(np.floor((n + 1) * (alpha / 2)))
-    k_high = int(np.ceil((n + 1) * (1 - alpha / 2)))
-    # 1-based order statistics to 0-based positions.
-    return float(ordered[min(max(k_low, 1), n) - 1]), float(ordered[min(k_high, n) - 1])
-
-
-def _within(values: FloatArray | npt.NDArray[np.int64], edges: list[Any], i: int) -> Any:
-    """Rows with ``edges[i] <= value < edges[i + 1]`` (the last bucket is open-ended)."""
-    upper = edges[i + 1] if i + 1 < len(edges) else np.inf
-    return (values >= edges[i]) & (values < upper)
-
-
-def _offsets(
-    chosen: FloatArray, level: float, fallback: tuple[float, float]
-) -> tuple[float, float]:
-    return conformal_offsets(chosen, level) if len(chosen) >= MIN_BUCKET_RESIDUALS else fallback
 
 
 def frame_columns(frame: pd.DataFrame) -> dict[str, Any]:
@@ -287,32 +258,16 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
 
     def _calibrate(self, X: pd.DataFrame, y: FloatArray, years: FloatArray) -> Interval:
         residuals, sent, as_is, band = self.calibration_residuals(X, y, years)
-        level = self.interval_level
-        band_field = self._band_field()
-        low, high = conformal_offsets(residuals[as_is == 1], level)
-        sent_edges = sorted(self.interval_buckets)
-        band_edges = sorted(self.interval_bands) if band_field else [0.0]
-        by_sent = [_within(sent, sent_edges, i) for i in range(len(sent_edges))]
-        # A cell with too few residuals borrows its sent-bucket's offsets over every band,
-        # and a thin sent bucket the offsets of all residuals.
-        pooled = conformal_offsets(residuals, level)
-        fallback = [_offsets(residuals[rows], level, pooled) for rows in by_sent]
-        buckets = []
-        for b in range(len(band_edges)):
-            in_band = _within(band, band_edges, b) if band_field else np.ones(len(band), bool)
-            for i, rows in enumerate(by_sent):
-                chosen = residuals[rows & in_band]
-                offsets = _offsets(chosen, level, fallback[i])
-                buckets.append(
-                    IntervalBucket(
-                        min_sent=sent_edges[i],
-                        min_band=band_edges[b],
-                        low=offsets[0],
-                        high=offsets[1],
-                        residuals=len(chosen),
-                    )
-                )
-        return Interval(level=level, low=low, high=high, band_field=band_field, buckets=buckets)
+        return calibrate(
+            residuals,
+            sent,
+            as_is,
+            band,
+            level=self.interval_level,
+            sent_edges=sorted(self.interval_buckets),
+            band_edges=sorted(self.interval_bands),
+            band_field=self._band_field(),
+        )
 
     # -- prediction -----------------------------------------------------------------------
     def _columns(self, X: pd.DataFrame) -> dict[str, Any]:

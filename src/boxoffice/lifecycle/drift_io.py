@@ -11,6 +11,7 @@ from typing import Any
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from boxoffice.core.dollars import dollar_axes
 from boxoffice.core.features import date_parts, to_days
 from boxoffice.core.params import FeatureSpec
 from boxoffice.lake.prediction_log import Lake
@@ -57,9 +58,18 @@ def _plot(out: Path, spec: FeatureSpec, ref: list[Any], cur: list[Any]) -> str:
                 return date_parts(to_days(values), ["year"])[0]
             return np.array([np.nan if v is None else float(v) for v in values])
 
-        for label, values in (("reference", ref), ("current", cur)):
-            x = numbers(values)
-            ax.hist(x[~np.isnan(x)], bins=30, density=True, alpha=0.5, label=label)
+        seen = [x[~np.isnan(x)] for x in (numbers(ref), numbers(cur))]
+        bins: Any = 30
+        if spec.dollars and all(len(x) and x.min() > 0 for x in seen):
+            # Budgets span four orders of magnitude: log bins, axis labelled in dollars.
+            both = np.concatenate(seen)
+            bins = np.geomspace(both.min(), both.max(), 30)
+            dollar_axes(ax, "x")
+        for label, x in zip(("reference", "current"), seen, strict=True):
+            # Each side's share of its films per bin: comparable whatever the sample sizes.
+            share = np.full(len(x), 1 / max(len(x), 1))
+            ax.hist(x, bins=bins, weights=share, alpha=0.5, label=label)
+        ax.set_ylabel("share of films", fontsize=7)
     ax.set_title(spec.field)
     ax.legend(fontsize=6)
     fig.tight_layout()

@@ -11,7 +11,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
+from boxoffice.core.dollars import dollar_axes
 from boxoffice.lake.storage import write_text_atomic
 
 
@@ -35,16 +37,23 @@ def write_images(
 ) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = []
+    actual, predicted = np.exp(y_log), np.exp(pred_log)
     fig, ax = plt.subplots(figsize=(5, 5))
-    ax.scatter(y_log, pred_log, s=6, alpha=0.5)
-    lims = [min(y_log.min(), pred_log.min()), max(y_log.max(), pred_log.max())]
+    ax.scatter(actual, predicted, s=6, alpha=0.5)
+    lims = [min(actual.min(), predicted.min()), max(actual.max(), predicted.max())]
     ax.plot(lims, lims, color="black", linewidth=1)
-    ax.set(xlabel="actual log gross", ylabel="predicted log gross", title="Predicted vs actual")
+    dollar_axes(ax, "x", "y")
+    ax.set(
+        xlabel="actual worldwide gross", ylabel="forecast", title="Forecast vs actual (backtest)"
+    )
     paths.append(_save(fig, out / "predicted_vs_actual.png"))
     fig, ax = plt.subplots(figsize=(5, 4))
-    ax.scatter(pred_log, y_log - pred_log, s=6, alpha=0.5)
-    ax.axhline(0, color="black", linewidth=1)
-    ax.set(xlabel="predicted log gross", ylabel="residual (log)", title="Residuals")
+    ax.scatter(predicted, actual / predicted, s=6, alpha=0.5)
+    ax.axhline(1, color="black", linewidth=1)
+    dollar_axes(ax, "x")
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"×{v:g}"))  # noqa: RUF001 (a multiplier)
+    ax.set(xlabel="forecast", ylabel="actual ÷ forecast", title="Residuals (backtest)")
     paths.append(_save(fig, out / "residuals.png"))
     fig, ax = plt.subplots(figsize=(5, 4))
     ordered = importance.sort_values("importance")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from boxoffice.core.dollars import dollars_for, read_cpi_table
+from boxoffice.core.dollars import dollar_axes, dollar_label, dollars_for, read_cpi_table
 from tests.conftest import ROOT
 
 TABLE = read_cpi_table(ROOT / "data" / "reference" / "cpi_u_annual.csv")
@@ -28,3 +28,29 @@ def test_deflates_to_the_base_year_and_extrapolates_at_the_documented_rate() -> 
 def test_unknown_base_year_is_refused() -> None:
     with pytest.raises(ValueError, match="base_year"):
         dollars_for(TABLE, 1800, 0.026, since=1990)
+
+
+def test_dollar_labels_read_in_thousands_millions_and_billions() -> None:
+    assert [dollar_label(v) for v in (500, 12_000, 3_400_000, 1.2e9, 1e8)] == [
+        "$500",
+        "$12K",
+        "$3.4M",
+        "$1.2B",
+        "$100M",
+    ]
+
+
+def test_dollar_axes_are_log_scaled_and_labelled_in_dollars() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.scatter([1e6, 1e9], [2e6, 3e8])
+    dollar_axes(ax, "x", "y")
+    fig.canvas.draw()
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    labels = {t.get_text() for t in ax.get_xticklabels()}
+    assert {"$10M", "$100M"} <= labels
+    plt.close(fig)

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from sklearn.exceptions import NotFittedError
 
-from boxoffice.core.model import BoxOfficeRegressor, conformal_offsets
+from boxoffice.core.intervals import conformal_offsets
+from boxoffice.core.model import BoxOfficeRegressor
 from boxoffice.core.params import FeatureSpec
 from boxoffice.core.signature import Interval, IntervalBucket
 from boxoffice.pipeline.export import to_onnx

@@ -12,6 +12,7 @@ only on films before its test year (or inside the training folds); no tuning on 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 import tempfile
@@ -238,10 +239,42 @@ def markdown(result: dict[str, Any]) -> str:
                     f"\nboxoffice coverage by constant-dollar budget: {d['coverage_by_budget']};"
                     f" sent with only the required fields: {d['required_only']}."
                 )
+    for note in result.get("remeasured", []):
+        lines.append(
+            f"\nRows of {note['models']} ({note['profiles']}; {', '.join(note['parts'])})"
+            f" re-measured {note['at']}:"
+            f" {note['reason']}."
+        )
     lines.append("\n### Ablation (pre_release, rolling-origin MAE log)\n")
     lines.append("| history features | MAE (log) |\n|---|---:|")
     lines += [f"| {k} | {v:.4f} |" for k, v in result["ablation"].items()]
     return "\n".join(lines) + "\n"
+
+
+def merged(old: dict[str, Any], new: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    """``old`` with the re-measured models' rows (and boxoffice's detail) taken from ``new``.
+
+    For a change that moves only some models' figures (say, the intervals of boxoffice):
+    the others are not re-run, and the record says which rows are newer, when and why.
+    """
+    if old["test_years"] != new["test_years"] or old["rows"] != new["rows"]:
+        raise SystemExit("--merge: the data or test years differ; run the whole benchmark")
+    for part in ("profiles", "random_kfold"):
+        for profile, block in new[part].items():
+            target = old[part][profile]
+            target["models"] |= block["models"]
+            if "boxoffice_detail" in block:
+                target["boxoffice_detail"] = block["boxoffice_detail"]
+    old.setdefault("remeasured", []).append(
+        {
+            "models": args.models.split(","),
+            "profiles": args.profiles.split(","),
+            "parts": ["rolling_origin"] + (["random_kfold"] if args.kfold > 0 else []),
+            "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "reason": args.merge,
+        }
+    )
+    return old
 
 
 def load_frame(params: Params) -> pd.DataFrame:
@@ -264,6 +297,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profiles", default="pre_release,retrospective")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
     parser.add_argument("--quick", action="store_true", help="tiny grids, for smoke tests")
+    parser.add_argument(
+        "--merge",
+        metavar="REASON",
+        help="re-measure only --models/--profiles (rolling origin and K-fold) and replace their"
+        " rows in the existing results, keeping the others; REASON is recorded",
+    )
     args = parser.parse_args(argv)
     params = load_params(args.params)
     if not Path(params.data.source).is_absolute() and "://" not in params.data.source:
@@ -284,12 +323,18 @@ def main(argv: list[str] | None = None) -> int:
     result["test_years"] = result["profiles"][profiles[0]]["test_years"]
     for block in result["profiles"].values():
         del block["test_years"]
-    result["random_kfold"] = {p: kfold(params, p, frame, y, args) for p in profiles}
-    result["ablation"] = ablation(params, frame, y, args)
-    shipped = result["profiles"]["pre_release"]["models"].get("boxoffice")
-    if shipped:
-        result["ablation"]["both (shipped)"] = shipped["mae_log"]["mean"]
+    # --kfold 0 skips the secondary K-fold (with --merge, its earlier rows stay as they were).
+    result["random_kfold"] = {
+        p: kfold(params, p, frame, y, args) for p in profiles if args.kfold > 0
+    }
     out = Path(args.out)
+    if args.merge:
+        result = merged(json.loads((out / "model_quality.json").read_text()), result, args)
+    else:
+        result["ablation"] = ablation(params, frame, y, args)
+        shipped = result["profiles"]["pre_release"]["models"].get("boxoffice")
+        if shipped:
+            result["ablation"]["both (shipped)"] = shipped["mae_log"]["mean"]
     out.mkdir(parents=True, exist_ok=True)
     (out / "model_quality.json").write_text(json.dumps(result, indent=2) + "\n")
     (out / "model_quality.md").write_text(markdown(result))

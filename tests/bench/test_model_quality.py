@@ -70,3 +70,19 @@ def test_model_quality_quick_run_writes_json_and_table(
     }
     table = (out / "model_quality.md").read_text()
     assert "| boxoffice |" in table and "Ablation" in table
+    # --merge re-measures only the named models and keeps every other row as it was.
+    before = json.loads((out / "model_quality.json").read_text())
+    before["profiles"]["pre_release"]["models"]["boxoffice"]["marker"] = "old"
+    before["profiles"]["pre_release"]["models"]["automl"]["marker"] = "kept"
+    before["random_kfold"]["pre_release"]["models"]["boxoffice"]["marker"] = "not re-run"
+    (out / "model_quality.json").write_text(json.dumps(before))
+    quick = ["--params", str(params), "--years", "2", "--kfold", "0", "--quick", "--out", str(out)]
+    assert bench.main([*quick, "--models", "boxoffice", "--merge", "intervals changed"]) == 0
+    after = json.loads((out / "model_quality.json").read_text())
+    assert "marker" not in after["profiles"]["pre_release"]["models"]["boxoffice"]
+    assert after["profiles"]["pre_release"]["models"]["automl"]["marker"] == "kept"
+    assert after["ablation"] == before["ablation"]
+    assert after["random_kfold"]["pre_release"]["models"]["boxoffice"]["marker"] == "not re-run"
+    assert after["remeasured"][0]["models"] == ["boxoffice"]
+    assert after["remeasured"][0]["parts"] == ["rolling_origin"]
+    assert "re-measured" in (out / "model_quality.md").read_text()

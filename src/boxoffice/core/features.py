@@ -6,7 +6,7 @@ drift between them. Only numpy is used: serving builds no DataFrame per request.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -17,6 +17,7 @@ from boxoffice.core.missing import is_missing
 from boxoffice.core.signature import InputField, Signature
 
 FloatMatrix = npt.NDArray[np.float32]
+FloatArray = npt.NDArray[np.float64]
 Columns = Mapping[str, Sequence[Any] | npt.NDArray[Any]]
 
 __all__ = ["Columns", "Encoder", "FloatMatrix", "fit_categories", "is_missing"]
@@ -44,17 +45,20 @@ def date_parts(days: npt.NDArray[np.datetime64], parts: Sequence[str]) -> list[n
     """Calendar parts of datetime64[D] values; NaT becomes NaN."""
     missing = np.isnat(days)
     safe = np.where(missing, np.datetime64("1970-01-01"), days)
-    year = safe.astype("datetime64[Y]").astype(np.int64) + 1970
-    month = safe.astype("datetime64[M]").astype(np.int64) % 12 + 1
-    table = {
-        "year": year,
+
+    def month() -> npt.NDArray[np.int64]:
+        return safe.astype("datetime64[M]").astype(np.int64) % 12 + 1
+
+    # Only the parts asked for: serving computes these on every request.
+    table: dict[str, Callable[[], npt.NDArray[Any]]] = {
+        "year": lambda: safe.astype("datetime64[Y]").astype(np.int64) + 1970,
         "month": month,
         # 1970-01-01 was a Thursday; shift so Monday is 0 as in pandas.
-        "day_of_week": (safe.astype(np.int64) + 3) % 7,
-        "day_of_year": (safe - safe.astype("datetime64[Y]")).astype(np.int64) + 1,
-        "quarter": (month - 1) // 3 + 1,
+        "day_of_week": lambda: (safe.astype(np.int64) + 3) % 7,
+        "day_of_year": lambda: (safe - safe.astype("datetime64[Y]")).astype(np.int64) + 1,
+        "quarter": lambda: (month() - 1) // 3 + 1,
     }
-    return [np.where(missing, np.nan, table[p].astype(np.float64)) for p in parts]
+    return [np.where(missing, np.nan, table[p]().astype(np.float64)) for p in parts]
 
 
 def _codes(
@@ -110,7 +114,9 @@ class Encoder:
             return np.zeros(n_rows)
         return dollars.log_factor(self.years(columns, n_rows))
 
-    def band(self, columns: Columns, n_rows: int) -> npt.NDArray[np.float64] | None:
+    def band(
+        self, columns: Columns, n_rows: int, log_deflator: FloatArray | None = None
+    ) -> npt.NDArray[np.float64] | None:
         """Constant-dollar value of the interval's band field (None when it has none)."""
         name = self.signature.interval.band_field
         if name is None:
@@ -118,14 +124,16 @@ class Encoder:
         values = columns.get(name)
         if values is None:
             return np.full(n_rows, np.nan)
-        return _to_float(values) * np.exp(self.log_deflator(columns, n_rows))
+        if log_deflator is None:
+            log_deflator = self.log_deflator(columns, n_rows)
+        return _to_float(values) * np.exp(log_deflator)
 
     def interval_offsets(
-        self, columns: Columns, n_rows: int
+        self, columns: Columns, n_rows: int, log_deflator: FloatArray | None = None
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Per-row (low, high) log offsets: by the fields each row sent and its band."""
         return self.signature.interval.offsets(
-            self.sent(columns, n_rows), self.band(columns, n_rows)
+            self.sent(columns, n_rows), self.band(columns, n_rows, log_deflator)
         )
 
     def field(self, item: InputField, values: Sequence[Any] | npt.NDArray[Any]) -> list[Any]:
@@ -137,24 +145,33 @@ class Encoder:
 
     def sent(self, columns: Columns, n_rows: int) -> npt.NDArray[np.int64]:
         """How many optional fields each row carries (picks its interval bucket)."""
-        count = np.zeros(n_rows, dtype=np.int64)
+        # Plain ints, one array at the end: a numpy array per field costs more than the
+        # counting itself for the one-row requests the API mostly gets.
+        count = [0] * n_rows
         for name in self.optional:
             values = columns.get(name)
             if values is not None:
-                count += np.array([not is_missing(v) for v in values], dtype=np.int64)
-        return count
+                for i, value in enumerate(values):
+                    count[i] += not is_missing(value)
+        return np.array(count, dtype=np.int64)
 
-    def __call__(self, columns: Columns, n_rows: int | None = None) -> FloatMatrix:
+    def __call__(
+        self,
+        columns: Columns,
+        n_rows: int | None = None,
+        log_deflator: FloatArray | None = None,
+    ) -> FloatMatrix:
         """Encode column-oriented raw values (keyed by field) into the float32 matrix.
 
         A field absent from ``columns`` is treated as all-missing. History columns are taken
-        from ``columns`` when given (as-of values in training), else looked up.
+        from ``columns`` when given (as-of values in training), else looked up. A caller that
+        has the rows' ``log_deflator`` already passes it (the predictor needs it too).
         """
         if n_rows is None:
             n_rows = len(next(iter(columns.values()))) if columns else 0
         # float32 in training too, so the trees' thresholds see what ONNX Runtime sees.
         matrix = np.empty((n_rows, self.width), dtype=np.float32)
-        deflate = None
+        deflate = None if log_deflator is None else np.exp(log_deflator)
         col = 0
         for item in self.inputs:
             values = columns.get(item.field)

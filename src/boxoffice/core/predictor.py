@@ -43,18 +43,27 @@ class OnnxPredictor:
         model_bytes, signature, _ = read_verified(Path(directory))
         return cls(model_bytes, signature, threads)
 
-    def predict_log(self, columns: Columns, n_rows: int | None = None) -> FloatArray:
+    def predict_log(
+        self, columns: Columns, n_rows: int | None = None, log_deflator: FloatArray | None = None
+    ) -> FloatArray:
         """Log gross in nominal dollars of each film's release year."""
-        matrix = self.encoder(columns, n_rows)
+        if n_rows is None:
+            n_rows = len(next(iter(columns.values()))) if columns else 0
+        if log_deflator is None:
+            log_deflator = self.encoder.log_deflator(columns, n_rows)
+        matrix = self.encoder(columns, n_rows, log_deflator)
         out = self.session.run([self._output], {self.signature.onnx_input: matrix})[0]
         # The graph predicts constant dollars; back to the release year's dollars.
-        real = np.asarray(out, dtype=np.float64).reshape(-1)
-        return real - self.encoder.log_deflator(columns, len(real))
+        return np.asarray(out, dtype=np.float64).reshape(-1) - log_deflator
 
     def predict(self, columns: Columns, n_rows: int | None = None) -> Prediction:
-        log_pred = self.predict_log(columns, n_rows)
+        if n_rows is None:
+            n_rows = len(next(iter(columns.values()))) if columns else 0
+        # Deflated once, for the matrix, the log gross and the budget band.
+        log_deflator = self.encoder.log_deflator(columns, n_rows)
+        log_pred = self.predict_log(columns, n_rows, log_deflator)
         # Offsets by the fields each row sent and its budget band (calibrated that way).
-        low, high = self.encoder.interval_offsets(columns, len(log_pred))
+        low, high = self.encoder.interval_offsets(columns, n_rows, log_deflator)
         return Prediction(
             value=np.exp(log_pred), low=np.exp(log_pred + low), high=np.exp(log_pred + high)
         )

@@ -46,6 +46,10 @@ def test_sigkill_of_a_worker_loses_no_logged_prediction(trained: Layout, tmp_pat
     try:
         ids = _predict(server.url, 40)
         (victim,) = server.worker_pids()
+        # initializer.sh's memory settings reach the workers (docs/performance.md).
+        environ = Path(f"/proc/{victim}/environ").read_bytes().split(b"\0")
+        assert b"MALLOC_ARENA_MAX=2" in environ
+        assert b"ARROW_DEFAULT_MEMORY_POOL=system" in environ
         os.kill(victim, signal.SIGKILL)  # no drain: the spool is all that is left
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:  # gunicorn starts a new worker, which adopts the spool

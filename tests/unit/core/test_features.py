@@ -95,3 +95,25 @@ def test_nan_and_na_count_as_missing_everywhere() -> None:
     assert fit_categories([float("nan"), "a"], np.array([1.0, 2.0]), smoothing=0, min_count=1) == [
         "a"
     ]
+
+
+def test_date_parts_in_any_order_and_subset_match_the_full_set() -> None:
+    days = to_days(["2009-12-18", None, "2000-02-29"])
+    every = dict(
+        zip(
+            ["year", "month", "day_of_week", "day_of_year", "quarter"],
+            date_parts(days, ["year", "month", "day_of_week", "day_of_year", "quarter"]),
+            strict=True,
+        )
+    )
+    for parts in (["quarter"], ["day_of_year", "year"], ["month", "quarter"]):
+        for name, got in zip(parts, date_parts(days, parts), strict=True):
+            np.testing.assert_array_equal(got, every[name])
+
+
+def test_sent_counts_the_optional_fields_each_row_carries() -> None:
+    encoder = Encoder(_signature())  # released and genre are optional
+    columns = {"budget": [1.0, 2.0, 3.0], "released": ["2001-01-01", None, "2002-02-02"]}
+    columns |= {"genre": [None, float("nan"), "a"]}
+    np.testing.assert_array_equal(encoder.sent(columns, 3), [1, 0, 2])
+    assert encoder.sent({"budget": [1.0]}, 1).tolist() == [0]

@@ -20,16 +20,22 @@ from boxoffice.lake.storage import write_text_atomic
 def write_plot_data(
     out: Path, y_log: np.ndarray, pred_log: np.ndarray, importance: pd.DataFrame
 ) -> None:
+    """CSV for ``dvc plots`` in dollars (of each film's release year), not natural-log units: the
+    custom templates in ``.dvc/plots/`` draw them on log axes labelled $1M, $100M, $1B."""
     out.mkdir(parents=True, exist_ok=True)
+    actual, forecast = np.exp(y_log), np.exp(pred_log)
+    whole_actual, whole_forecast = (np.rint(v).astype(np.int64) for v in (actual, forecast))
     tables = {
-        "predictions.csv": pd.DataFrame({"actual_log": y_log, "predicted_log": pred_log}),
-        "residuals.csv": pd.DataFrame(
-            {"predicted_log": pred_log, "residual_log": y_log - pred_log}
+        "predictions.csv": pd.DataFrame(
+            {"actual_usd": whole_actual, "forecast_usd": whole_forecast}
         ),
-        "importance.csv": importance,
+        "residuals.csv": pd.DataFrame(
+            {"forecast_usd": whole_forecast, "actual_over_forecast": (actual / forecast).round(5)}
+        ),
+        "importance.csv": importance.round(5),
     }
     for name, table in tables.items():
-        write_text_atomic(out / name, table.round(5).to_csv(index=False))
+        write_text_atomic(out / name, table.to_csv(index=False))
 
 
 def write_images(

@@ -13,6 +13,7 @@ bench/results/serving.json when it is there. Writes bench/results/profile.json a
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import statistics
 import sys
@@ -26,14 +27,21 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import orjson  # noqa: E402
+import pyarrow as pa  # noqa: E402
 from bench.serving import DEFAULT_MODEL, FILM  # noqa: E402
 
 from boxoffice.core.predictor import OnnxPredictor  # noqa: E402
 from boxoffice.core.request_model import film_model  # noqa: E402
+from boxoffice.lake.prediction_log import LOG_SCHEMA, Lake, log_table  # noqa: E402
 from boxoffice.serving import metrics  # noqa: E402
 from boxoffice.serving.model_state import LoadedModel  # noqa: E402
+from boxoffice.serving.routes.predictions import batch_model  # noqa: E402
 from boxoffice.serving.service import AppState, predict_films, request_ids, warnings_for  # noqa: E402
-from boxoffice.serving.spool import Spool, SpoolDir  # noqa: E402
+from boxoffice.serving.shipper import _rows, ship_segment  # noqa: E402
+from boxoffice.serving.spool import Spool, SpoolDir, read_segment  # noqa: E402
+
+BATCH = 1000  # films per request, as bench/serving.py's batch load sends
 
 
 def median_us(step: Callable[[], object], calls: int) -> float:
@@ -82,9 +90,70 @@ def steps(model_dir: Path, spool_dir: Path) -> dict[str, Callable[[], object]]:
         "warnings + request id": lambda: (warnings_for(signature, columns, 1), request_ids(1)),
         "spool append (zero-loss log)": lambda: spool.append_batch([record]),
         "Prometheus metrics": observe,
-        "JSON serialisation": lambda: json.dumps(result, separators=(",", ":")),
+        "JSON serialisation (orjson)": lambda: orjson.dumps(result),
         "the whole service call (predict_films)": lambda: predict_films(
             state, [film], "prediction"
+        ),
+    }
+
+
+def batch_steps(model_dir: Path, work: Path) -> dict[str, Callable[[], object]]:
+    """One 1,000-film request, step by step, and what shipping its records costs later.
+
+    The stdlib's JSON, which the spool and the response used before, is timed in the same run
+    as the baseline of the orjson that replaced it.
+    """
+    predictor = OnnxPredictor.load(model_dir)
+    batch_class = batch_model(film_model(predictor.signature), BATCH)
+    body = json.dumps({"films": [FILM] * BATCH}).encode()
+    films = batch_class.model_validate_json(body).films  # type: ignore[attr-defined]
+    owned = SpoolDir.try_claim(work / "spool")
+    assert owned is not None
+    spool = Spool(owned, seal_records=10**9, seal_seconds=3600.0, max_records=10**9)
+    state = AppState(holder=SimpleNamespace(current=LoadedModel(predictor, "sha-0")), spool=spool)  # type: ignore[arg-type]
+    results = predict_films(state, films, "predictions")
+    payload = {"predictions": results, "model_version": "sha-0"}
+    spool.seal()
+    segment = owned.segments()[0]  # exactly what the service spooled for one request
+    records = read_segment(segment)
+    lake = Lake(str(work / "lake"))
+    signature = predictor.signature
+    rows = [film.model_dump(exclude_none=True) for film in films]
+    columns = {item.field: [row.get(item.field) for row in rows] for item in signature.inputs}
+    matrix = predictor.encoder(columns, BATCH)
+    output = predictor.session.get_outputs()[0].name
+
+    lake_rows = next(iter(_rows(records).values()))
+    typed = [row | {"ts": dt.datetime.fromisoformat(row["ts"])} for row in lake_rows]
+
+    def ship() -> None:
+        # ship_segment deletes what it shipped: ship a fresh copy each time.
+        copy = work / "seg-00000001.ready"
+        copy.write_bytes(segment.read_bytes())
+        ship_segment(lake, "bench", copy)
+
+    return {
+        "validate 1,000 films (pydantic, from JSON bytes)": lambda: batch_class.model_validate_json(
+            body
+        ),
+        "encode 1,000 films": lambda: predictor.encoder(columns, BATCH),
+        "ONNX Runtime run, 1,000 rows": lambda: predictor.session.run(
+            [output], {signature.onnx_input: matrix}
+        ),
+        "the whole service call (predict_films, spool included)": lambda: predict_films(
+            state, films, "predictions"
+        ),
+        "spool line, orjson": lambda: orjson.dumps(records, default=str),
+        "spool line, stdlib json (before)": lambda: json.dumps(
+            records, separators=(",", ":"), default=str
+        ),
+        "response, orjson": lambda: orjson.dumps(payload),
+        "response, stdlib json (before)": lambda: json.dumps(payload, separators=(",", ":")),
+        "shipper: the records to Parquet in the lake (background thread)": ship,
+        "shipper's table, Arrow's JSON reader": lambda: log_table(lake_rows),
+        # Last: its first call imports pandas, which the steps above must not pay for.
+        "shipper's table, pa.Table.from_pylist (before)": lambda: pa.Table.from_pylist(
+            typed, schema=LOG_SCHEMA
         ),
     }
 
@@ -108,6 +177,13 @@ def markdown(result: dict[str, Any]) -> str:
         "|---|---:|",
         *(f"| {name} | {us:,.1f} |" for name, us in result["steps_us"].items()),
     ]
+    if result.get("batch_steps_us"):
+        lines += [
+            "",
+            f"| step (one {BATCH:,}-film request, one thread) | median µs |",
+            "|---|---:|",
+            *(f"| {name} | {us:,.1f} |" for name, us in result["batch_steps_us"].items()),
+        ]
     fw = result.get("under_load_cpu_us_per_request")
     if fw:
         lines += [
@@ -124,11 +200,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--calls", type=int, default=5000)
+    parser.add_argument("--batch-calls", type=int, default=60)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         measured = {
             name: median_us(step, args.calls) for name, step in steps(args.model, Path(tmp)).items()
+        }
+    with tempfile.TemporaryDirectory() as tmp:
+        batch = {
+            name: median_us(step, args.batch_calls)
+            for name, step in batch_steps(args.model, Path(tmp)).items()
         }
     result: dict[str, Any] = {
         "model": str(
@@ -136,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "calls_per_step": args.calls,
         "steps_us": measured,
+        "batch_steps_us": batch,
         "under_load_cpu_us_per_request": framework_us(args.out / "serving.json"),
     }
     args.out.mkdir(parents=True, exist_ok=True)

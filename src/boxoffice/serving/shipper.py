@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import threading
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from boxoffice.lake.prediction_log import Lake
 from boxoffice.serving import metrics
@@ -21,14 +22,19 @@ MAX_BACKOFF_S = 60.0
 
 
 def _rows(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """Lake rows by date: typed timestamps, inputs as JSON text (the lake's stable schema)."""
+    """Lake rows by date, inputs as JSON text (the lake's stable schema); the ISO
+    timestamps go as they are, Arrow's JSON reader types them."""
     by_date: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    dates: dict[str, str] = {}  # the films of one request share one timestamp
     for record in records:
-        ts = dt.datetime.fromisoformat(record["ts"])
+        ts = record["ts"]
+        date = dates.get(ts) or dates.setdefault(
+            ts, dt.datetime.fromisoformat(ts).date().isoformat()
+        )
         inputs = record["inputs"]
         if not isinstance(inputs, str):
-            inputs = json.dumps(inputs, sort_keys=True, default=str)
-        by_date[ts.date().isoformat()].append(record | {"ts": ts, "inputs": inputs})
+            inputs = orjson.dumps(inputs, option=orjson.OPT_SORT_KEYS, default=str).decode()
+        by_date[date].append(record | {"inputs": inputs})
     return by_date
 
 

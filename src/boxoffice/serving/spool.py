@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 ACTIVE_SUFFIX = ".jsonl"
 READY_SUFFIX = ".ready"
@@ -103,8 +104,8 @@ def read_segment(path: Path) -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = []
     for line in path.read_bytes().splitlines():
         try:
-            batch = json.loads(line)
-        except json.JSONDecodeError:
+            batch = orjson.loads(line)
+        except orjson.JSONDecodeError:
             continue
         records.extend(batch if isinstance(batch, list) else [batch])
     return records
@@ -168,14 +169,16 @@ class Spool:
 
         A line torn by a crash belongs to a request whose response was never sent.
         """
-        data = json.dumps(records, separators=(",", ":"), default=str) + "\n"
+        # orjson writes dates as ISO text, as str() would, for a fraction of the stdlib's time
+        # (bench/results/profile.md).
+        data = orjson.dumps(records, default=str) + b"\n"
         with self._lock:
             if self.pending + len(records) > self.max_records:
                 self._drop(len(records))
                 self.error = f"spool full: {self.pending} unshipped records"
                 raise SpoolFullError(self.error)
             try:
-                self._write_locked(data.encode())
+                self._write_locked(data)
             except OSError as exc:
                 self._drop(len(records))
                 self.error = f"spool write failed: {type(exc).__name__}: {exc.strerror or exc}"

@@ -4,9 +4,9 @@ No ``from __future__ import annotations`` here: FastAPI must see the request mod
 at run time as real classes, not as strings.
 """
 
-import json
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Body, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -17,8 +17,9 @@ from boxoffice.serving.service import AppState, predict_films
 
 
 def _json(payload: Any) -> Response:
-    # Serialised once, without re-validating: the service built it from typed values.
-    return Response(json.dumps(payload, separators=(",", ":")), media_type="application/json")
+    # Serialised once, without re-validating: the service built it from typed values. orjson:
+    # a 1,000-film response took 7 ms with the stdlib's json (bench/results/profile.md).
+    return Response(orjson.dumps(payload), media_type="application/json")
 
 
 def batch_model(film: type[BaseModel], limit: int) -> type[BaseModel]:

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --constraint constraints.txt
 
-.PHONY: run setup test browser model train lint typecheck quality bench bench-serving clean
+.PHONY: run setup test browser model train lint typecheck quality bench bench-serving bench-profile clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,12 @@ bench-serving: $(VENV)/.dev
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PIP) -e '.[peers]'
 	$(BIN)/python bench/serving.py
+
+## bench-profile: where a loaded worker's CPU goes (wrk + py-spy, about 40 seconds)
+bench-profile: $(VENV)/.dev
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(PIP) -e '.[profile]'
+	$(BIN)/python bench/profile_under_load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache coverage.xml .coverage

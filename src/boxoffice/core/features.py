@@ -6,6 +6,7 @@ drift between them. Only numpy is used: serving builds no DataFrame per request.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -61,6 +62,36 @@ def date_parts(days: npt.NDArray[np.datetime64], parts: Sequence[str]) -> list[n
     return [np.where(missing, np.nan, table[p]().astype(np.float64)) for p in parts]
 
 
+# Up to this many values, calendar parts are computed with ``datetime`` instead of numpy:
+# each numpy call on a tiny array costs microseconds whatever its size, and date parsing was
+# 8% of a loaded worker's CPU (bench/results/profile_under_load.md).
+SMALL_BATCH = 8
+_PART = {
+    "year": lambda d: d.year,
+    "month": lambda d: d.month,
+    "day_of_week": lambda d: d.weekday(),  # Monday is 0, as date_parts
+    "day_of_year": lambda d: d.timetuple().tm_yday,
+    "quarter": lambda d: (d.month - 1) // 3 + 1,
+}
+
+
+def calendar_parts(
+    values: Sequence[Any] | npt.NDArray[Any], parts: Sequence[str]
+) -> list[npt.NDArray[Any]]:
+    """Calendar parts of ISO dates (see :func:`to_days`), NaN for missing ones: the same
+    numbers as ``date_parts(to_days(values), parts)``, for a request's few values without
+    numpy's per-call cost."""
+    if isinstance(values, np.ndarray) or len(values) > SMALL_BATCH:
+        return date_parts(to_days(values), parts)
+    try:
+        days = [None if is_missing(v) else dt.date.fromisoformat(str(v)[:10]) for v in values]
+    except ValueError:  # what numpy reads and datetime does not ("2009-12"): numpy decides
+        return date_parts(to_days(values), parts)
+    return [
+        np.array([np.nan if d is None else float(_PART[p](d)) for d in days]) for p in parts
+    ]
+
+
 def _codes(
     values: Sequence[Any] | npt.NDArray[Any], lookup: Mapping[str, float]
 ) -> npt.NDArray[Any]:
@@ -105,7 +136,7 @@ class Encoder:
         values = columns.get(self.date_field) if self.date_field else None
         if values is None:
             return np.full(n_rows, np.nan)
-        return date_parts(to_days(values), ["year"])[0]
+        return calendar_parts(values, ["year"])[0]
 
     def log_deflator(self, columns: Columns, n_rows: int) -> npt.NDArray[np.float64]:
         """Per row, ``log(constant / nominal)`` dollars (zero without a dollars spec)."""
@@ -140,7 +171,7 @@ class Encoder:
         if item.kind == "numeric":
             return [_to_float(values)]
         if item.kind == "date":
-            return date_parts(to_days(values), item.parts)
+            return calendar_parts(values, item.parts)
         return [_codes(values, self.lookups[item.field])]
 
     def sent(self, columns: Columns, n_rows: int) -> npt.NDArray[np.int64]:

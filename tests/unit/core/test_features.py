@@ -1,10 +1,21 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from boxoffice.core.features import Encoder, date_parts, fit_categories, to_days
+from boxoffice.core.features import (
+    SMALL_BATCH,
+    Encoder,
+    calendar_parts,
+    date_parts,
+    fit_categories,
+    to_days,
+)
 from boxoffice.core.signature import InputField, Interval, Signature
 
 
@@ -117,3 +128,33 @@ def test_sent_counts_the_optional_fields_each_row_carries() -> None:
     columns |= {"genre": [None, float("nan"), "a"]}
     np.testing.assert_array_equal(encoder.sent(columns, 3), [1, 0, 2])
     assert encoder.sent({"budget": [1.0]}, 1).tolist() == [0]
+
+
+PARTS = ["year", "month", "day_of_week", "day_of_year", "quarter"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(), st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31))
+        ),
+        min_size=1,
+        max_size=SMALL_BATCH,
+    ),
+    st.booleans(),
+)
+def test_a_requests_few_dates_give_the_numbers_of_the_numpy_path(
+    dates: list[dt.date | None], as_text: bool
+) -> None:
+    values = [d.isoformat() if as_text and d else d for d in dates]
+    fast = calendar_parts(values, PARTS)
+    slow = date_parts(to_days(values), PARTS)
+    for name, got, want in zip(PARTS, fast, slow, strict=True):
+        np.testing.assert_array_equal(got, want, err_msg=name)
+
+
+def test_dates_datetime_cannot_read_go_the_numpy_way() -> None:
+    # numpy reads a month as its first day; datetime.date.fromisoformat refuses it.
+    year, month = calendar_parts(["2009-12"], ["year", "month"])
+    assert (year.tolist(), month.tolist()) == ([2009.0], [12.0])

@@ -87,9 +87,7 @@ def calendar_parts(
         days = [None if is_missing(v) else dt.date.fromisoformat(str(v)[:10]) for v in values]
     except ValueError:  # what numpy reads and datetime does not ("2009-12"): numpy decides
         return date_parts(to_days(values), parts)
-    return [
-        np.array([np.nan if d is None else float(_PART[p](d)) for d in days]) for p in parts
-    ]
+    return [np.array([np.nan if d is None else float(_PART[p](d)) for d in days]) for p in parts]
 
 
 def _codes(

@@ -18,7 +18,7 @@ from boxoffice.serving.service import AppState, predict_films
 
 def _json(payload: Any) -> Response:
     # Serialised once, without re-validating: the service built it from typed values. orjson:
-    # a 1,000-film response took 7 ms with the stdlib's json (bench/results/profile.md).
+    # a 1,000-film response takes 0.2 ms against the stdlib's 2.7 (bench/results/profile.md).
     return Response(orjson.dumps(payload), media_type="application/json")
 
 

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --constraint constraints.txt
 
-.PHONY: run setup test browser model train lint typecheck quality bench bench-serving bench-profile clean
+.PHONY: run setup test debs model train lint typecheck quality bench bench-serving bench-profile clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,14 +41,15 @@ model: $(VENV)/.train
 train: $(VENV)/.train
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/dvc repro
 
-## browser: Debian's headless Chromium and its driver, for the page's tests (installed when missing)
+## debs: the Debian packages the tests drive, installed when missing: headless Chromium and its
+## driver (the page's tests), wrk (the load script the serving benchmark hands it)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-browser:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
-		{ $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver; }
+debs:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v wrk >/dev/null || \
+		{ $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver wrk; }
 
 ## test: set up and run the whole suite with coverage
-test: $(VENV)/.dev browser
+test: $(VENV)/.dev debs
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest --cov=boxoffice --cov-report=term --cov-report=xml:coverage.xml
 
 lint: $(VENV)/.dev
@@ -59,7 +60,7 @@ typecheck: $(VENV)/.dev
 	$(BIN)/mypy
 
 ## quality: the gate CI runs before the SonarCloud scan (lint, types, >=90% coverage, bandit)
-quality: lint typecheck browser
+quality: lint typecheck debs
 	$(BIN)/bandit -q -r src
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest --cov=boxoffice --cov-report=xml:coverage.xml --cov-fail-under=90
 

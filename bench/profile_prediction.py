@@ -5,15 +5,19 @@
 Each step of the prediction path runs alone in a loop on one thread (the median of many
 calls, in microseconds): request validation, the columns, encoding, the ONNX Runtime call,
 the deflator and interval offsets, the response, the spool write, the Prometheus metrics and
-serialisation. The framework's own share (HTTP parsing, routing, the ASGI and gunicorn
-layers) is what the echo app of bench/serving.py measures; this script reads it from
-bench/results/serving.json when it is there. Writes bench/results/profile.json and .md.
+serialisation. The model and the whole call are timed twice: on the same film each call, and
+on bench/films.py's 1,000 different films in turn (what traffic looks like: one film again
+and again keeps its trees in the CPU's caches). The framework's own share (HTTP parsing,
+routing, the ASGI and gunicorn layers) is what the echo app of bench/serving.py measures;
+this script reads it from bench/results/serving.json when it is there. Writes
+bench/results/profile.json and .md.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import statistics
 import sys
@@ -29,7 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 import orjson  # noqa: E402
 import pyarrow as pa  # noqa: E402
-from bench.serving import DEFAULT_MODEL, FILM  # noqa: E402
+from bench.films import request_films  # noqa: E402
+from bench.serving import BATCH, DEFAULT_MODEL, FILM  # noqa: E402
 
 from boxoffice.core.predictor import OnnxPredictor  # noqa: E402
 from boxoffice.core.request_model import film_model  # noqa: E402
@@ -40,8 +45,6 @@ from boxoffice.serving.routes.predictions import batch_model  # noqa: E402
 from boxoffice.serving.service import AppState, predict_films, request_ids, warnings_for  # noqa: E402
 from boxoffice.serving.shipper import _rows, ship_segment  # noqa: E402
 from boxoffice.serving.spool import Spool, SpoolDir, read_segment  # noqa: E402
-
-BATCH = 1000  # films per request, as bench/serving.py's batch load sends
 
 
 def median_us(step: Callable[[], object], calls: int) -> float:
@@ -65,6 +68,14 @@ def steps(model_dir: Path, spool_dir: Path) -> dict[str, Callable[[], object]]:
     columns = {item.field: [row.get(item.field)] for item in signature.inputs}
     matrix = encoder(columns, 1)
     output = predictor.session.get_outputs()[0].name
+    # Real traffic: a different film each call (the same film keeps its trees in the caches).
+    others = [film_class.model_validate(other) for other in request_films(model_dir, BATCH)]
+    other_rows = [o.model_dump(exclude_none=True) for o in others]
+    whole = encoder(
+        {i.field: [r.get(i.field) for r in other_rows] for i in signature.inputs}, BATCH
+    )
+    next_row = itertools.cycle([whole[i : i + 1] for i in range(BATCH)]).__next__
+    next_film = itertools.cycle(others).__next__
     owned = SpoolDir.try_claim(spool_dir)
     assert owned is not None
     spool = Spool(owned, seal_records=1000, seal_seconds=2.0, max_records=10**9)
@@ -82,7 +93,12 @@ def steps(model_dir: Path, spool_dir: Path) -> dict[str, Callable[[], object]]:
             i.field: [film.model_dump(exclude_none=True).get(i.field)] for i in signature.inputs
         },
         "encode (one row)": lambda: encoder(columns, 1),
-        "ONNX Runtime run": lambda: predictor.session.run([output], {signature.onnx_input: matrix}),
+        "ONNX Runtime run, the same film each call": lambda: predictor.session.run(
+            [output], {signature.onnx_input: matrix}
+        ),
+        "ONNX Runtime run, a different film each call": lambda: predictor.session.run(
+            [output], {signature.onnx_input: next_row()}
+        ),
         "deflator + interval offsets": lambda: (
             encoder.log_deflator(columns, 1),
             encoder.interval_offsets(columns, 1),
@@ -91,8 +107,11 @@ def steps(model_dir: Path, spool_dir: Path) -> dict[str, Callable[[], object]]:
         "spool append (zero-loss log)": lambda: spool.append_batch([record]),
         "Prometheus metrics": observe,
         "JSON serialisation (orjson)": lambda: orjson.dumps(result),
-        "the whole service call (predict_films)": lambda: predict_films(
+        "the whole service call (predict_films), the same film": lambda: predict_films(
             state, [film], "prediction"
+        ),
+        "the whole service call (predict_films), a different film each call": lambda: predict_films(
+            state, [next_film()], "prediction"
         ),
     }
 
@@ -105,8 +124,9 @@ def batch_steps(model_dir: Path, work: Path) -> dict[str, Callable[[], object]]:
     """
     predictor = OnnxPredictor.load(model_dir)
     batch_class = batch_model(film_model(predictor.signature), BATCH)
-    body = json.dumps({"films": [FILM] * BATCH}).encode()
+    body = json.dumps({"films": request_films(model_dir, BATCH)}).encode()
     films = batch_class.model_validate_json(body).films  # type: ignore[attr-defined]
+    same = batch_class.model_validate({"films": [FILM] * BATCH}).films  # type: ignore[attr-defined]
     owned = SpoolDir.try_claim(work / "spool")
     assert owned is not None
     spool = Spool(owned, seal_records=10**9, seal_seconds=3600.0, max_records=10**9)
@@ -121,6 +141,13 @@ def batch_steps(model_dir: Path, work: Path) -> dict[str, Callable[[], object]]:
     rows = [film.model_dump(exclude_none=True) for film in films]
     columns = {item.field: [row.get(item.field) for row in rows] for item in signature.inputs}
     matrix = predictor.encoder(columns, BATCH)
+    same_matrix = predictor.encoder(
+        {
+            i.field: [f.model_dump(exclude_none=True).get(i.field) for f in same]
+            for i in signature.inputs
+        },
+        BATCH,
+    )
     output = predictor.session.get_outputs()[0].name
 
     lake_rows = next(iter(_rows(records).values()))
@@ -137,8 +164,11 @@ def batch_steps(model_dir: Path, work: Path) -> dict[str, Callable[[], object]]:
             body
         ),
         "encode 1,000 films": lambda: predictor.encoder(columns, BATCH),
-        "ONNX Runtime run, 1,000 rows": lambda: predictor.session.run(
+        "ONNX Runtime run, 1,000 different films": lambda: predictor.session.run(
             [output], {signature.onnx_input: matrix}
+        ),
+        "ONNX Runtime run, the same film 1,000 times (what the bench sent before)": lambda: (
+            predictor.session.run([output], {signature.onnx_input: same_matrix})
         ),
         "the whole service call (predict_films, spool included)": lambda: predict_films(
             state, films, "predictions"

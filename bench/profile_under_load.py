@@ -3,9 +3,9 @@
     make bench-profile    # installs wrk and py-spy (the `profile` extra); about 40 seconds
 
 The server runs as `make run` runs it (docker/initializer.sh, 2 workers) on 127.0.0.1; wrk
-sends the one-film request of bench/serving.py with 32 connections; py-spy records one
-worker's Python stacks (200 samples a second, idle time left out) for the length of the
-load. Each sample is put in one layer, the first that its stack matches:
+sends bench/serving.py's 1,000 different films in turn, one a request, with 32 connections;
+py-spy records one worker's Python stacks (200 samples a second, idle time left out) for the
+length of the load. Each sample is put in one layer, the first that its stack matches:
 
 - ``ONNX Runtime``: inside ``InferenceSession.run``;
 - ``prediction path``: the rest of ``predict_films`` (encoding, deflator, intervals, result
@@ -36,7 +36,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.serving import DEFAULT_MODEL, FILM, wrk  # noqa: E402
+from bench.films import request_films  # noqa: E402
+from bench.serving import BATCH, DEFAULT_MODEL, wrk  # noqa: E402
 from tests.support.server import Server  # noqa: E402
 
 # (layer, a frame that puts a sample in it), first match wins.
@@ -126,8 +127,9 @@ def main(argv: list[str] | None = None) -> int:
         server.start()
         try:
             route = server.url + "/v1/prediction"
-            httpx.post(route, json=FILM, timeout=10).raise_for_status()
-            wrk(route, FILM, 3, args.connections, tmp)  # warm-up
+            films = request_films(args.model, BATCH)
+            httpx.post(route, json=films[0], timeout=10).raise_for_status()
+            wrk(route, films, 3, args.connections, tmp)  # warm-up
             out = tmp / "stacks.txt"
             recorder = subprocess.Popen(
                 [
@@ -148,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
             )
-            load = wrk(route, FILM, args.seconds + 1, args.connections, tmp)
+            load = wrk(route, films, args.seconds + 1, args.connections, tmp)
             _, err = recorder.communicate(timeout=args.seconds + 60)
             if recorder.returncode != 0 or not out.exists():
                 raise SystemExit(f"py-spy failed: {err.decode(errors='replace')[-400:]}")

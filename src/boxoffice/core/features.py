@@ -24,6 +24,13 @@ Columns = Mapping[str, Sequence[Any] | npt.NDArray[Any]]
 __all__ = ["Columns", "Encoder", "FloatMatrix", "fit_categories", "is_missing"]
 
 
+def row_count(columns: Columns, n_rows: int | None = None) -> int:
+    """``n_rows`` when the caller knows it, else the length of the first column (0 for none)."""
+    if n_rows is not None:
+        return n_rows
+    return len(next(iter(columns.values()))) if columns else 0
+
+
 def _to_float(values: Sequence[Any] | npt.NDArray[Any]) -> npt.NDArray[np.float64]:
     if isinstance(values, np.ndarray) and values.dtype.kind in "fiu":
         return values.astype(np.float64)
@@ -196,8 +203,7 @@ class Encoder:
         from ``columns`` when given (as-of values in training), else looked up. A caller that
         has the rows' ``log_deflator`` already passes it (the predictor needs it too).
         """
-        if n_rows is None:
-            n_rows = len(next(iter(columns.values()))) if columns else 0
+        n_rows = row_count(columns, n_rows)
         # float32 in training too, so the trees' thresholds see what ONNX Runtime sees.
         matrix = np.empty((n_rows, self.width), dtype=np.float32)
         deflate = None if log_deflator is None else np.exp(log_deflator)

@@ -10,7 +10,7 @@ import numpy.typing as npt
 import onnxruntime as ort
 
 from boxoffice.core.artifact import read_verified
-from boxoffice.core.features import Columns, Encoder
+from boxoffice.core.features import Columns, Encoder, row_count
 from boxoffice.core.signature import Signature
 
 FloatArray = npt.NDArray[np.float64]
@@ -47,8 +47,7 @@ class OnnxPredictor:
         self, columns: Columns, n_rows: int | None = None, log_deflator: FloatArray | None = None
     ) -> FloatArray:
         """Log gross in nominal dollars of each film's release year."""
-        if n_rows is None:
-            n_rows = len(next(iter(columns.values()))) if columns else 0
+        n_rows = row_count(columns, n_rows)
         if log_deflator is None:
             log_deflator = self.encoder.log_deflator(columns, n_rows)
         matrix = self.encoder(columns, n_rows, log_deflator)
@@ -57,8 +56,7 @@ class OnnxPredictor:
         return np.asarray(out, dtype=np.float64).reshape(-1) - log_deflator
 
     def predict(self, columns: Columns, n_rows: int | None = None) -> Prediction:
-        if n_rows is None:
-            n_rows = len(next(iter(columns.values()))) if columns else 0
+        n_rows = row_count(columns, n_rows)
         # Deflated once, for the matrix, the log gross and the budget band.
         log_deflator = self.encoder.log_deflator(columns, n_rows)
         log_pred = self.predict_log(columns, n_rows, log_deflator)

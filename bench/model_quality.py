@@ -269,7 +269,9 @@ def merged(old: dict[str, Any], new: dict[str, Any], args: argparse.Namespace) -
         {
             "models": args.models.split(","),
             "profiles": args.profiles.split(","),
-            "parts": ["rolling_origin"] + (["random_kfold"] if args.kfold > 0 else []),
+            "parts": ["rolling_origin"]
+            + (["random_kfold"] if args.kfold > 0 else [])
+            + (["ablation"] if args.ablation else []),
             "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "reason": args.merge,
         }
@@ -303,6 +305,11 @@ def main(argv: list[str] | None = None) -> int:
         help="re-measure only --models/--profiles (rolling origin and K-fold) and replace their"
         " rows in the existing results, keeping the others; REASON is recorded",
     )
+    parser.add_argument(
+        "--ablation",
+        action="store_true",
+        help="with --merge: re-run the history ablation too (after a change to the recipe)",
+    )
     args = parser.parse_args(argv)
     params = load_params(args.params)
     if not Path(params.data.source).is_absolute() and "://" not in params.data.source:
@@ -330,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     if args.merge:
         result = merged(json.loads((out / "model_quality.json").read_text()), result, args)
-    else:
+    if not args.merge or args.ablation:
         result["ablation"] = ablation(params, frame, y, args)
         shipped = result["profiles"]["pre_release"]["models"].get("boxoffice")
         if shipped:

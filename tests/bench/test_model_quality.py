@@ -86,3 +86,13 @@ def test_model_quality_quick_run_writes_json_and_table(
     assert after["remeasured"][0]["models"] == ["boxoffice"]
     assert after["remeasured"][0]["parts"] == ["rolling_origin"]
     assert "re-measured" in (out / "model_quality.md").read_text()
+    # --ablation re-runs the ablation too (a changed recipe moves every row of it).
+    after["ablation"]["no_history"] = 99.0
+    (out / "model_quality.json").write_text(json.dumps(after))
+    merge = ["--merge", "recipe changed", "--ablation"]
+    assert bench.main([*quick, "--models", "boxoffice", *merge]) == 0
+    again = json.loads((out / "model_quality.json").read_text())
+    assert again["ablation"]["no_history"] != 99.0
+    shipped = again["profiles"]["pre_release"]["models"]["boxoffice"]["mae_log"]["mean"]
+    assert again["ablation"]["both (shipped)"] == shipped
+    assert again["remeasured"][1]["parts"] == ["rolling_origin", "ablation"]

@@ -36,8 +36,8 @@ ADMIN = "ui-admin-token"
 
 def _browser() -> WebDriver:
     chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    if not (chromium and driver):  # make test installs them (make browser): never skip
-        raise RuntimeError("chromium and chromedriver are missing: run `make browser`")
+    if not (chromium and driver):  # make test installs them (make debs): never skip
+        raise RuntimeError("chromium and chromedriver are missing: run `make debs`")
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1100,3200"):

@@ -37,8 +37,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench.films import request_films  # noqa: E402
-from bench.serving import BATCH, DEFAULT_MODEL, wrk  # noqa: E402
-from tests.support.server import Server  # noqa: E402
+from bench.serving import BATCH, DEFAULT_MODEL, api_server, wrk  # noqa: E402
 
 # (layer, a frame that puts a sample in it), first match wins.
 LAYERS = [
@@ -118,12 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("needs wrk and py-spy: make bench-profile installs both")
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
-        env = {
-            "BOXOFFICE_MODEL_URI": str(args.model),
-            "BOXOFFICE_LAKE_URI": str(tmp / "lake"),
-            "BOXOFFICE_SPOOL_DIR": str(tmp / "spool"),
-        }
-        server = Server(ROOT / "docker" / "initializer.sh", env, Path(sys.executable).parent, 2)
+        server = api_server(args.model, tmp, 2)
         server.start()
         try:
             route = server.url + "/v1/prediction"

@@ -171,16 +171,21 @@ def run_mlflow(
     return result
 
 
+def api_server(
+    model: Path, work: Path, workers: int, extra_env: dict[str, str] | None = None
+) -> Server:
+    """The API as `make run` serves it (docker/initializer.sh), its lake and spool in ``work``."""
+    env = {
+        "BOXOFFICE_MODEL_URI": str(model),
+        "BOXOFFICE_LAKE_URI": str(work / "lake"),
+        "BOXOFFICE_SPOOL_DIR": str(work / "spool"),
+    } | (extra_env or {})
+    return Server(ROOT / "docker" / "initializer.sh", env, Path(sys.executable).parent, workers)
+
+
 def cold_start(args: argparse.Namespace, tmp: Path) -> float:
     """Process start to the first successful prediction (what a scale-from-zero costs)."""
-    env = {
-        "BOXOFFICE_MODEL_URI": str(args.model),
-        "BOXOFFICE_LAKE_URI": str(tmp / "cold" / "lake"),
-        "BOXOFFICE_SPOOL_DIR": str(tmp / "cold" / "spool"),
-    }
-    server = Server(
-        ROOT / "docker" / "initializer.sh", env, Path(sys.executable).parent, args.workers
-    )
+    server = api_server(args.model, tmp / "cold", args.workers)
     try:
         seconds = server.start(
             probe=lambda: (
@@ -199,12 +204,7 @@ def run_variant(
     args: argparse.Namespace,
     tmp: Path,
 ) -> dict[str, Any]:
-    env = {
-        "BOXOFFICE_MODEL_URI": str(args.model),
-        "BOXOFFICE_LAKE_URI": str(tmp / name / "lake"),
-        "BOXOFFICE_SPOOL_DIR": str(tmp / name / "spool"),
-        "PYTHONPATH": str(ROOT / "bench"),
-    }
+    env = {"PYTHONPATH": str(ROOT / "bench")}
     if factory:
         env["APP_FACTORY"] = factory
     if name == "seed_style":
@@ -212,9 +212,7 @@ def run_variant(
         # Same server settings as ours (one compute thread per worker), not OpenMP's default
         # of one thread per core in every worker, which oversubscribes the 2 cores.
         env["OMP_NUM_THREADS"] = "1"
-    server = Server(
-        ROOT / "docker" / "initializer.sh", env, Path(sys.executable).parent, args.workers
-    )
+    server = api_server(args.model, tmp / name, args.workers, env)
     startup = server.start()
     try:
         route = "/v1/predictions" if name == "batch" else "/v1/prediction"

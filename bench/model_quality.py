@@ -312,11 +312,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     params = load_params(args.params)
-    if not Path(params.data.source).is_absolute() and "://" not in params.data.source:
-        source = str(Path(args.params).resolve().parent / params.data.source)
-        params = params.model_copy(
-            update={"data": params.data.model_copy(update={"source": source})}
-        )
+    # Relative source paths are the params file's project's.
+    root = Path(args.params).resolve().parent.as_posix()
+    params = params.model_copy(update={"data": params.data.with_uris(root)})
     frame = load_frame(params)
     y = np.log(frame[params.feature_schema.target.field].to_numpy(dtype=float))
     profiles = [p for p in args.profiles.split(",") if p]

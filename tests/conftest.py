@@ -36,8 +36,9 @@ def small_profile(raw: dict[str, Any]) -> dict[str, Any]:
 
 def write_project(dest: Path, raw_params: dict[str, Any]) -> Path:
     """Lay out a project folder with the sample data and the given params; return params path."""
-    (dest / "data" / "sample").mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "data" / "sample" / "movies.json", dest / "data" / "sample")
+    for folder, name in (("sample", "movies.json"), ("movie_profit", "movie_profit.csv")):
+        (dest / "data" / folder).mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / "data" / folder / name, dest / "data" / folder)
     shutil.copytree(ROOT / "data" / "reference", dest / "data" / "reference", dirs_exist_ok=True)
     path = dest / "params.yaml"
     path.write_text(yaml.safe_dump(raw_params, sort_keys=False))
@@ -112,11 +113,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory, project_raw: dict[str, Any
     """The whole pipeline, run once on the sample with the small profile."""
     root = tmp_path_factory.mktemp("trained")
     params_path = write_project(root, small_profile(project_raw))
-    params = load_params(params_path)
-    # The data source in params is relative to the project root.
-    params = params.model_copy(
-        update={"data": params.data.model_copy(update={"source": str(root / params.data.source)})}
-    )
+    params = load_params(params_path)  # its relative source paths are read under root
     layout = Layout(root)
     run_all(params, layout)
     return layout
@@ -126,8 +123,6 @@ def trained(tmp_path_factory: pytest.TempPathFactory, project_raw: dict[str, Any
 def retrospective(trained: Layout) -> Layout:
     """The retrospective profile trained beside ``trained`` (same data, all features)."""
     params = load_params(trained.root / "params.yaml")
-    source = str(trained.root / params.data.source)
-    params = params.model_copy(update={"data": params.data.model_copy(update={"source": source})})
     layout = Layout(trained.root, "retrospective")
     train.run(params, layout)
     evaluate.run(params, layout)

@@ -32,8 +32,9 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(ROOT / ".dvc", dest / ".dvc", ignore=shutil.ignore_patterns("tmp", "cache"))
     shutil.copytree(ROOT / "src", dest / "src", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "data" / "reference", dest / "data" / "reference")
-    (dest / "data" / "sample").mkdir(parents=True)
-    shutil.copy(ROOT / "data" / "sample" / "movies.json", dest / "data" / "sample")
+    for folder, name in (("sample", "movies.json"), ("movie_profit", "movie_profit.csv")):
+        (dest / "data" / folder).mkdir(parents=True)
+        shutil.copy(ROOT / "data" / folder / name, dest / "data" / folder)
     shutil.copytree(ROOT / "data" / "feedback", dest / "data" / "feedback")
     raw = small_profile(yaml.safe_load((ROOT / "params.yaml").read_text()))
     (dest / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))

@@ -113,6 +113,7 @@ def test_broken_data_fails_the_pipeline_and_leaves_the_model_untouched(
 ) -> None:
     import json as _json
 
+    from boxoffice.core.params import DataParams
     from boxoffice.pipeline import ingest, validate
     from boxoffice.pipeline.common import StageError
 
@@ -122,7 +123,7 @@ def test_broken_data_fails_the_pipeline_and_leaves_the_model_untouched(
     broken.write_text(
         _json.dumps([{k: v for k, v in r.items() if k != "Worldwide Gross"} for r in records])
     )
-    data = project_params.data.model_copy(update={"source": str(broken), "sha256": None})
+    data = DataParams(source=str(broken))
     layout = Layout(tmp_path)
     ingest.ingest(data, layout)
     with pytest.raises(StageError, match=r"required_columns.*Worldwide Gross"):

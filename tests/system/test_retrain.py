@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import os
@@ -25,6 +26,7 @@ from boxoffice.lake.prediction_log import Lake
 from boxoffice.lifecycle.labels import add_labels, check_labels
 from boxoffice.lifecycle.registry import Registry
 from boxoffice.pipeline.featurize import in_holdout
+from boxoffice.pipeline.matching import title_key
 from boxoffice.pipeline.rules import row_ids
 from boxoffice.serving.main import create_app
 from tests.conftest import ROOT, small_profile
@@ -54,6 +56,17 @@ def _unseen(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return good[-UNSEEN:]
 
 
+def _without_titles(source: Path, dest: Path, keys: set[str]) -> None:
+    """The second source without the 'new' films: they must reach training only as labels."""
+    with source.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with dest.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(
+            [rows[0], *(r for r in rows[1:] if title_key(r[2]) not in keys)]
+        )
+
+
 def _film(record: dict[str, Any], params: Params) -> dict[str, Any]:
     film = {}
     for spec in params.profile_features(params.serve_profile):  # what a studio knows
@@ -78,11 +91,17 @@ def project(tmp_path: Path) -> Path:
     kept = [r for r in records if r not in unseen]
     (tmp_path / "data" / "sample").mkdir(parents=True)
     (tmp_path / "data" / "sample" / "movies.json").write_text(json.dumps(kept))
+    _without_titles(
+        ROOT / "data" / "movie_profit" / "movie_profit.csv",
+        tmp_path / "data" / "movie_profit" / "movie_profit.csv",
+        {title_key(r["Title"]) for r in unseen},
+    )
     (tmp_path / "data" / "feedback").mkdir()
     (tmp_path / "data" / "feedback" / "feedback.jsonl").write_text("")
     (tmp_path / "unseen.json").write_text(json.dumps(unseen))
     raw = small_profile(yaml.safe_load((ROOT / "params.yaml").read_text()))
-    raw["data"]["sha256"] = None
+    for source in raw["data"]["sources"]:
+        source["sha256"] = None
     raw["gate"]["mae_log_tolerance"] = 0.05
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
     _run(["git", "init", "-q"], tmp_path)

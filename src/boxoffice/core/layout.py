@@ -83,5 +83,5 @@ class Layout:
     def model_card(self) -> Path:
         return self.root / "docs" / "model-card.md"
 
-    def raw_snapshot(self, fmt: str) -> Path:
-        return self.raw_dir / f"source.{fmt}"
+    def raw_snapshot(self, source: str, fmt: str) -> Path:
+        return self.raw_dir / f"{source}.{fmt}"

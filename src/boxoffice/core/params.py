@@ -13,6 +13,10 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from boxoffice.core.data_params import FEEDBACK_SOURCE, DataParams
+
+__all__ = ["DataParams", "FeatureSpec", "Params", "Rule", "SchemaSpec", "load_params"]
+
 DatePart = Literal["year", "month", "day_of_week", "day_of_year", "quarter"]
 # When a feature becomes known: before the film opens, or only once it has been out.
 Availability = Literal["pre_release", "post_release"]
@@ -21,14 +25,6 @@ _FIELD_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class DataParams(_Strict):
-    source: str
-    format: Literal["json", "jsonl", "csv", "parquet"] = "json"
-    sha256: str | None = None
-    # Labelled production traffic in raw column names (JSON lines), written by `retrain`.
-    feedback: str | None = "data/feedback/feedback.jsonl"
 
 
 class FeatureSpec(_Strict):
@@ -91,12 +87,19 @@ class SchemaSpec(_Strict):
 
 class Rule(_Strict):
     name: str
-    check: Literal["not_null", "range", "allowed", "unique"]
+    # pattern: a text cell matching the regex breaks it; not_month_day: a date on one of
+    # ``values`` ("MM-DD", e.g. "01-01" placeholders) breaks it.
+    check: Literal["not_null", "range", "allowed", "unique", "pattern", "not_month_day"]
     column: str | None = None
     columns: list[str] | None = None
     min: float | str | None = None
     max: float | str | None = None
     values: list[str] | None = None
+    pattern: str | None = None
+    # The sources the rule applies to (all when absent): each source is checked on its own.
+    sources: list[str] | None = None
+    # quarantine: the row leaves the data; blank: only the cell is emptied (counted).
+    action: Literal["quarantine", "blank"] = "quarantine"
 
     @model_validator(mode="after")
     def _check(self) -> Rule:
@@ -107,9 +110,18 @@ class Rule(_Strict):
             raise ValueError(f"rule {self.name}: '{self.check}' needs 'column'")
         if self.check == "range" and self.min is None and self.max is None:
             raise ValueError(f"rule {self.name}: 'range' needs 'min' or 'max'")
-        if self.check == "allowed" and not self.values:
-            raise ValueError(f"rule {self.name}: 'allowed' needs 'values'")
+        if self.check in ("allowed", "not_month_day") and not self.values:
+            raise ValueError(f"rule {self.name}: '{self.check}' needs 'values'")
+        if self.check == "pattern":
+            if not self.pattern:
+                raise ValueError(f"rule {self.name}: 'pattern' needs 'pattern'")
+            re.compile(self.pattern)
+        if self.action == "blank" and self.check == "unique":
+            raise ValueError(f"rule {self.name}: a 'unique' rule cannot blank a cell")
         return self
+
+    def applies_to(self, source: str | None) -> bool:
+        return self.sources is None or source is None or source in self.sources
 
     def targets(self) -> list[str]:
         return list(self.columns or []) if self.check == "unique" else [str(self.column)]
@@ -247,6 +259,18 @@ class Params(_Strict):
         for name in self.history.fields:
             if name not in categorical:
                 raise ValueError(f"history field {name!r} is not a categorical feature")
+        names = {s.name for s in self.data.sources} | {FEEDBACK_SOURCE}
+        for rule in self.validation.rules:
+            if rule.sources and set(rule.sources) - names:
+                raise ValueError(f"rule {rule.name} names unknown sources {rule.sources}")
+        required = set(self.feature_schema.id_columns) | {self.feature_schema.target.column}
+        required |= {f.column for f in self.feature_schema.features if f.required}
+        for source in self.data.sources:
+            if set(source.lacks) & required:
+                raise ValueError(
+                    f"source {source.name} cannot lack required columns"
+                    f" {sorted(set(source.lacks) & required)}"
+                )
         if self.serve_profile not in self.profiles:
             raise ValueError(f"serve_profile {self.serve_profile!r} is not among profiles")
         return self

@@ -1,4 +1,4 @@
-"""Stage 1, ingest: copy the declared source into a raw snapshot, checking its hash."""
+"""Stage 1, ingest: copy each declared source into a raw snapshot, checking its hash."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from boxoffice.core.data_params import DataParams, SourceParams
 from boxoffice.core.digest import sha256_bytes
 from boxoffice.core.layout import Layout
-from boxoffice.core.params import DataParams
 from boxoffice.lake.storage import HashMismatchError, read_bytes, write_bytes_atomic
 from boxoffice.pipeline.common import log, run_stage, write_json
 
@@ -30,22 +30,43 @@ def snapshot(*, data: bytes, source: str, expected_sha256: str | None) -> dict[s
     }
 
 
-def ingest(data_params: DataParams, layout: Layout) -> dict[str, Any]:
-    log("ingest", f"reading {data_params.source}")
-    data = read_bytes(data_params.source)
-    meta = snapshot(data=data, source=data_params.source, expected_sha256=data_params.sha256)
-    target = layout.raw_snapshot(data_params.format)
+def _read(source: SourceParams) -> tuple[bytes, dict[str, Any]]:
+    log("ingest", f"reading {source.name} from {source.uri}")
+    data = read_bytes(source.uri)
+    return data, snapshot(data=data, source=source.uri, expected_sha256=source.sha256)
+
+
+def _write(source: SourceParams, data: bytes, meta: dict[str, Any], layout: Layout) -> Any:
+    target = layout.raw_snapshot(source.name, source.format)
     write_bytes_atomic(target, data)
-    meta["path"] = target.relative_to(layout.root).as_posix()
-    meta["format"] = data_params.format
-    meta["feedback"] = _feedback(data_params, layout)
-    write_json(layout.snapshot_meta, meta)
     log("ingest", f"wrote {target} ({meta['bytes']} bytes, sha256 {meta['sha256'][:12]}...)")
+    return meta | {
+        "name": source.name,
+        "path": target.relative_to(layout.root).as_posix(),
+        "format": source.format,
+    }
+
+
+def ingest(data_params: DataParams, layout: Layout) -> dict[str, Any]:
+    """Snapshot every source (all are read before any is written: a bad one writes none)."""
+    data_params = data_params.with_uris(layout.root.as_posix())
+    read = [_read(source) for source in data_params.sources]
+    sources = [
+        _write(source, data, meta, layout)
+        for source, (data, meta) in zip(data_params.sources, read, strict=True)
+    ]
+    meta = {
+        # One digest for the lineage of a model: of every source's, in declared order.
+        "sha256": sha256_bytes("\n".join(s["sha256"] for s in sources).encode()),
+        "sources": sources,
+        "feedback": _feedback(data_params, layout),
+    }
+    write_json(layout.snapshot_meta, meta)
     return meta
 
 
 def _feedback(data_params: DataParams, layout: Layout) -> dict[str, Any] | None:
-    """Snapshot the feedback file beside the source, when it holds any rows."""
+    """Snapshot the feedback file beside the sources, when it holds any rows."""
     if not data_params.feedback:
         return None
     source = layout.root / data_params.feedback

@@ -94,6 +94,15 @@ def violations(rule: Rule, typed: pd.DataFrame) -> pd.Series:
         return series.isna()
     if rule.check == "allowed":
         return series.notna() & ~series.isin(rule.values or [])
+    if rule.check == "pattern":
+        text = series.map(lambda v: "" if v is None or v != v else str(v))
+        matched: pd.Series = text.str.contains(str(rule.pattern), regex=True)
+        return matched & series.notna()
+    if rule.check == "not_month_day":
+        if not pd.api.types.is_datetime64_any_dtype(series):
+            raise StageError(f"rule '{rule.name}': column '{rule.column}' is not a date")
+        on_day: pd.Series = series.dt.strftime("%m-%d").isin(rule.values or [])
+        return on_day & series.notna()
     low, high = _bound(rule.min, series), _bound(rule.max, series)
     bad = pd.Series(False, index=typed.index)
     if low is not None:

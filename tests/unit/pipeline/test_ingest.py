@@ -20,16 +20,17 @@ def test_ingest_local_file_writes_snapshot_and_meta(tmp_path: Path) -> None:
     meta = ingest.ingest(
         DataParams(source=str(src), sha256=sha256_bytes(DATA)), Layout(tmp_path / "p")
     )
-    assert meta["verified"] is True
-    assert (tmp_path / "p" / meta["path"]).read_bytes() == DATA
+    (one,) = meta["sources"]
+    assert one["verified"] is True
+    assert (tmp_path / "p" / one["path"]).read_bytes() == DATA
 
 
 def test_ingest_reads_any_fsspec_protocol(tmp_path: Path) -> None:
     with fsspec.open("memory://bucket/movies.json", "wb") as fh:
         fh.write(DATA)
     meta = ingest.ingest(DataParams(source="memory://bucket/movies.json"), Layout(tmp_path))
-    assert meta["sha256"] == sha256_bytes(DATA)
-    assert meta["verified"] is False
+    assert meta["sources"][0]["sha256"] == sha256_bytes(DATA)
+    assert meta["sources"][0]["verified"] is False
 
 
 def test_ingest_hash_mismatch_names_rule(tmp_path: Path) -> None:

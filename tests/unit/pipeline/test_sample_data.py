@@ -38,12 +38,13 @@ FIELDS = [
 def validated(project_params: Params) -> ValidationResult:
     frame = pd.DataFrame.from_records(json.loads(SAMPLE.read_text())).astype(object)
     return validate_frame(
-        frame, schema=project_params.feature_schema, rules=project_params.validation
+        frame, schema=project_params.feature_schema, rules=project_params.validation, source="vega"
     )
 
 
 def test_sample_is_the_pinned_upstream_file(project_params: Params) -> None:
-    assert hashlib.sha256(SAMPLE.read_bytes()).hexdigest() == project_params.data.sha256
+    vega = next(s for s in project_params.data.sources if s.name == "vega")
+    assert hashlib.sha256(SAMPLE.read_bytes()).hexdigest() == vega.sha256
     # datapackage.json's sha1 is git's blob hash of the file.
     blob = subprocess.run(
         ["git", "hash-object", str(SAMPLE)], capture_output=True, text=True, check=True

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
-from boxoffice.core.params import Params
+from boxoffice.core.layout import Layout
+from boxoffice.core.params import Params, load_params
+from boxoffice.pipeline import ingest, validate
 from boxoffice.pipeline.common import StageError
 from boxoffice.pipeline.validate import RULES_COLUMN, report_markdown, validate_frame
+from tests.conftest import write_project
 
 
 def _film(**overrides: Any) -> dict[str, Any]:
@@ -43,7 +47,7 @@ def _good(n: int) -> list[dict[str, Any]]:
 
 def _run(params: Params, frame: pd.DataFrame, min_rows: int = 1) -> Any:
     rules = params.validation.model_copy(update={"min_rows": min_rows})
-    return validate_frame(frame, schema=params.feature_schema, rules=rules)
+    return validate_frame(frame, schema=params.feature_schema, rules=rules, source="vega")
 
 
 def test_validate_three_rows_quarantines_with_rule_names(project_params: Params) -> None:
@@ -118,3 +122,42 @@ def test_validate_row_ids_are_stable_and_distinct(project_params: Params) -> Non
     b = _run(project_params, _frame(*reversed(_good(4)))).clean["row_id"]
     assert a.is_unique
     assert sorted(a) == sorted(b)
+
+
+def test_rule_scoped_to_a_source_leaves_others_alone(project_params: Params) -> None:
+    frame = _frame(_film(), _film(Title="New Year", **{"Release Date": "Jan 01 2005"}))
+    vega = _run(project_params, frame)  # the 1 January rule is the_numbers' only
+    assert len(vega.clean) == 2
+    rules = project_params.validation.model_copy(update={"min_rows": 1})
+    numbers = validate_frame(
+        frame, schema=project_params.feature_schema, rules=rules, source="the_numbers"
+    )
+    assert numbers.quarantine[RULES_COLUMN].tolist() == ["release_date_placeholder"]
+
+
+def test_blank_rule_empties_the_cell_and_keeps_the_row(project_params: Params) -> None:
+    frame = _frame(_film(), _film(Title="Cut", Distributor="Anchor Bay Entertai…"))
+    result = _run(project_params, frame)
+    assert len(result.clean) == 2
+    cut = result.clean.set_index("Title").loc["Cut"]
+    assert pd.isna(cut["Distributor"])
+    assert result.report["sources"]["vega"]["cells_blanked"] == {"distributor_cut": 1}
+
+
+def test_two_sources_merge_and_report_matches(project_raw: dict[str, Any], tmp_path: Path) -> None:
+    params = load_params(write_project(tmp_path, project_raw))
+    ingest.ingest(params.data, Layout(tmp_path))
+    result = validate.run(params, Layout(tmp_path))
+    report = result.report
+    pair = report["match"]["vega~the_numbers"]
+    assert pair["matched"] > 1500
+    assert result.clean["sources"].value_counts()["vega+the_numbers"] == pair["matched"]
+    assert report["rows_clean"] == len(result.clean) < report["rows_in"]
+    assert result.clean["Release Date"].max() > pd.Timestamp("2018-01-01")
+    assert result.clean["row_id"].is_unique
+    distributor = pair["agreement"]["Distributor"]
+    assert distributor["mapped"]["share"] > distributor["as_read"]["share"]
+    assert set(result.quarantine["data_source"]) == {"vega", "the_numbers"}
+    assert report["sources"]["the_numbers"]["rules"]["film_unique"] == 1
+    text = (tmp_path / "reports" / "data_quality.md").read_text()
+    assert "Matched films: vega and the_numbers" in text

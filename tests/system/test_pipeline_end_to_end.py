@@ -53,9 +53,27 @@ def test_metrics_have_every_promised_key(trained: Layout) -> None:
 def test_backtest_tests_each_year_on_films_released_before_it(trained: Layout) -> None:
     backtest = json.loads(trained.backtest.read_text())
     assert backtest["backtest"] == "rolling_origin"
-    assert backtest["test_years"] == [2009, 2010]  # the small profile's last 2 years
+    assert backtest["test_years"] == [2017, 2018]  # the small profile's last 2 years
     assert [row["year"] for row in backtest["per_year"]] == backtest["test_years"]
     assert 0 < backtest["required_only"]["coverage"] <= 1
+
+
+def test_backtest_measures_coverage_per_budget_fields_sent_and_horizon(
+    trained: Layout,
+) -> None:
+    cells = json.loads(trained.backtest.read_text())["coverage_cells"]
+    assert set(cells["budget"]) == {"lt_10m", "10m_100m", "ge_100m"}
+    assert "required only" in cells["fields_sent"]
+    assert list(cells["horizon"]) == ["1-3 years", "4-6 years", "7-10 years"]
+    for group in ("budget", "fields_sent", "horizon"):
+        for c in cells[group].values():
+            if c["n"]:
+                low, high = c["wilson90"]
+                assert low <= c["coverage"] <= high
+    assert cells["horizon"]["7-10 years"]["n"] > 0  # an older fit reached ten years out
+    signature = json.loads((trained.export_dir / "signature.json").read_text())
+    far = signature["interval"]["horizons"][-1]
+    assert far["name"] == "7-10" and far["films"] == cells["horizon"]["7-10 years"]["n"]
 
 
 def test_report_embeds_metrics_and_existing_plots(trained: Layout) -> None:

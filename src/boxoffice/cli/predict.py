@@ -20,6 +20,7 @@ from boxoffice.core.artifact import (
     version_of,
 )
 from boxoffice.core.predictor import OnnxPredictor
+from boxoffice.core.request_model import date_range
 
 app = typer.Typer()
 
@@ -42,6 +43,9 @@ def model_info(
     version = version_of(checksums)
     typer.echo(f"  version: {version}, profile: {signature.profile}")
     typer.echo(f"  trained on films from {signature.first_film} to {signature.last_film}")
+    span = date_range(signature)
+    if span:
+        typer.echo(f"  accepts release dates from {span[0]} to {span[1]}")
     typer.echo(f"  files verified: {', '.join(sorted(checksums))} (+ {CHECKSUMS_FILE})")
     inputs = ", ".join(f"{i.field}{'*' if i.required else ''}" for i in signature.inputs)
     typer.echo(f"  inputs (* required): {inputs}")

@@ -123,6 +123,8 @@ class Encoder:
         self.date_field = signature.date_field()
         self.optional = [item.field for item in signature.inputs if not item.required]
         self.groups = self._groups()
+        last = signature.last_film
+        self.last_year = float(last[:4]) if last else None
 
     def _groups(self) -> dict[str, list[int]]:
         """Matrix columns fed by each input field (a history field feeds its own too)."""
@@ -167,10 +169,20 @@ class Encoder:
     def interval_offsets(
         self, columns: Columns, n_rows: int, log_deflator: FloatArray | None = None
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-        """Per-row (low, high) log offsets: by the fields each row sent and its band."""
+        """Per-row (low, high) log offsets: by the fields each row sent, its band and its
+        horizon (release year after the last training film's)."""
         return self.signature.interval.offsets(
-            self.sent(columns, n_rows), self.band(columns, n_rows, log_deflator)
+            self.sent(columns, n_rows),
+            self.band(columns, n_rows, log_deflator),
+            self.horizon(columns, n_rows),
         )
+
+    def horizon(self, columns: Columns, n_rows: int) -> npt.NDArray[np.float64] | None:
+        """Years from the last training film's year to each row's release year (NaN when
+        unknown); None when the interval has no horizon bands."""
+        if self.last_year is None or len(self.signature.interval.horizons) < 2:
+            return None
+        return self.years(columns, n_rows) - self.last_year
 
     def field(self, item: InputField, values: Sequence[Any] | npt.NDArray[Any]) -> list[Any]:
         if item.kind == "numeric":

@@ -1,14 +1,16 @@
-"""Split-conformal intervals: residual quantiles per number of optional fields sent (and,
-optionally, per constant-dollar budget band), calibrated on the latest films."""
+"""Split-conformal intervals: residual quantiles per number of optional fields sent and per
+constant-dollar budget band (Mondrian cells), calibrated on the latest films, then widened
+per horizon band by how much farther releases were missed in older out-of-time fits."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from boxoffice.core.signature import Interval, IntervalBucket
+from boxoffice.core.signature import HorizonBand, Interval, IntervalBucket
 
 FloatArray = npt.NDArray[np.float64]
 # A bucket with fewer calibration residuals than this borrows the pooled offsets.
@@ -43,7 +45,90 @@ def _offsets(
     return conformal_offsets(chosen, level) if len(chosen) >= MIN_BUCKET_RESIDUALS else fallback
 
 
+@dataclass(frozen=True)
+class Residuals:
+    """Out-of-time calibration residuals (log scale, signed), one entry per prediction.
+
+    ``as_is``: predicted with every field the film had; ``sent``: optional fields the
+    prediction saw; ``band``: its band value (constant dollars, NaN without bands);
+    ``horizon``: test year minus the fit's last training year; ``recent``: from a fit on
+    the latest years (these set the offsets; older fits only measure the horizon's effect).
+    """
+
+    value: FloatArray
+    sent: npt.NDArray[np.int64]
+    as_is: npt.NDArray[np.bool_]
+    band: FloatArray
+    horizon: FloatArray
+    recent: npt.NDArray[np.bool_]
+
+    def where(self, rows: npt.NDArray[np.bool_]) -> Residuals:
+        return Residuals(*(getattr(self, f)[rows] for f in self.__dataclass_fields__))
+
+
+def horizon_bands(
+    residuals: Residuals, interval: Interval, level: float, edges: list[int]
+) -> list[HorizonBand]:
+    """Per horizon band, how much the cell offsets must widen for the older fits' films of
+    that band to be covered at ``level``, over the widening their first band needs.
+
+    Each older residual is scored against its own cell's offsets (``r / high`` above the
+    forecast, ``r / low`` below it): inside ``s`` times the offsets exactly when the score
+    is at most ``s``. The ratio of the bands' conformal quantiles of those scores is the
+    horizon's effect alone; never below 1 or the band before (a farther release is never
+    surer)."""
+    if len(edges) < 2:
+        return []
+    old = residuals.where(~residuals.recent)
+    low, high = interval.offsets(old.sent, old.band if interval.band_field else None)
+    score = np.where(old.value >= 0, old.value / high, old.value / low)
+    quantiles = []
+    for i in range(len(edges)):
+        chosen = score[_within(old.horizon, edges, i)]
+        enough = len(chosen) >= MIN_BUCKET_RESIDUALS
+        quantiles.append((_upper_quantile(chosen, level) if enough else np.nan, len(chosen)))
+    base = quantiles[0][0]
+    bands, scale = [], 1.0
+    for edge, (quantile, n) in zip(edges, quantiles, strict=True):
+        if not np.isnan(quantile) and not np.isnan(base) and base > 0:
+            scale = max(scale, float(quantile / base))
+        bands.append(HorizonBand(min_years=edge, scale=round(scale, 4), residuals=n))
+    return bands
+
+
+def _upper_quantile(scores: FloatArray, level: float) -> float:
+    """The ceil((n + 1) * level)-th smallest score (split conformal), clamped to the sample."""
+    ordered = np.sort(scores)
+    k = int(np.ceil((len(ordered) + 1) * level))
+    return float(ordered[min(k, len(ordered)) - 1])
+
+
 def calibrate(
+    residuals: Residuals,
+    *,
+    level: float,
+    sent_edges: list[int],
+    band_edges: list[float],
+    band_field: str | None,
+    horizon_edges: list[int] | None = None,
+) -> Interval:
+    """The interval of a signature from out-of-time calibration residuals."""
+    recent = residuals.where(residuals.recent)
+    interval = _cells(
+        recent.value,
+        recent.sent,
+        recent.as_is.astype(np.float64),
+        recent.band,
+        level=level,
+        sent_edges=sent_edges,
+        band_edges=band_edges,
+        band_field=band_field,
+    )
+    bands = horizon_bands(residuals, interval, level, horizon_edges or [])
+    return interval.model_copy(update={"horizons": bands})
+
+
+def _cells(
     residuals: FloatArray,
     sent: npt.NDArray[np.int64],
     as_is: FloatArray,
@@ -54,11 +139,7 @@ def calibrate(
     band_edges: list[float],
     band_field: str | None,
 ) -> Interval:
-    """The interval of a signature from calibration residuals (log scale, signed).
-
-    ``as_is`` marks the residuals of films predicted with every field they had (the pooled
-    offsets), ``sent`` how many optional fields each prediction saw, ``band`` its band value.
-    """
+    """Offsets per (band, sent) cell; ``low``/``high`` pooled over the as-is residuals."""
     low, high = conformal_offsets(residuals[as_is == 1], level)
     band_edges = band_edges if band_field else [0.0]
     by_sent = [_within(sent, sent_edges, i) for i in range(len(sent_edges))]

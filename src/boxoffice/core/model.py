@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 from boxoffice.core.dollars import Dollars, dollars_for
 from boxoffice.core.features import Encoder, date_parts, fit_categories, to_days
 from boxoffice.core.history import as_of, history_columns, track_table
-from boxoffice.core.intervals import calibrate
+from boxoffice.core.intervals import Residuals, calibrate
 from boxoffice.core.params import FeatureSpec
 from boxoffice.core.signature import History, InputField, Interval, Signature
 
@@ -58,6 +58,8 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         calibration_years: int = 3,
         interval_buckets: tuple[int, ...] = (0,),
         interval_bands: tuple[float, ...] = (0.0,),
+        horizon_bands: tuple[int, ...] = (1,),
+        horizon_fits: int = 0,
         mask_rate: float = 0.0,
         mask_copies: int = 0,
         history_fields: tuple[str, ...] = (),
@@ -83,6 +85,8 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         self.calibration_years = calibration_years
         self.interval_buckets = interval_buckets
         self.interval_bands = interval_bands
+        self.horizon_bands = horizon_bands
+        self.horizon_fits = horizon_fits
         self.mask_rate = mask_rate
         self.mask_copies = mask_copies
         self.history_fields = history_fields
@@ -124,7 +128,13 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
                     smoothing=self.category_smoothing,
                     min_count=self.category_min_count,
                 )
-            inputs.append(InputField.from_spec(spec, categories))
+            field = InputField.from_spec(spec, categories)
+            if spec.kind == "numeric":
+                seen = X[spec.field].to_numpy(dtype=np.float64)
+                if not np.isnan(seen).all():
+                    observed = (float(np.nanmin(seen)), float(np.nanmax(seen)))
+                    field = field.model_copy(update={"observed": observed})
+            inputs.append(field)
         history = [
             History(field=name, table=track_table(X[name].to_numpy(), y_real))
             for name in self.history_fields
@@ -221,52 +231,66 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         return self
 
     # -- intervals ------------------------------------------------------------------------
-    def calibration_residuals(
-        self, X: pd.DataFrame, y: FloatArray, years: FloatArray
-    ) -> tuple[FloatArray, npt.NDArray[np.int64], FloatArray, FloatArray]:
-        """Residuals on the latest years, each predicted by the recipe fitted before it.
+    def _calibration_fits(self, years: FloatArray) -> list[tuple[float, bool]]:
+        """(first test year, recent?) per calibration fit: each fit learns from the films
+        released before its first test year and predicts every later year it reaches.
 
-        Each calibration film is predicted as it is, with only the required fields, and with
-        random optional fields hidden: (residuals, optional fields sent, is-as-is flag,
-        constant-dollar value of the band field or NaN).
-        """
+        Recent fits start at each of the last ``calibration_years`` years (their residuals
+        set the offsets); ``horizon_fits`` older ones start ``max_years_ahead`` years back
+        (they measure how errors grow with the horizon)."""
+        known = np.unique(years[~np.isnan(years)])
+        recent = [(float(y), True) for y in known[-self.calibration_years :]]
+        last = float(known[-1])
+        older = [
+            (last - self.max_years_ahead + 1 + k, False)
+            for k in range(self.horizon_fits if len(self.horizon_bands) > 1 else 0)
+        ]
+        return recent + [o for o in older if o[0] > known[0]]
+
+    def calibration_residuals(self, X: pd.DataFrame, y: FloatArray, years: FloatArray) -> Residuals:
+        """Out-of-time residuals of the recipe, each fit on the films before its test years.
+
+        Each test film is predicted as it is, with only the required fields, and with random
+        optional fields hidden (what callers who send less get)."""
         optional = [s.field for s in self.features if not s.required]
         band_field = self._band_field()
         rng = np.random.default_rng(self.random_state)
-        residuals, sent, as_is, band = [], [], [], []
-        for year in np.unique(years[~np.isnan(years)])[-self.calibration_years :]:
-            before, during = years < year, years == year
+        parts: dict[str, list[Any]] = {k: [] for k in Residuals.__dataclass_fields__}
+        for start, recent in self._calibration_fits(years):
+            before = years < start
             if before.sum() < 2 * self.min_samples_leaf:
                 continue
+            reach = start + (self.calibration_years if recent else self.max_years_ahead) - 1
+            during = (years >= start) & (years <= reach)
             member = clone(self).set_params(calibration_years=0).fit(X[before], y[before])
-            rows = X[during]
+            rows, last_year = X[during], float(np.nanmax(years[before]))
             variants = [rows, hide(rows, optional, 1.0, rng)]
             variants += [hide(rows, optional, 0.5, rng) for _ in range(3)]
+            real = (
+                rows[band_field].to_numpy(dtype=np.float64)
+                * np.exp(member.encoder_.log_deflator(frame_columns(rows), len(rows)))
+                if band_field
+                else np.full(len(rows), np.nan)
+            )
             for i, variant in enumerate(variants):
-                residuals.append(y[during] - member.predict(variant))
-                sent.append(member.encoder_.sent(frame_columns(variant), len(variant)))
-                as_is.append(np.full(len(variant), float(i == 0)))
-                band.append(
-                    rows[band_field].to_numpy(dtype=np.float64)
-                    * np.exp(member.encoder_.log_deflator(frame_columns(rows), len(rows)))
-                    if band_field
-                    else np.full(len(rows), np.nan)
-                )
-        if not residuals:
+                parts["value"].append(y[during] - member.predict(variant))
+                parts["sent"].append(member.encoder_.sent(frame_columns(variant), len(variant)))
+                parts["as_is"].append(np.full(len(variant), i == 0))
+                parts["band"].append(real)
+                parts["horizon"].append(years[during] - last_year)
+                parts["recent"].append(np.full(len(variant), recent))
+        if not parts["value"]:
             raise ValueError("too few films before the calibration years to calibrate intervals")
-        return tuple(np.concatenate(part) for part in (residuals, sent, as_is, band))  # type: ignore[return-value]
+        return Residuals(**{k: np.concatenate(v) for k, v in parts.items()})
 
     def _calibrate(self, X: pd.DataFrame, y: FloatArray, years: FloatArray) -> Interval:
-        residuals, sent, as_is, band = self.calibration_residuals(X, y, years)
         return calibrate(
-            residuals,
-            sent,
-            as_is,
-            band,
+            self.calibration_residuals(X, y, years),
             level=self.interval_level,
             sent_edges=sorted(self.interval_buckets),
             band_edges=sorted(self.interval_bands),
             band_field=self._band_field(),
+            horizon_edges=sorted(self.horizon_bands),
         )
 
     # -- prediction -----------------------------------------------------------------------

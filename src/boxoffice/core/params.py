@@ -166,6 +166,11 @@ class TrainParams(_Strict):
     # ... and optionally per band of the required dollar amount (the budget, constant
     # dollars; lower bounds, the first 0; one band: off).
     interval_bands: list[float] = Field(default_factory=lambda: [0.0])
+    # ... and widened per horizon band (years after the last training film; lower bounds,
+    # the first 1), by how much farther releases were missed in ``horizon_fits`` older
+    # out-of-time fits (0: no horizon bands).
+    horizon_bands: list[int] = Field(default_factory=lambda: [1])
+    horizon_fits: int = Field(default=0, ge=0)
     search: SearchParams
 
     @model_validator(mode="after")
@@ -174,6 +179,9 @@ class TrainParams(_Strict):
             edges = getattr(self, name)
             if not edges or edges[0] != 0 or sorted(set(edges)) != list(edges):
                 raise ValueError(f"train.{name} must be ascending lower bounds starting at 0")
+        edges = self.horizon_bands
+        if not edges or edges[0] != 1 or sorted(set(edges)) != list(edges):
+            raise ValueError("train.horizon_bands must be ascending lower bounds starting at 1")
         return self
 
 
@@ -182,6 +190,9 @@ class EvaluateParams(_Strict):
     # The headline: each of the last ``backtest_years`` release years predicted by the
     # training recipe fitted on every film released before it.
     backtest_years: int = Field(default=5, ge=1)
+    # Older fits whose predictions reach up to ``dollars.max_years_ahead`` years after their
+    # last training film: with the headline's, every horizon is measured at once.
+    horizon_fits: int = Field(default=0, ge=0)
 
 
 class DollarParams(_Strict):

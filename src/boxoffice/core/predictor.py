@@ -10,6 +10,7 @@ import numpy.typing as npt
 import onnxruntime as ort
 
 from boxoffice.core.artifact import read_verified
+from boxoffice.core.edges import InputEdges
 from boxoffice.core.features import Columns, Encoder, row_count
 from boxoffice.core.signature import Signature
 
@@ -36,6 +37,7 @@ class OnnxPredictor:
         )
         self.signature = signature
         self.encoder = Encoder(signature)
+        self.edges = InputEdges(signature)
         self._output = self.session.get_outputs()[0].name
 
     @classmethod

@@ -32,4 +32,14 @@ def regression_metrics(
         out["interval_width_log"] = float((high_log - low_log).mean())
         # Width as a multiple of the point prediction: high/low in dollars.
         out["interval_ratio"] = float(np.exp(high_log - low_log).mean())
+        out["interval_score"] = float(interval_score(y_log, low_log, high_log, level=0.8).mean())
     return {k: round(v, 5) for k, v in out.items()}
+
+
+def interval_score(y: FloatArray, low: FloatArray, high: FloatArray, *, level: float) -> FloatArray:
+    """Winkler's interval score per film (lower is better): the width, plus 2/alpha times
+    how far the actual value fell outside (alpha = 1 - level); sharpness and coverage in one."""
+    alpha = 1.0 - level
+    below = np.maximum(low - y, 0.0)
+    above = np.maximum(y - high, 0.0)
+    return np.asarray((high - low) + (2.0 / alpha) * (below + above), dtype=np.float64)

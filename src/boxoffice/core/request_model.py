@@ -37,11 +37,25 @@ def _text_date(value: Any) -> Any:
 DATE = Annotated[dt.date, BeforeValidator(_text_date)]
 
 
+# A number above this many times the largest a training film had is one no film could have
+# (a $5 trillion budget): refused. Between the two, a warning (core/edges.py).
+BEYOND_OBSERVED = 10.0
+
+
+def accepted_range(item: InputField) -> tuple[float, float]:
+    """What a numeric field accepts: the validation rules' range, capped at
+    ``BEYOND_OBSERVED`` times the largest value seen in training."""
+    low = item.minimum if item.minimum is not None else 0.0
+    high = item.maximum if item.maximum is not None else MAX_NUMBER
+    if item.observed is not None and item.observed[1] > 0:
+        high = min(high, BEYOND_OBSERVED * item.observed[1])
+    return low, high
+
+
 def _annotation(item: InputField) -> Any:
     if item.kind == "numeric":
         # strict: true/false and numeric strings are not numbers here.
-        low = item.minimum if item.minimum is not None else 0.0
-        high = item.maximum if item.maximum is not None else MAX_NUMBER
+        low, high = accepted_range(item)
         return Annotated[float, Field(ge=low, le=high, strict=True)]
     if item.kind == "date":
         return DATE  # its range is checked against the signature in film_model
@@ -110,6 +124,12 @@ def field_notes(signature: Signature) -> dict[tuple[str, str], str]:
         )
         for name, route in signature.withheld.items()
     }
+    for item in signature.inputs:
+        if item.kind == "numeric":
+            low, high = accepted_range(item)
+            span = f"no film could have this value: {item.field} accepts {low:,.6g} to {high:,.6g}"
+            notes[(item.field, "greater_than_equal")] = span
+            notes[(item.field, "less_than_equal")] = span
     date_field, bounds = signature.date_field(), date_range(signature)
     if date_field and bounds:
         span = (

@@ -37,6 +37,8 @@ class InputField(BaseModel):
     available: Availability = "pre_release"
     # Nominal dollars of the release year, deflated before the model sees them.
     dollars: bool = False
+    # Smallest and largest value among the training films (a request outside is warned).
+    observed: tuple[float, float] | None = None
 
     @classmethod
     def from_spec(cls, spec: FeatureSpec, categories: list[str] | None = None) -> InputField:
@@ -71,6 +73,21 @@ class IntervalBucket(BaseModel):
     residuals: int = Field(default=0, ge=0, description="Calibration residuals behind it.")
 
 
+class HorizonBand(BaseModel):
+    """Releases at least ``min_years`` after the model's last training film: offsets are
+    ``scale`` times the nearest band's (errors grow with the horizon)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_years: int = Field(ge=1)
+    scale: float = Field(ge=1.0)
+    residuals: int = Field(default=0, ge=0, description="Out-of-time residuals behind it.")
+    # Measured by the evaluate stage's backtest at these horizons (set by export).
+    name: str | None = None
+    coverage: float | None = None
+    films: int | None = None
+
+
 class Interval(BaseModel):
     """Split-conformal offsets on the log scale: ``[pred + low, pred + high]``.
 
@@ -88,11 +105,30 @@ class Interval(BaseModel):
     high: float
     band_field: str | None = None
     buckets: list[IntervalBucket] = Field(default_factory=list)
+    # Ascending by ``min_years``; the first band starts at 1 with scale 1.
+    horizons: list[HorizonBand] = Field(default_factory=list)
+
+    def scale(self, horizon: FloatArray | None) -> FloatArray | None:
+        """Per row, the widening for its horizon in years (None: no horizon bands)."""
+        if horizon is None or len(self.horizons) < 2:
+            return None
+        out = np.ones(len(horizon))
+        for band in self.horizons:  # ascending: the last band a row reaches wins
+            out[horizon >= band.min_years] = band.scale
+        return out
+
+    def band_of(self, horizon: float) -> HorizonBand | None:
+        reached = [b for b in self.horizons if horizon >= b.min_years]
+        return reached[-1] if reached else None
 
     def offsets(
-        self, sent: npt.NDArray[np.int64], band: FloatArray | None = None
+        self,
+        sent: npt.NDArray[np.int64],
+        band: FloatArray | None = None,
+        horizon: FloatArray | None = None,
     ) -> tuple[FloatArray, FloatArray]:
-        """Per-row (low, high) offsets for rows sending ``sent`` optional fields."""
+        """Per-row (low, high) offsets for rows sending ``sent`` optional fields, of
+        constant-dollar ``band`` value, ``horizon`` years after the last training film."""
         low = np.full(len(sent), self.low)
         high = np.full(len(sent), self.high)
         for bucket in self.buckets:  # ascending: the last bucket a row reaches wins
@@ -102,6 +138,9 @@ class Interval(BaseModel):
             elif bucket.min_band > 0:
                 continue
             low[reached], high[reached] = bucket.low, bucket.high
+        scale = self.scale(horizon)
+        if scale is not None:
+            low, high = low * scale, high * scale
         return low, high
 
 

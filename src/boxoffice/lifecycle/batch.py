@@ -118,7 +118,8 @@ def score_file(
                 rejected.append({"row": start + offset + 1, "reason": _problems(exc)})
         if valid:
             films = [f.model_dump() for _, f in valid]
-            columns = {name: [f.get(name) for f in films] for name in fields}
+            raw = {name: [f.get(name) for f in films] for name in fields}
+            columns, notes = predictor.edges.check(raw, len(films))
             out = predictor.predict(columns, n_rows=len(films))
             for i, (row, _) in enumerate(valid):
                 scored.append(
@@ -127,6 +128,8 @@ def score_file(
                         "worldwide_gross": float(out.value[i]),
                         "interval_low": float(out.low[i]),
                         "interval_high": float(out.high[i]),
+                        # What the API would warn about, one message per line.
+                        "warnings": "\n".join(n["message"] for n in notes[i]),
                     }
                 )
         progress(len(chunk))

@@ -21,7 +21,7 @@ Fitted = tuple[FloatArray, FloatArray | None, FloatArray | None]
 Runner = Callable[[pd.DataFrame, FloatArray, pd.DataFrame], Fitted]
 # Budget bands in constant dollars (the issue's: under $10M, $10-100M, $100M and more).
 BANDS = (("lt_10m", 0.0, 1e7), ("10m_100m", 1e7, 1e8), ("ge_100m", 1e8, np.inf))
-METRICS = ("r2", "r2_log", "mae_log", "mdape", "coverage", "interval_width_log")
+METRICS = ("r2", "r2_log", "mae_log", "mdape", "coverage", "interval_width_log", "interval_score")
 
 
 def test_years(years: FloatArray, n_years: int) -> list[int]:
@@ -60,30 +60,50 @@ def run_backtest(
     label: str = "model",
     optional: list[str] | None = None,
     progress: bool = True,
+    horizon_starts: list[int] | None = None,
+    max_horizon: int = 1,
 ) -> dict[str, Any]:
-    """Fit ``runner`` once per test year on earlier films; per-year metrics + pooled rows.
+    """Fit ``runner`` once per start year on the films released before it, and score it on
+    every year up to ``max_horizon`` years after its last training film.
 
+    The headline (per-year metrics, pooled rows) is each of the last ``n_years`` years
+    predicted by the fit that starts there. ``horizon_starts`` add older fits; with the
+    headline's, they give every horizon at once (``horizon`` rows: one per (fit, film)).
     With ``optional``, each test film is also predicted with those fields blanked (what a
     caller who sends only the required fields gets): pooled as ``required_only``.
     """
-    scores, pooled, blanked = [], [], []
-    for year in test_years(years, n_years):
-        before, during = years < year, years == year
-        test = frame[during]
+    heads = test_years(years, n_years)
+    scores, pooled, blanked, far = [], [], [], []
+    for start in sorted(set(heads) | set(horizon_starts or [])):
+        before = years < start
+        if not before.any():
+            continue
+        last = float(np.nanmax(years[before]))
+        reach = np.flatnonzero((years >= start) & (years <= last + max_horizon))
+        test = frame.iloc[reach]
         if optional:
             bare = test.assign(**{name: None for name in optional})
             test = pd.concat([test, bare], ignore_index=True)
         pred, low, high = runner(frame[before], y_log[before], test)
-        if optional:
-            n = int(during.sum())
-            blanked.append(_cut(pred, low, high, slice(n, None)))
-            pred, low, high = _cut(pred, low, high, slice(0, n))
-        scores.append(regression_metrics(y_log[during], pred, low, high) | {"year": year})
-        pooled.append((np.flatnonzero(during), pred, low, high))
+        n = len(reach)
+        bare_fit = _cut(pred, low, high, slice(n, None)) if optional else None
+        pred, low, high = _cut(pred, low, high, slice(0, n))
+        far.append((reach, years[reach] - last, pred, low, high))
+        if start not in heads:
+            continue
+        head = years[reach] == start
+        during = reach[head]
+        scores.append(
+            regression_metrics(y_log[during], *_cut(pred, low, high, head)) | {"year": start}
+        )
+        pooled.append((during, *_cut(pred, low, high, head)))
+        if bare_fit is not None:
+            blanked.append(_cut(*bare_fit, head))
         if progress:
             print(
-                f"[backtest] {label} {year}: mae_log={scores[-1]['mae_log']:.4f}"
-                f" ({int(before.sum())} films before, {int(during.sum())} tested)",
+                f"[backtest] {label} {start}: mae_log={scores[-1]['mae_log']:.4f}"
+                f" ({int(before.sum())} films before, {len(during)} tested,"
+                f" {n} scored up to {max_horizon} years ahead)",
                 file=sys.stderr,
                 flush=True,
             )
@@ -94,10 +114,15 @@ def run_backtest(
         "index": np.concatenate([p[0] for p in pooled]),
         "pooled": _stack([p[1:] for p in pooled]),
         "required_only": _stack(blanked) if blanked else None,
+        "horizon": {
+            "index": np.concatenate([f[0] for f in far]),
+            "years": np.concatenate([f[1] for f in far]),
+            "fitted": _stack([f[2:] for f in far]),
+        },
     }
 
 
-def _cut(pred: FloatArray, low: FloatArray | None, high: FloatArray | None, part: slice) -> Fitted:
+def _cut(pred: FloatArray, low: FloatArray | None, high: FloatArray | None, part: Any) -> Fitted:
     return pred[part], None if low is None else low[part], None if high is None else high[part]
 
 

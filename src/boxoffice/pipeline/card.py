@@ -13,6 +13,7 @@ from boxoffice.core.layout import Layout
 from boxoffice.core.params import Params
 from boxoffice.lake.storage import write_text_atomic
 from boxoffice.pipeline.common import log, run_stage
+from boxoffice.pipeline.coverage import coverage_table
 
 
 def _profile_section(name: str, route: str, signature: dict[str, Any], meta: dict[str, Any]) -> str:
@@ -25,7 +26,6 @@ def _profile_section(name: str, route: str, signature: dict[str, Any], meta: dic
         m = summary.get(key)
         return f"{m['mean']:.3f} ± {m['sd']:.3f}" if m else "—"
 
-    bands = bt.get("coverage_by_budget", {})
     bare = bt.get("required_only", {})
     years = bt.get("test_years", [])
     span = f"{years[0]}-{years[-1]}" if years else "—"
@@ -36,16 +36,44 @@ def _profile_section(name: str, route: str, signature: dict[str, Any], meta: dic
         f" {signature.get('last_film')}; version `{meta.get('version')}`.\n\n"
         f"Rolling-origin backtest ({span}, each year predicted from earlier films,"
         f" {bt.get('films_tested', 0)} films): MAE (log) {fig('mae_log')}, R² (log)"
-        f" {fig('r2_log')}, MdAPE {fig('mdape')}, 80% interval coverage {fig('coverage')}.\n\n"
-        "| constant-dollar budget | < $10M | $10M-$100M | ≥ $100M |\n|---|---:|---:|---:|\n"
-        f"| 80% interval coverage | {bands.get('lt_10m')} | {bands.get('10m_100m')} |"
-        f" {bands.get('ge_100m')} |\n\n"
+        f" {fig('r2_log')}, MdAPE {fig('mdape')}, 80% interval coverage {fig('coverage')},"
+        f" interval score {fig('interval_score')}.\n\n"
         f"Sent with only the required fields: MAE (log) {bare.get('mae_log')},"
-        f" coverage {bare.get('coverage')}.\n"
+        f" coverage {bare.get('coverage')}.\n\n" + coverage_table(bt.get("coverage_cells"))
     )
 
 
-def card_markdown(params: Params, sections: list[str], base_year: int) -> str:
+def training_data(quality: dict[str, Any]) -> str:
+    """Both sources as validation left them, and the licence caveat of the second."""
+    sources = quality.get("sources", {})
+    rows = "".join(
+        f"| `{name}` | {s['rows_in']:,} | {s['rows_clean']:,} | {s['rows_quarantined']:,} |\n"
+        for name, s in sources.items()
+    )
+    matched = "".join(
+        f"{m['matched']:,} films are in both (normalised title, release within the declared"
+        f" days); {m.get('Worldwide Gross', {}).get('differ', 0):,} of them disagree on the"
+        " worldwide gross by more than 5%, the later source having seen more of the run. "
+        for m in quality.get("match", {}).values()
+    )
+    return (
+        "| source | rows | clean | quarantined |\n|---|---:|---:|---:|\n"
+        f"{rows}\n{matched}After the merge: {quality.get('rows_clean', 0):,} films.\n\n"
+        "- `vega`: vega-datasets `movies.json` (BSD-3-Clause), 1928-2010,"
+        " `data/sample/PROVENANCE.md`.\n"
+        "- `the_numbers`: TidyTuesday's `movie_profit.csv`, 1936-2019, from The Numbers"
+        " (`data/movie_profit/PROVENANCE.md`). **Licence caveat:** the repository it comes from"
+        " is MIT-licensed, but the box-office figures come from the-numbers.com, and the MIT"
+        " licence may not cover that site's own terms. It has no running time, source,"
+        " creative type, director, reviews or votes: its films are missing those fields"
+        " (unknown), send at most three optional fields, and the retrospective profile learns"
+        " their post-release fields as unknown.\n"
+    )
+
+
+def card_markdown(
+    params: Params, sections: list[str], base_year: int, quality: dict[str, Any] | None = None
+) -> str:
     default = params.serve_profile
     return (
         "# Model card: boxoffice worldwide-gross forecasts\n\n"
@@ -57,33 +85,33 @@ def card_markdown(params: Params, sections: list[str], base_year: int) -> str:
         "## Intended use\n\nAn analyst's forecast of a film's worldwide gross, with an 80%"
         f" interval, before it opens (`{default}`, the default), and estimates for films out"
         " long ago whose reviews and votes are known (`retrospective`, for catalogue gaps)."
-        " Not for individual investment decisions on its own: intervals span roughly a"
-        " factor of 15 to 30.\n\n"
+        " Not for individual investment decisions on its own: the 80% ranges are wide,"
+        " widest for small films and far releases.\n\n"
         "## Factors\n\nAvailability: each feature is declared `pre_release` or `post_release` in"
         " `params.yaml`. A field left out means unknown: training hides optional fields at"
         " random so that a missing value is not read as an obscure film, and intervals are"
-        " calibrated by how many optional fields a request sends. Track records of the"
+        " calibrated by how many optional fields a request sends, by constant-dollar budget"
+        " band and by horizon. A value the model does not know, or a number outside what it"
+        " learned from, gets a warning naming it. Track records of the"
         " director and the distributor are computed strictly before each film's release.\n\n"
         "## Metrics and evaluation data\n\nThe headline is a rolling-origin backtest by release"
         " year; random K-fold figures (bench/results/model_quality.md) are secondary. Intervals"
-        " are split-conformal, calibrated on the last training years each predicted from the"
-        " years before.\n\n"
+        " are split-conformal per (budget band, optional fields sent) cell, calibrated on the"
+        " last training years each predicted from the years before, then widened per horizon"
+        " band by how much wider older out-of-time fits missed at that horizon.\n\n"
         + "\n".join(sections)
-        + "\n## Training data\n\nvega-datasets `movies.json` (3,201 films, 3,125 after"
-        " validation), as described in `data/sample/PROVENANCE.md`.\n\n"
-        "## Caveats and known limits\n\n"
-        "- The data ends in 2010: every forecast is an extrapolation in time; releases more"
-        f" than {params.dollars.max_years_ahead} years after the last film are refused and"
-        " later ones carry a warning.\n"
+        + "\n## Training data\n\n"
+        + training_data(quality or {})
+        + "\n## Caveats and known limits\n\n"
+        "- The data ends in October 2018: a forecast for a film of today is an extrapolation of"
+        f" 8 to {params.dollars.max_years_ahead} years. Releases more than"
+        f" {params.dollars.max_years_ahead} years after the last film are refused (no backtest"
+        " measured farther); later ones carry a warning with the horizon and the coverage"
+        " measured there. The backtest's farthest horizons rest on few fits (see the table).\n"
         "- Years past the CPI table are extrapolated at"
         f" {params.dollars.extrapolate_rate:.1%} a year.\n"
-        "- Small films (under $10M) are the least predictable: their intervals cover less than"
-        " the nominal 80%, big-budget films more. Calibrating per budget band"
-        " (`train.interval_bands`) was measured: with [0, $10M] small films reached 0.76 but"
-        " $10-100M fell to 0.74 and requests with only the required fields went from 0.83 to"
-        " 0.84, so it is off.\n"
-        "- Requests with only the required fields get intervals that cover about 82-83% of"
-        " later films (nominal 80%): a little wider than needed.\n"
+        "- Small films (under $10M) are the least predictable: their honest range is very wide."
+        " A cell marked **no** in the tables above is one where the promise does not hold.\n"
         "- IMDB votes and ratings are lifetime figures taken in 2010, so the retrospective"
         " profile is for films out for years, not weeks.\n"
         "- Films unlike the training data (new distributors, streaming releases) are outside"
@@ -98,7 +126,9 @@ def run(params: Params, layout: Layout) -> None:
         signature = json.loads((export_dir / SIGNATURE_FILE).read_text())
         meta = json.loads((export_dir / METADATA_FILE).read_text())
         sections.append(_profile_section(name, profile.route, signature, meta))
-    write_text_atomic(layout.model_card, card_markdown(params, sections, base_year))
+    quality_path = layout.reports / "data_quality.json"
+    quality = json.loads(quality_path.read_text()) if quality_path.exists() else None
+    write_text_atomic(layout.model_card, card_markdown(params, sections, base_year, quality))
     log("card", f"wrote {layout.model_card}")
 
 

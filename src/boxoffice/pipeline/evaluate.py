@@ -15,12 +15,13 @@ import pandas as pd
 from sklearn.inspection import permutation_importance
 
 from boxoffice.core.layout import Layout
-from boxoffice.core.model import BoxOfficeRegressor, release_years
+from boxoffice.core.model import BoxOfficeRegressor, frame_columns, release_years
 from boxoffice.core.params import Params
-from boxoffice.core.regression_metrics import regression_metrics
+from boxoffice.core.regression_metrics import interval_score, regression_metrics
 from boxoffice.lake.storage import write_text_atomic
-from boxoffice.pipeline.backtest import Fitted, coverage_by_band, run_backtest
+from boxoffice.pipeline.backtest import BANDS, Fitted, coverage_by_band, run_backtest
 from boxoffice.pipeline.common import log, run_stage, write_json
+from boxoffice.pipeline.coverage import by_group, cell, edges_to_bands
 from boxoffice.pipeline.plots import write_images, write_plot_data
 from boxoffice.pipeline.recipe import base_estimator, fit_model, xy
 from boxoffice.pipeline.report import report_markdown
@@ -46,12 +47,21 @@ def recipe_runner(base: BoxOfficeRegressor, params: Params) -> Any:
     return run
 
 
+def horizon_starts(years: np.ndarray, fits: int, max_horizon: int) -> list[int]:
+    """First test years of the older fits: the first reaches ``max_horizon`` years ahead
+    of its last training film, the next two years later, and so on."""
+    last = int(np.nanmax(years))
+    return [last - max_horizon + 1 + 2 * k for k in range(fits)]
+
+
 def backtest(params: Params, layout: Layout, frame: pd.DataFrame) -> dict[str, Any]:
-    """Headline figures: each of the last years predicted from the films released before it."""
+    """Headline figures: each of the last years predicted from the films released before it;
+    with older fits, every horizon up to the farthest release the API accepts."""
     base = base_estimator(params, layout.profile, layout.root)
     X, y = xy(frame, params.feature_schema)
     years = release_years(X, base._date_field())
     optional = [f.field for f in base.features if not f.required]
+    max_horizon = params.dollars.max_years_ahead
     result = run_backtest(
         X,
         y,
@@ -60,12 +70,22 @@ def backtest(params: Params, layout: Layout, frame: pd.DataFrame) -> dict[str, A
         params.evaluate.backtest_years,
         label=layout.profile,
         optional=optional,
+        horizon_starts=horizon_starts(years, params.evaluate.horizon_fits, max_horizon),
+        max_horizon=max_horizon,
     )
     index = result["index"]
     pred, low, high = result["pooled"]
     model_years = years[index]
-    real_budget = _constant_budget(base, X, joblib.load(layout.model), index, model_years)
+    fitted: BoxOfficeRegressor = joblib.load(layout.model)
+    real_budget = _constant_budget(base, X, fitted, index, model_years)
     bare, bare_low, bare_high = result["required_only"]
+    cells = coverage_cells(
+        y=y,
+        result=result,
+        budget=real_budget,
+        sent=fitted.encoder_.sent(frame_columns(X.iloc[index]), len(index)),
+        params=params,
+    )
     return {
         "backtest": "rolling_origin",
         "profile": layout.profile,
@@ -76,8 +96,51 @@ def backtest(params: Params, layout: Layout, frame: pd.DataFrame) -> dict[str, A
         "pooled": regression_metrics(y[index], pred, low, high),
         "coverage_by_budget": coverage_by_band(y[index], low, high, real_budget),
         "required_only": regression_metrics(y[index], bare, bare_low, bare_high),
+        "coverage_cells": cells,
         "plot": {"actual_log": y[index], "predicted_log": pred},
     }
+
+
+def coverage_cells(
+    *, y: np.ndarray, result: dict[str, Any], budget: np.ndarray, sent: np.ndarray, params: Params
+) -> dict[str, Any]:
+    """Coverage per budget band and per fields-sent bucket (headline rows: the last years,
+    each from the fit just before it) and per horizon band (every fit, every year it
+    reaches), each cell with n, its 90% Wilson interval and whether it meets the goal."""
+    level, goal = params.train.interval_level, params.gate.coverage_band
+    index = result["index"]
+    inside = _inside(y[index], result["pooled"])
+    sent_bands = edges_to_bands([float(e) for e in params.train.interval_buckets])
+    by_sent = by_group(inside, sent.astype(float), sent_bands, goal=goal, level=level)
+    by_sent["required only"] = cell(_inside(y[index], result["required_only"]), goal, level)
+    far = result["horizon"]
+    horizon_bands = edges_to_bands(
+        [float(e) for e in params.train.horizon_bands],
+        end=params.dollars.max_years_ahead + 1,
+        unit=" years",
+    )
+    far_y = y[far["index"]]
+    _, far_low, far_high = far["fitted"]
+    score = interval_score(far_y, far_low, far_high, level=level)
+    return {
+        "goal": list(goal),
+        "budget": by_group(inside, budget, list(BANDS), goal=goal, level=level),
+        "fields_sent": by_sent,
+        "horizon": by_group(
+            _inside(far_y, far["fitted"]), far["years"], horizon_bands, goal=goal, level=level
+        ),
+        "horizon_interval_score": {
+            name: round(float(score[(far["years"] >= lo) & (far["years"] < hi)].mean()), 4)
+            for name, lo, hi in horizon_bands
+            if ((far["years"] >= lo) & (far["years"] < hi)).any()
+        },
+    }
+
+
+def _inside(y: np.ndarray, fitted: Fitted) -> np.ndarray:
+    _, low, high = fitted
+    inside: np.ndarray = (y >= low) & (y <= high)
+    return inside
 
 
 def _constant_budget(
@@ -112,6 +175,9 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
         "backtest": {k: v["mean"] for k, v in result["summary"].items()},
         "backtest_coverage_by_budget": result["coverage_by_budget"],
         "backtest_required_only": result["required_only"],
+        "backtest_coverage_by_horizon": {
+            k: v["coverage"] for k, v in result["coverage_cells"]["horizon"].items()
+        },
         "holdout": holdout_metrics,
     }
     write_json(layout.profile_reports / "metrics.json", metrics)

@@ -93,6 +93,23 @@ def with_bounds(signature: Signature, params: Params) -> Signature:
     )
 
 
+def with_horizon_coverage(signature: Signature, backtest: dict[str, Any] | None) -> Signature:
+    """Each horizon band with the coverage the evaluate stage's backtest measured there: a
+    forecast past the data says how often such ranges held."""
+    measured = list(((backtest or {}).get("coverage_cells") or {}).get("horizon", {}).items())
+    bands = signature.interval.horizons
+    if len(measured) != len(bands):
+        return signature
+    updated = [
+        band.model_copy(
+            update={"name": name.removesuffix(" years"), "coverage": c["coverage"], "films": c["n"]}
+        )
+        for band, (name, c) in zip(bands, measured, strict=True)
+    ]
+    interval = signature.interval.model_copy(update={"horizons": updated})
+    return signature.model_copy(update={"interval": interval})
+
+
 def export(
     model: BoxOfficeRegressor,
     out: Path,
@@ -137,7 +154,14 @@ def export(
 def _backtest_facts(backtest: dict[str, Any] | None) -> dict[str, Any] | None:
     if backtest is None:
         return None
-    keys = ("test_years", "films_tested", "summary", "coverage_by_budget", "required_only")
+    keys = (
+        "test_years",
+        "films_tested",
+        "summary",
+        "coverage_by_budget",
+        "required_only",
+        "coverage_cells",
+    )
     return {k: backtest[k] for k in keys if k in backtest}
 
 
@@ -145,8 +169,8 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
     model: BoxOfficeRegressor = joblib.load(layout.model)
     check, y_log = xy(pd.read_parquet(layout.holdout), params.feature_schema)
     check = check[list(model.feature_names_in_)]
-    signature = with_bounds(model.signature_, params)
     backtest = json.loads(layout.backtest.read_text()) if layout.backtest.exists() else None
+    signature = with_horizon_coverage(with_bounds(model.signature_, params), backtest)
     summary = export(model, layout.export_dir, check, y_log, signature, backtest)
     write_json(layout.profile_reports / "export.json", summary)
     log("export", f"wrote {layout.export_dir} (ONNX parity {summary['max_relative_gap']:.2e})")

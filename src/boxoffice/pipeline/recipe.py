@@ -36,6 +36,8 @@ def base_estimator(params: Params, profile: str, root: Path) -> BoxOfficeRegress
         calibration_years=train.calibration_years,
         interval_buckets=tuple(train.interval_buckets),
         interval_bands=tuple(train.interval_bands),
+        horizon_bands=tuple(train.horizon_bands),
+        horizon_fits=train.horizon_fits,
         mask_rate=train.mask_rate,
         mask_copies=train.mask_copies,
         history_fields=tuple(f for f in params.history.fields if f in fields),

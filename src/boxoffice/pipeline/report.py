@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from boxoffice.pipeline.coverage import coverage_table
+
 METRIC_NAMES = {
     "mae_log": "MAE (log)",
     "r2_log": "R² (log)",
@@ -12,6 +14,7 @@ METRIC_NAMES = {
     "mdape": "MdAPE",
     "coverage": "80% coverage",
     "interval_width_log": "interval width (log)",
+    "interval_score": "interval score",
 }
 
 
@@ -46,6 +49,8 @@ def report_markdown(
         " by the training recipe (search included) fitted only on films released before it.\n\n"
         f"{head}{rows}{mean} |\n\n"
         f"80% interval coverage by constant-dollar budget: {bands}.\n\n"
+        + coverage_table(backtest.get("coverage_cells"))
+        + "\n"
         f"Test films sent with only the required fields: MAE (log) {_value(bare['mae_log'])},"
         f" coverage {_value(bare.get('coverage'))}.\n\n"
         "## Frozen holdout (secondary: a random 20% of films of every era)\n\n"

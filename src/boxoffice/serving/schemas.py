@@ -13,12 +13,20 @@ class Interval(BaseModel):
     level: float = Field(description="Nominal coverage of the interval.", examples=[0.8])
 
 
+class ForecastWarning(BaseModel):
+    field: str = Field(description="The request field the warning is about.")
+    code: str = Field(
+        description="unknown_value, read_as, out_of_range or horizon.", examples=["horizon"]
+    )
+    message: str = Field(description="What to know, naming the value and what is known.")
+
+
 class PredictionResponse(BaseModel):
     worldwide_gross: float = Field(description="Predicted worldwide gross, US dollars.")
     interval: Interval
     model_version: str
     profile: str = Field(description="Model profile: pre_release or retrospective.")
-    warnings: list[str] = Field(
+    warnings: list[ForecastWarning] = Field(
         default_factory=list, description="What to know about this forecast, if anything."
     )
     request_id: str
@@ -37,6 +45,9 @@ class ModelInfo(BaseModel):
     trained_at: str | None
     profile: str | None = None
     training_period: dict[str, Any] | None = None
+    accepted_release_dates: dict[str, str] | None = Field(
+        default=None, description="First and last release date the model forecasts."
+    )
     metrics: dict[str, float] = Field(description="Frozen-holdout metrics of the artifact.")
     backtest: dict[str, Any] | None = Field(
         default=None, description="Rolling-origin backtest figures (the headline)."

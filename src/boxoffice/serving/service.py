@@ -15,7 +15,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from boxoffice.core.signature import Signature
 from boxoffice.serving import metrics
 from boxoffice.serving.broadcast import ReloadChannel
 from boxoffice.serving.errors import ApiError
@@ -57,11 +56,12 @@ def predict_films(
         raise ApiError(503, "model_unavailable", "no model is loaded yet; retry shortly")
     rows = [film.model_dump(exclude_none=True) for film in films]
     inputs = model.predictor.signature.inputs
-    columns = {item.field: [row.get(item.field) for row in rows] for item in inputs}
+    raw = {item.field: [row.get(item.field) for row in rows] for item in inputs}
+    # Variants of known values are read as them; the input's edge is noted per row.
+    columns, notes = model.predictor.edges.check(raw, len(rows))
     out = model.predictor.predict(columns, n_rows=len(rows))
     signature = model.predictor.signature
     level = signature.interval.level
-    notes = warnings_for(signature, columns, len(rows))
     results = [
         {
             "worldwide_gross": float(value),
@@ -81,21 +81,6 @@ def predict_films(
         metrics.PREDICTED.observe(float(value))
     metrics.PREDICTIONS.labels(model.version).inc(len(results))
     return results
-
-
-def warnings_for(signature: Signature, columns: dict[str, list[Any]], n: int) -> list[list[str]]:
-    """Per row: what the caller should know about this forecast (empty when nothing)."""
-    notes: list[list[str]] = [[] for _ in range(n)]
-    date_field, last = signature.date_field(), signature.last_film
-    if date_field is None or last is None:
-        return notes
-    for i, value in enumerate(columns.get(date_field, [])):
-        if value is not None and str(value) > last:
-            notes[i].append(
-                f"{date_field} {value} is after the last film the model learned from ({last}):"
-                " the forecast extrapolates in time"
-            )
-    return notes
 
 
 def request_ids(n: int) -> list[str]:

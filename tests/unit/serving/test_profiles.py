@@ -30,8 +30,9 @@ def test_default_route_serves_the_pre_release_profile(client: TestClient) -> Non
     assert body["warnings"] == []
     info = client.get("/v1/model").json()
     assert info["profile"] == "pre_release"
-    assert info["backtest"]["test_years"] == [2009, 2010]
+    assert info["backtest"]["test_years"] == [2017, 2018]
     assert {"first_film", "last_film"} <= set(info["training_period"])
+    assert info["accepted_release_dates"] == {"first": "1928-01-01", "last": "2028-12-31"}
     assert "imdb_votes" not in {i["field"] for i in info["signature"]["inputs"]}
 
 
@@ -45,19 +46,24 @@ def test_post_release_field_is_refused_naming_the_route_that_takes_it(
     assert "POST /v1/retrospective/prediction" in detail["problem"]
 
 
-@pytest.mark.parametrize("date", ["1900-01-01", "2031-06-01"])
+@pytest.mark.parametrize("date", ["1900-01-01", "2040-06-01"])
 def test_release_date_outside_the_models_range_is_refused_with_the_range(
     client: TestClient, date: str
 ) -> None:
     response = client.post("/v1/prediction", json=FILM | {"release_date": date})
     assert response.status_code == 422
     problem = response.json()["error"]["details"][0]["problem"]
-    assert "1928-01-01" in problem and "2015-12-31" in problem
+    assert "1928-01-01" in problem and "2028-12-31" in problem
 
 
-def test_release_after_the_data_carries_a_warning(client: TestClient) -> None:
-    body = client.post("/v1/prediction", json=FILM | {"release_date": "2013-05-01"}).json()
-    assert len(body["warnings"]) == 1 and "extrapolates" in body["warnings"][0]
+def test_release_after_the_data_carries_a_horizon_warning_with_its_coverage(
+    client: TestClient,
+) -> None:
+    body = client.post("/v1/prediction", json=FILM | {"release_date": "2027-07-01"}).json()
+    (note,) = body["warnings"]
+    assert (note["field"], note["code"]) == ("release_date", "horizon")
+    assert "9 years after the last film" in note["message"]
+    assert "7-10 the 80% range covered" in note["message"]
 
 
 def test_retrospective_route_takes_post_release_fields_and_logs_its_profile(

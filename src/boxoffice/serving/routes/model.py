@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from boxoffice.core.request_model import date_range
 from boxoffice.serving.deps import StateDep
 from boxoffice.serving.errors import ApiError
 from boxoffice.serving.schemas import ERROR_RESPONSES, ErrorResponse, ModelInfo
@@ -48,8 +49,10 @@ async def model_info(
     model = holder.current
     if model is None:
         raise ApiError(503, "model_unavailable", "no model is loaded yet")
+    span = date_range(model.predictor.signature)
     return ModelInfo(
         profiles=served,
+        accepted_release_dates={"first": str(span[0]), "last": str(span[1])} if span else None,
         version=model.version,
         trained_at=model.metadata.get("trained_at"),
         profile=model.predictor.signature.profile,

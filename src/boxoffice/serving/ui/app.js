@@ -85,6 +85,7 @@ function buildForm(signature) {
     if (item.example !== null && item.example !== undefined) input.placeholder = String(item.example);
     if (item.required) input.required = true;
     row.append(label, input, element("span", { class: "error", id: `err-${item.field}` }));
+    row.append(element("span", { class: "warning", id: `note-${item.field}` }));
     fields.append(row);
   }
 }
@@ -100,7 +101,18 @@ function film() {
 }
 
 function clearErrors() {
-  for (const node of document.querySelectorAll(".row .error")) node.textContent = "";
+  for (const node of document.querySelectorAll(".row .error, .row .warning")) node.textContent = "";
+}
+
+// Each warning beside the field it names; those of no field on the form under the result.
+function placeWarnings(warnings) {
+  const rest = [];
+  for (const note of warnings) {
+    const slot = $(`note-${note.field}`);
+    if (slot) slot.textContent = slot.textContent ? `${slot.textContent} ${note.message}` : note.message;
+    else rest.push(note);
+  }
+  return rest;
 }
 
 function showErrors(error) {
@@ -206,15 +218,20 @@ async function forecast(event) {
   const body = film();
   try {
     const answer = await api(state.routes[state.profile], body);
+    const warnings = answer.warnings || [];
     const unknown = state.info.signature.inputs.filter((i) => !(i.field in body)).map((i) => i.field);
+    const unknownValues = warnings.filter((w) => w.code === "unknown_value").map((w) => `${w.field} "${body[w.field]}"`);
     const out = [
       element("p", { class: "value", id: "forecast-value" }, money(answer.worldwide_gross)),
       element("p", { id: "forecast-range" }, `80% range: ${money(answer.interval.low)} to ${money(answer.interval.high)}`),
       rangeBar(answer),
-      element("p", { class: "hint", id: "unknown-fields" }, unknown.length ? `Unknown (not sent): ${unknown.join(", ")}` : "Every field sent."),
+      element("p", { class: "hint", id: "unknown-fields" }, [
+        unknown.length ? `Unknown (not sent): ${unknown.join(", ")}.` : "Every field sent.",
+        unknownValues.length ? ` Treated as unknown (not known to the model): ${unknownValues.join(", ")}.` : "",
+      ].join("")),
       element("p", { class: "hint" }, `model ${answer.model_version}, profile ${answer.profile}`),
     ];
-    for (const note of answer.warnings || []) out.push(element("p", { class: "warning" }, note));
+    for (const note of placeWarnings(warnings)) out.push(element("p", { class: "warning" }, note.message));
     $("result").replaceChildren(...out);
     await whatIf(body);
   } catch (error) {
@@ -250,7 +267,10 @@ function renderCard(info) {
   if (byBudget) rows.push(["coverage by budget", Object.entries(byBudget).map(([k, v]) => `${k}: ${v}`).join(", ")]);
   const fields = state.info.signature.inputs.map((i) => `${i.field}${i.required ? "*" : ""}`).join(", ");
   rows.push(["fields (* required)", fields]);
-  rows.push(["known limits", "data ends in 2010; small films are covered less often than 80%; dollars are nominal of the release year at the edges, constant 2010 dollars inside"]);
+  const sig = state.info.signature;
+  const base = sig.dollars ? sig.dollars.base_year : "base-year";
+  rows.push(["accepted release dates", `${(sig.first_film || "").slice(0, 4)}-01-01 to ${sig.latest_accepted || "—"}`]);
+  rows.push(["known limits", `data ends ${sig.last_film || "—"}: later releases are extrapolated, with ranges widened by horizon; dollars are nominal of the release year at the edges, constant ${base} dollars inside`]);
   const body = table(rows);
   body.id = "card-table";
   $("card-body").replaceChildren(body);

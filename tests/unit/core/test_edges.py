@@ -1,0 +1,75 @@
+"""The input's edge, on a hand-built signature: variants, unknown values, ranges, horizon."""
+
+from __future__ import annotations
+
+from boxoffice.core.edges import InputEdges, canonical, money
+from boxoffice.core.signature import History, HorizonBand, InputField, Interval, Signature
+
+
+def _signature() -> Signature:
+    return Signature(
+        target="gross",
+        inputs=[
+            InputField(
+                field="budget", kind="numeric", required=True, dollars=True, observed=(218.0, 3e8)
+            ),
+            InputField(field="date", kind="date", required=True, parts=["year"]),
+            InputField(field="rating", kind="categorical", categories=["PG-13", "R", "PG"]),
+            InputField(field="studio", kind="categorical", categories=["Fox"]),
+        ],
+        interval=Interval(
+            level=0.8,
+            low=-1,
+            high=1,
+            horizons=[
+                HorizonBand(min_years=1, scale=1.0),
+                HorizonBand(min_years=7, scale=1.2, name="7-10", coverage=0.81, films=548),
+            ],
+        ),
+        history=[History(field="studio", table={"Fox": [3, 18.0], "Orion": [1, 16.0]})],
+        last_film="2018-10-12",
+    )
+
+
+def test_canonical_drops_case_and_punctuation() -> None:
+    assert canonical("PG-13") == canonical("pg13") == canonical("P.G. 13") == "pg13"
+
+
+def test_money_reads_like_the_page() -> None:
+    assert (money(200), money(1.5e6), money(2.37e9)) == ("$200", "$1.5M", "$2.37B")
+
+
+def test_known_values_pass_without_a_note() -> None:
+    edges = InputEdges(_signature())
+    columns, notes = edges.check(
+        {"budget": [1e8], "date": ["2010-05-01"], "rating": ["R"], "studio": ["Orion"]}, 1
+    )
+    assert notes == [[]]
+    assert columns["rating"] == ["R"]
+
+
+def test_variant_is_read_as_the_known_value_and_noted() -> None:
+    columns, notes = InputEdges(_signature()).check({"rating": ["pg13", None]}, 2)
+    assert columns["rating"] == ["PG-13", None]
+    assert notes[0][0]["code"] == "read_as" and notes[1] == []
+
+
+def test_unknown_value_names_closest_known_values() -> None:
+    _, notes = InputEdges(_signature()).check({"rating": ["PG-14"]}, 1)
+    (note,) = notes[0]
+    assert note["code"] == "unknown_value" and "'PG-13'" in note["message"]
+
+
+def test_number_outside_the_training_range_is_noted_with_the_range() -> None:
+    _, notes = InputEdges(_signature()).check({"budget": [100.0, 5e9, 5e6]}, 3)
+    assert [n[0]["code"] for n in notes[:2]] == ["out_of_range", "out_of_range"]
+    assert "$218 to $300M" in notes[0][0]["message"]
+    assert notes[2] == []
+
+
+def test_release_past_the_data_names_its_horizon_and_measured_coverage() -> None:
+    _, notes = InputEdges(_signature()).check({"date": ["2027-07-01", "2018-06-01"]}, 2)
+    (note,) = notes[0]
+    assert note["code"] == "horizon" and "9 years after" in note["message"]
+    assert "81% of 548 films" in note["message"]
+    assert notes[1] == []

@@ -1,0 +1,63 @@
+"""The input's edge through the API: unknown values and out-of-range numbers are warned
+about, naming the field, the value and what is known; impossible numbers get a 422."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.support.serving import FILM
+
+pytestmark = pytest.mark.slow
+
+
+def _warnings(client: TestClient, **fields: object) -> list[dict[str, str]]:
+    response = client.post("/v1/prediction", json=FILM | fields)
+    assert response.status_code == 200, response.text
+    notes: list[dict[str, str]] = response.json()["warnings"]
+    return notes
+
+
+@pytest.mark.parametrize("rating", ["PG13", "pg-13", "Pg 13"])
+def test_variant_of_a_known_value_is_read_as_it(client: TestClient, rating: str) -> None:
+    (note,) = _warnings(client, mpaa_rating=rating)
+    assert (note["field"], note["code"]) == ("mpaa_rating", "read_as")
+    assert "'PG-13'" in note["message"]
+    exact = client.post("/v1/prediction", json=FILM).json()["worldwide_gross"]
+    assert client.post("/v1/prediction", json=FILM | {"mpaa_rating": rating}).json()[
+        "worldwide_gross"
+    ] == pytest.approx(exact)
+
+
+def test_unknown_genre_names_the_value_and_the_closest_known(client: TestClient) -> None:
+    (note,) = _warnings(client, major_genre="Actoin")
+    assert (note["field"], note["code"]) == ("major_genre", "unknown_value")
+    assert "'Actoin'" in note["message"] and "'Action'" in note["message"]
+    assert "treated as unknown" in note["message"]
+
+
+def test_unknown_studio_says_its_track_record_counts_as_none(client: TestClient) -> None:
+    (note,) = _warnings(client, distributor="Netflix")
+    assert note["code"] == "unknown_value" and "'Netflix'" in note["message"]
+    assert "track record" in note["message"]
+
+
+def test_tiny_budget_is_forecast_with_a_range_warning(client: TestClient) -> None:
+    (note,) = _warnings(client, production_budget=200)
+    assert (note["field"], note["code"]) == ("production_budget", "out_of_range")
+    assert "$200" in note["message"] and "learned from" in note["message"]
+
+
+def test_budget_no_film_could_have_is_refused_naming_the_range(client: TestClient) -> None:
+    response = client.post("/v1/prediction", json=FILM | {"production_budget": 5e12})
+    assert response.status_code == 422
+    detail = response.json()["error"]["details"][0]
+    assert detail["field"] == "production_budget"
+    assert "accepts 1 to" in detail["problem"]
+
+
+def test_batch_rows_carry_their_own_warnings(client: TestClient) -> None:
+    films = [FILM, FILM | {"major_genre": "Sci-Fi"}]
+    body = client.post("/v1/predictions", json={"films": films}).json()
+    assert body["predictions"][0]["warnings"] == []
+    assert body["predictions"][1]["warnings"][0]["field"] == "major_genre"

@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
+from boxoffice.core.comps import Comps
 from boxoffice.core.dollars import Dollars
 from boxoffice.core.history import history_columns
 from boxoffice.core.params import Availability, DatePart, FeatureSpec
@@ -172,6 +173,8 @@ class Signature(BaseModel):
     latest_accepted: str | None = None
     # Fields this profile does not take, with the route of the profile that does.
     withheld: dict[str, str] = Field(default_factory=dict)
+    # The training films a forecast can cite as comparable (set by export).
+    comps: Comps | None = None
 
     def model_columns(self) -> list[str]:
         columns = [col for field in self.inputs for col in field.model_columns()]

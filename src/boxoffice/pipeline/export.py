@@ -20,6 +20,7 @@ from boxoffice.core.artifact import (
     SIGNATURE_FILE,
     version_id,
 )
+from boxoffice.core.comps import Comps, build_comps
 from boxoffice.core.digest import sha256_bytes
 from boxoffice.core.layout import Layout
 from boxoffice.core.model import BoxOfficeRegressor, frame_columns
@@ -28,7 +29,7 @@ from boxoffice.core.predictor import OnnxPredictor
 from boxoffice.core.regression_metrics import regression_metrics
 from boxoffice.core.signature import Signature
 from boxoffice.lake.storage import write_bytes_atomic, write_text_atomic
-from boxoffice.pipeline.common import StageError, log, run_stage, write_json
+from boxoffice.pipeline.common import ROW_ID, StageError, log, run_stage, write_json
 from boxoffice.pipeline.onnx_graph import convert, merge_average
 from boxoffice.pipeline.recipe import xy
 
@@ -110,6 +111,29 @@ def with_horizon_coverage(signature: Signature, backtest: dict[str, Any] | None)
     return signature.model_copy(update={"interval": interval})
 
 
+def comps_table(
+    model: BoxOfficeRegressor, train: pd.DataFrame, titles: pd.Series, importance: dict[str, float]
+) -> Comps:
+    """The training films as comps, in the model's encoding, each matrix column weighted by
+    its field's permutation importance (shared by the columns the field feeds)."""
+    fields = list(model.feature_names_in_)
+    encoder = model.encoder_
+    columns = frame_columns(train[fields])
+    weights = np.zeros(encoder.width)
+    for name, cols in encoder.groups.items():
+        weights[cols] = max(importance.get(name, 0.0), 0.0) / len(cols)
+    budget_field = next(s.field for s in model.features if s.required and s.dollars)
+    return build_comps(
+        matrix=encoder(columns, len(train)),
+        weights=weights,
+        titles=[str(t) for t in titles],
+        release_dates=[str(d)[:10] for d in train[encoder.date_field or fields[0]]],
+        budget=train[budget_field].to_numpy(dtype=np.float64),
+        gross=train[model.target].to_numpy(dtype=np.float64),
+        log_deflator=encoder.log_deflator(columns, len(train)),
+    )
+
+
 def export(
     model: BoxOfficeRegressor,
     out: Path,
@@ -122,7 +146,8 @@ def export(
     out.mkdir(parents=True, exist_ok=True)
     blobs = {
         MODEL_FILE: to_onnx(model),
-        SIGNATURE_FILE: ((signature or model.signature_).model_dump_json(indent=2) + "\n").encode(),
+        # Compact: the comps table is thousands of rows (tests/system: under 2 MB).
+        SIGNATURE_FILE: ((signature or model.signature_).model_dump_json() + "\n").encode(),
     }
     predictor = OnnxPredictor(blobs[MODEL_FILE], signature or model.signature_)
     gap = parity(model, predictor, check)
@@ -171,10 +196,23 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
     check = check[list(model.feature_names_in_)]
     backtest = json.loads(layout.backtest.read_text()) if layout.backtest.exists() else None
     signature = with_horizon_coverage(with_bounds(model.signature_, params), backtest)
+    signature = signature.model_copy(update={"comps": _comps(model, params, layout)})
     summary = export(model, layout.export_dir, check, y_log, signature, backtest)
     write_json(layout.profile_reports / "export.json", summary)
     log("export", f"wrote {layout.export_dir} (ONNX parity {summary['max_relative_gap']:.2e})")
     return summary
+
+
+def _comps(model: BoxOfficeRegressor, params: Params, layout: Layout) -> Comps | None:
+    """Comps from the training films with their titles, when evaluate measured importance."""
+    importance_csv = layout.plots / "importance.csv"
+    if not importance_csv.exists():
+        return None
+    importance = dict(pd.read_csv(importance_csv).itertuples(index=False, name=None))
+    train = pd.read_parquet(layout.train)
+    title = params.feature_schema.id_columns[0]
+    clean = pd.read_parquet(layout.clean, columns=[ROW_ID, title]).set_index(ROW_ID)[title]
+    return comps_table(model, train, clean.reindex(train[ROW_ID]), importance)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

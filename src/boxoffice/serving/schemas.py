@@ -21,6 +21,16 @@ class ForecastWarning(BaseModel):
     message: str = Field(description="What to know, naming the value and what is known.")
 
 
+class Comp(BaseModel):
+    title: str
+    release_date: str
+    production_budget: float = Field(description="US dollars of its release year.")
+    worldwide_gross: float = Field(description="US dollars of its release year.")
+    production_budget_constant: float = Field(description="Constant dollars (the model's).")
+    worldwide_gross_constant: float = Field(description="Constant dollars (the model's).")
+    distance: float = Field(description="In the model's weighted, standardised terms.")
+
+
 class PredictionResponse(BaseModel):
     worldwide_gross: float = Field(description="Predicted worldwide gross, US dollars.")
     interval: Interval
@@ -30,6 +40,9 @@ class PredictionResponse(BaseModel):
         default_factory=list, description="What to know about this forecast, if anything."
     )
     request_id: str
+    comps: list[Comp] | None = Field(
+        default=None, description="The nearest training films, when asked (?comps=5)."
+    )
 
 
 class PredictionsResponse(BaseModel):

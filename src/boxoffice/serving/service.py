@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from boxoffice.core.predictor import OnnxPredictor
 from boxoffice.serving import metrics
 from boxoffice.serving.broadcast import ReloadChannel
 from boxoffice.serving.errors import ApiError
@@ -46,9 +47,14 @@ class AppState:
 
 
 def predict_films(
-    state: AppState, films: list[BaseModel], route: str, holder: ModelHolder | None = None
+    state: AppState,
+    films: list[BaseModel],
+    route: str,
+    holder: ModelHolder | None = None,
+    comps: int = 0,
 ) -> list[dict[str, Any]]:
-    """Predict and log each film; the records are spooled before this returns."""
+    """Predict and log each film (with its ``comps`` nearest training films when asked);
+    the records are spooled before this returns."""
     start = time.perf_counter()
     # One reference: a reload mid-request cannot mix models.
     model = (holder or state.holder).current
@@ -75,12 +81,25 @@ def predict_films(
             out.value, out.low, out.high, notes, request_ids(len(rows)), strict=True
         )
     ]
+    if comps:
+        for result, near in zip(results, nearest(model.predictor, columns, comps), strict=True):
+            result["comps"] = near
     latency_ms = (time.perf_counter() - start) * 1000 / max(len(rows), 1)
     _log(state, results, rows, route, latency_ms)
     for value in out.value:
         metrics.PREDICTED.observe(float(value))
     metrics.PREDICTIONS.labels(model.version).inc(len(results))
     return results
+
+
+def nearest(predictor: OnnxPredictor, columns: dict[str, list[Any]], k: int) -> list[Any]:
+    """Per row, the ``k`` comparable training films (None when the model ships no table)."""
+    table = predictor.signature.comps
+    n_rows = len(next(iter(columns.values()))) if columns else 0
+    if table is None:
+        return [None] * n_rows
+    matrix = predictor.encoder(columns, n_rows)
+    return [table.nearest(row, k) for row in matrix]
 
 
 def request_ids(n: int) -> list[str]:

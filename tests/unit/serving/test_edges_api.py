@@ -61,3 +61,30 @@ def test_batch_rows_carry_their_own_warnings(client: TestClient) -> None:
     body = client.post("/v1/predictions", json={"films": films}).json()
     assert body["predictions"][0]["warnings"] == []
     assert body["predictions"][1]["warnings"][0]["field"] == "major_genre"
+
+
+def test_comps_come_with_the_forecast_when_asked(client: TestClient) -> None:
+    plain = client.post("/v1/prediction", json=FILM).json()
+    assert plain["comps"] is None
+    body = client.post("/v1/prediction?comps=5", json=FILM).json()
+    assert len(body["comps"]) == 5
+    first = body["comps"][0]
+    assert {"title", "release_date", "production_budget", "worldwide_gross"} <= set(first)
+    assert first["worldwide_gross_constant"] > 0
+    distances = [c["distance"] for c in body["comps"]]
+    assert distances == sorted(distances)
+    assert body["worldwide_gross"] == pytest.approx(plain["worldwide_gross"])
+
+
+def test_batch_takes_the_comps_option_per_film(client: TestClient) -> None:
+    films = [FILM, FILM | {"production_budget": 2_000_000, "major_genre": "Horror"}]
+    body = client.post("/v1/predictions?comps=3", json={"films": films}).json()
+    big, small = (p["comps"] for p in body["predictions"])
+    assert len(big) == len(small) == 3
+    assert {c["title"] for c in big} != {c["title"] for c in small}
+
+
+def test_comps_option_out_of_range_is_a_422_naming_it(client: TestClient) -> None:
+    response = client.post("/v1/prediction?comps=500", json=FILM)
+    assert response.status_code == 422
+    assert response.json()["error"]["details"][0]["field"].endswith("comps")

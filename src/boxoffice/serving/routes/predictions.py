@@ -7,7 +7,7 @@ at run time as real classes, not as strings.
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Body, Request, Response
+from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from boxoffice.serving.deps import API_KEY_PARAMETER, checked_state
@@ -32,6 +32,13 @@ def batch_model(film: type[BaseModel], limit: int) -> type[BaseModel]:
         ),
     )
     return model
+
+
+MAX_COMPS = 20
+# ?comps=5: the nearest training films with each forecast (0, the default: none).
+Comps = Annotated[
+    int, Query(ge=0, le=MAX_COMPS, description="How many comparable training films to return.")
+]
 
 
 def router(
@@ -64,10 +71,12 @@ def router(
     async def predict_one(
         request: Request,
         body: Annotated[film, Body(examples=[example])],  # type: ignore[valid-type]
+        comps: Comps = 0,
     ) -> Response:
         """Predict one film's worldwide gross with its interval."""
         state = checked_state(request)
-        return _json(predict_films(state, [body], f"{label}prediction", holder(state))[0])
+        route = f"{label}prediction"
+        return _json(predict_films(state, [body], route, holder(state), comps)[0])
 
     @api.post(
         "/predictions",
@@ -78,11 +87,12 @@ def router(
     async def predict_many(
         request: Request,
         body: Annotated[batch, Body(examples=[{"films": [example, example]}])],  # type: ignore[valid-type]
+        comps: Comps = 0,
     ) -> Response:
         """Predict a batch of films; results come back in request order."""
         state = checked_state(request)
         films: list[BaseModel] = getattr(body, "films")  # noqa: B009 (a run-time built model)
-        results = predict_films(state, films, f"{label}predictions", holder(state))
+        results = predict_films(state, films, f"{label}predictions", holder(state), comps)
         return _json({"predictions": results, "model_version": results[0]["model_version"]})
 
     return api

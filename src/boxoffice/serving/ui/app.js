@@ -212,12 +212,32 @@ async function whatIf(base) {
   }
 }
 
+// The training films nearest this one in the model's own terms, with what they grossed.
+function compsTable(comps) {
+  const node = element("table", { id: "comps" });
+  const caption = element("caption", {}, "Comparable films the model learned from");
+  const head = element("tr");
+  for (const name of ["film", "released", "budget", "worldwide gross"]) head.append(element("th", {}, name));
+  node.append(caption, head);
+  for (const comp of comps) {
+    const tr = element("tr");
+    tr.append(
+      element("td", {}, comp.title),
+      element("td", {}, comp.release_date),
+      element("td", {}, money(comp.production_budget)),
+      element("td", {}, money(comp.worldwide_gross)),
+    );
+    node.append(tr);
+  }
+  return node;
+}
+
 async function forecast(event) {
   event.preventDefault();
   clearErrors();
   const body = film();
   try {
-    const answer = await api(state.routes[state.profile], body);
+    const answer = await api(`${state.routes[state.profile]}?comps=5`, body);
     const warnings = answer.warnings || [];
     const unknown = state.info.signature.inputs.filter((i) => !(i.field in body)).map((i) => i.field);
     const unknownValues = warnings.filter((w) => w.code === "unknown_value").map((w) => `${w.field} "${body[w.field]}"`);
@@ -232,6 +252,7 @@ async function forecast(event) {
       element("p", { class: "hint" }, `model ${answer.model_version}, profile ${answer.profile}`),
     ];
     for (const note of placeWarnings(warnings)) out.push(element("p", { class: "warning" }, note.message));
+    if (answer.comps && answer.comps.length) out.push(compsTable(answer.comps));
     $("result").replaceChildren(...out);
     await whatIf(body);
   } catch (error) {

@@ -113,6 +113,34 @@ def automl(features: list[FeatureSpec], budget_s: float, seed: int) -> Runner:
     return run
 
 
+def quantile_gbm(features: list[FeatureSpec], level: float, seed: int) -> Runner:
+    """Quantile regression (gradient-boosted trees, pinball loss) at the interval's two ends
+    and the median, on the same information as FLAML: the usual way to get ranges without
+    conformal calibration."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    alpha = (1.0 - level) / 2
+
+    def run(train: pd.DataFrame, y_log: np.ndarray, test: pd.DataFrame) -> Fitted:
+        whole = automl_frame(pd.concat([train, test]), features)
+        fit, rows = whole.iloc[: len(train)], whole.iloc[len(train) :]
+        out = []
+        for q in (0.5, alpha, 1.0 - alpha):
+            model = HistGradientBoostingRegressor(
+                loss="quantile",
+                quantile=q,
+                categorical_features="from_dtype",
+                max_iter=300,
+                learning_rate=0.05,
+                random_state=seed,
+            ).fit(fit, y_log)
+            out.append(np.asarray(model.predict(rows), dtype=float))
+        pred, low, high = out
+        return pred, np.minimum(low, pred), np.maximum(high, pred)
+
+    return run
+
+
 def boxoffice(params: Params, profile: str, history: list[str] | None = None) -> Runner:
     """The project's own training recipe (search included) for one profile."""
     base = base_estimator(params, profile, ROOT)
@@ -127,6 +155,7 @@ def runners(params: Params, profile: str, args: argparse.Namespace) -> dict[str,
         "budget_loglinear": budget_loglinear(features),
         "seed_recipe": seed_recipe(features, args.quick),
         "automl": automl(features, args.automl_budget, args.seed),
+        "quantile_gbm": quantile_gbm(features, params.train.interval_level, args.seed),
         "boxoffice": boxoffice(params, profile),
     }
     return {name: every[name] for name in args.models.split(",") if name}
@@ -222,8 +251,11 @@ def markdown(result: dict[str, Any]) -> str:
     for part, title in (("profiles", "rolling origin"), ("random_kfold", "random K-fold")):
         for profile, block in result[part].items():
             lines.append(f"\n### {profile} — {title}\n")
-            lines.append("| model | MAE (log) | R² (log) | R² ($) | MdAPE | 80% coverage |")
-            lines.append("|---|---:|---:|---:|---:|---:|")
+            lines.append(
+                "| model | MAE (log) | R² (log) | R² ($) | MdAPE | 80% coverage |"
+                " interval score (log) |"
+            )
+            lines.append("|---|---:|---:|---:|---:|---:|---:|")
             for name, m in block["models"].items():
 
                 def cell(key: str, m: dict[str, Any] = m) -> str:
@@ -231,7 +263,7 @@ def markdown(result: dict[str, Any]) -> str:
 
                 lines.append(
                     f"| {name} | {cell('mae_log')} | {cell('r2_log')} | {cell('r2')} |"
-                    f" {cell('mdape')} | {cell('coverage')} |"
+                    f" {cell('mdape')} | {cell('coverage')} | {cell('interval_score')} |"
                 )
             if "boxoffice_detail" in block:
                 d = block["boxoffice_detail"]
@@ -246,8 +278,11 @@ def markdown(result: dict[str, Any]) -> str:
             f" {note['reason']}."
         )
     lines.append("\n### Ablation (pre_release, rolling-origin MAE log)\n")
-    lines.append("| history features | MAE (log) |\n|---|---:|")
-    lines += [f"| {k} | {v:.4f} |" for k, v in result["ablation"].items()]
+    if not result.get("ablation"):
+        lines.append("Not measured in this run (`--no-ablation`).")
+    else:
+        lines.append("| history features | MAE (log) |\n|---|---:|")
+        lines += [f"| {k} | {v:.4f} |" for k, v in result["ablation"].items()]
     return "\n".join(lines) + "\n"
 
 
@@ -295,7 +330,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kfold", type=int, default=5, help="random K-fold folds")
     parser.add_argument("--automl-budget", type=float, default=60.0)
     parser.add_argument("--seed", type=int, default=2024)
-    parser.add_argument("--models", default="budget_loglinear,seed_recipe,automl,boxoffice")
+    parser.add_argument(
+        "--models", default="budget_loglinear,seed_recipe,automl,quantile_gbm,boxoffice"
+    )
     parser.add_argument("--profiles", default="pre_release,retrospective")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
     parser.add_argument("--quick", action="store_true", help="tiny grids, for smoke tests")
@@ -304,6 +341,11 @@ def main(argv: list[str] | None = None) -> int:
         metavar="REASON",
         help="re-measure only --models/--profiles (rolling origin and K-fold) and replace their"
         " rows in the existing results, keeping the others; REASON is recorded",
+    )
+    parser.add_argument(
+        "--no-ablation",
+        action="store_true",
+        help="skip the history ablation (the table then says it was not measured in this run)",
     )
     parser.add_argument(
         "--ablation",
@@ -335,7 +377,9 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     if args.merge:
         result = merged(json.loads((out / "model_quality.json").read_text()), result, args)
-    if not args.merge or args.ablation:
+    if args.no_ablation and not args.merge:
+        result["ablation"] = {}
+    elif not args.merge or args.ablation:
         result["ablation"] = ablation(params, frame, y, args)
         shipped = result["profiles"]["pre_release"]["models"].get("boxoffice")
         if shipped:

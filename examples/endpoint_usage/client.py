@@ -1,4 +1,4 @@
-"""Call a deployed boxoffice API: one film, then a batch.
+"""Call a deployed boxoffice API: one film, a batch, then a film in production with its comps.
 
 python examples/endpoint_usage/client.py                       # http://127.0.0.1:8000
 python examples/endpoint_usage/client.py https://boxoffice-xyz.a.run.app --api-key KEY
@@ -24,10 +24,17 @@ AVATAR: dict[str, Any] = {
     "director": "James Cameron",
 }
 SMALL_DRAMA: dict[str, Any] = {"production_budget": 5_000_000, "release_date": "2004-09-10"}
+# What an analyst knows of a film opening next summer: years past the data, so warned.
+IN_PRODUCTION: dict[str, Any] = {
+    "production_budget": 200_000_000,
+    "release_date": "2027-07-16",
+    "mpaa_rating": "PG-13",
+    "major_genre": "Action",
+}
 
 
-def predict_one(client: httpx.Client, film: dict[str, Any]) -> dict[str, Any]:
-    response = client.post("/v1/prediction", json=film)
+def predict_one(client: httpx.Client, film: dict[str, Any], comps: int = 0) -> dict[str, Any]:
+    response = client.post("/v1/prediction", json=film, params={"comps": comps})
     _raise_for_api_error(response)
     result: dict[str, Any] = response.json()
     return result
@@ -67,19 +74,34 @@ def main(argv: list[str] | None = None) -> int:
         with httpx.Client(base_url=args.url, headers=headers, timeout=10.0) as client:
             one = predict_one(client, AVATAR)
             many = predict_batch(client, [AVATAR, SMALL_DRAMA])
+            later = predict_one(client, IN_PRODUCTION, comps=5)
     except httpx.TransportError as exc:  # one clear line, not a traceback
         print(f"cannot reach {args.url}: {exc or type(exc).__name__}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps({"single": one, "batch": many}, indent=2))
+        print(json.dumps({"single": one, "batch": many, "in_production": later}, indent=2))
         return 0
     print(f"model {one['model_version']}")
-    for name, result in (("Avatar", one), ("Avatar (batch)", many[0]), ("small drama", many[1])):
+    named = (
+        ("Avatar", one),
+        ("Avatar (batch)", many[0]),
+        ("small drama", many[1]),
+        ("July 2027", later),
+    )
+    for name, result in named:
         interval = result["interval"]
         print(
             f"{name:15s} {_dollars(result['worldwide_gross']):>12s}  "
             f"{interval['level']:.0%} interval {_dollars(interval['low'])} .. "
             f"{_dollars(interval['high'])}"
+        )
+        for note in result["warnings"]:
+            print(f"{'':15s} warning ({note['field']}): {note['message']}")
+    for comp in later.get("comps") or []:
+        print(
+            f"{'':15s} comp: {comp['title']} ({comp['release_date'][:4]}),"
+            f" budget {_dollars(comp['production_budget'])},"
+            f" gross {_dollars(comp['worldwide_gross'])}"
         )
     return 0
 

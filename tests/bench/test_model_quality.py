@@ -48,8 +48,8 @@ def test_model_quality_quick_run_writes_json_and_table(
     )
     assert code == 0
     result = json.loads((out / "model_quality.json").read_text())
-    assert result["backtest"] == "rolling_origin" and result["test_years"] == [2009, 2010]
-    models = {"seed_recipe", "budget_loglinear", "automl", "boxoffice"}
+    assert result["backtest"] == "rolling_origin" and result["test_years"] == [2017, 2018]
+    models = {"seed_recipe", "budget_loglinear", "automl", "quantile_gbm", "boxoffice"}
     for profile in ("pre_release", "retrospective"):
         block = result["profiles"][profile]
         assert set(block["models"]) == models
@@ -58,6 +58,8 @@ def test_model_quality_quick_run_writes_json_and_table(
                 assert set(metrics[key]) == {"mean", "sd"}, (profile, name, key)
         assert "coverage" in block["models"]["boxoffice"]
         assert "coverage" not in block["models"]["seed_recipe"]
+        for name in ("boxoffice", "quantile_gbm"):  # the two with ranges, scored side by side
+            assert set(block["models"][name]["interval_score"]) == {"mean", "sd"}
         detail = block["boxoffice_detail"]
         assert set(detail["coverage_by_budget"]) == {"lt_10m", "10m_100m", "ge_100m"}
         assert set(detail["required_only"]) == {"mae_log", "coverage"}

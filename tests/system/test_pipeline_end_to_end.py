@@ -147,3 +147,14 @@ def test_broken_data_fails_the_pipeline_and_leaves_the_model_untouched(
     with pytest.raises(StageError, match=r"required_columns.*Worldwide Gross"):
         validate.run(project_params.model_copy(update={"data": data}), layout)
     assert (trained.export_dir / "checksums.json").read_bytes() == before
+
+
+def test_signature_ships_the_comps_table_under_two_megabytes(trained: Layout) -> None:
+    path = trained.export_dir / "signature.json"
+    assert path.stat().st_size < 2_000_000
+    comps = json.loads(path.read_text())["comps"]
+    train_rows = len(pd.read_parquet(trained.train))
+    assert len(comps["titles"]) == len(comps["vectors"]) == train_rows
+    assert all(title for title in comps["titles"])
+    checksums = json.loads((trained.export_dir / "checksums.json").read_text())
+    assert "signature.json" in checksums  # the comps are under the checksums

@@ -143,16 +143,20 @@ def _cells(
     low, high = conformal_offsets(residuals[as_is == 1], level)
     band_edges = band_edges if band_field else [0.0]
     by_sent = [_within(sent, sent_edges, i) for i in range(len(sent_edges))]
-    # A cell with too few residuals borrows its sent-bucket's offsets over every band,
-    # and a thin sent bucket the offsets of all residuals.
+    # A cell with too few residuals borrows the offsets of the nearest bucket of its band
+    # that sends fewer fields (wider: a request that sends more is never promised more);
+    # failing that, its sent bucket's over every band; a thin sent bucket, all residuals'.
     pooled = conformal_offsets(residuals, level)
     fallback = [_offsets(residuals[rows], level, pooled) for rows in by_sent]
     buckets = []
     for b in range(len(band_edges)):
         in_band = _within(band, band_edges, b) if band_field else np.ones(len(band), bool)
+        fewer: tuple[float, float] | None = None
         for i, rows in enumerate(by_sent):
             chosen = residuals[rows & in_band]
-            offsets = _offsets(chosen, level, fallback[i])
+            offsets = _offsets(chosen, level, fewer or fallback[i])
+            if len(chosen) >= MIN_BUCKET_RESIDUALS:
+                fewer = offsets
             buckets.append(
                 IntervalBucket(
                     min_sent=sent_edges[i],

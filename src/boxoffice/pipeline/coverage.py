@@ -99,11 +99,18 @@ def coverage_table(cells: dict[str, Any] | None) -> str:
     ]
     for group, title in GROUPS.items():
         for name, c in cells.get(group, {}).items():
-            if not c.get("n"):
+            if not c.get("n"):  # said, not hidden: e.g. no recent film sends 4+ fields
+                lines.append(f"| {title} | {BAND_NAMES.get(name, name)} | 0 | — | — | untested |")
                 continue
             w = c["wilson90"]
             lines.append(
                 f"| {title} | {BAND_NAMES.get(name, name)} | {c['n']} | {c['coverage']:.3f} |"
                 f" {w[0]:.3f}-{w[1]:.3f} | {'yes' if c['meets'] else '**no**'} |"
             )
+    growth = [
+        f"{name}: MAE (log) {mae:.3f}, interval score {cells['horizon_interval_score'][name]:.3f}"
+        for name, mae in cells.get("horizon_mae_log", {}).items()
+    ]
+    if growth:
+        lines += ["", "By horizon (every fit of the backtest): " + "; ".join(growth) + "."]
     return "\n".join(lines) + "\n"

@@ -120,8 +120,18 @@ def coverage_cells(
         unit=" years",
     )
     far_y = y[far["index"]]
-    _, far_low, far_high = far["fitted"]
+    far_pred, far_low, far_high = far["fitted"]
     score = interval_score(far_y, far_low, far_high, level=level)
+    error = np.abs(far_y - far_pred)
+
+    def per_band(values: np.ndarray) -> dict[str, float]:
+        """The mean of ``values`` per horizon band (how error grows with the horizon)."""
+        return {
+            name: round(float(values[(far["years"] >= lo) & (far["years"] < hi)].mean()), 4)
+            for name, lo, hi in horizon_bands
+            if ((far["years"] >= lo) & (far["years"] < hi)).any()
+        }
+
     return {
         "goal": list(goal),
         "budget": by_group(inside, budget, list(BANDS), goal=goal, level=level),
@@ -129,11 +139,8 @@ def coverage_cells(
         "horizon": by_group(
             _inside(far_y, far["fitted"]), far["years"], horizon_bands, goal=goal, level=level
         ),
-        "horizon_interval_score": {
-            name: round(float(score[(far["years"] >= lo) & (far["years"] < hi)].mean()), 4)
-            for name, lo, hi in horizon_bands
-            if ((far["years"] >= lo) & (far["years"] < hi)).any()
-        },
+        "horizon_mae_log": per_band(error),
+        "horizon_interval_score": per_band(score),
     }
 
 

@@ -114,8 +114,33 @@ def test_a_bad_value_shows_the_api_message_beside_its_field(page: WebDriver) -> 
     _forecast(page, production_budget="-5", release_date="2009-12-18")
     error = page.find_element(By.ID, "err-production_budget")
     WebDriverWait(page, 20).until(lambda _: error.text.strip() != "")
-    assert "greater than or equal" in error.text or "0" in error.text
+    assert "production_budget accepts 1 to" in error.text  # the range, named by the API
     assert page.find_element(By.ID, "err-release_date").text == ""
+
+
+def test_warnings_sit_beside_their_fields_and_comps_under_the_forecast(page: WebDriver) -> None:
+    _forecast(
+        page,
+        production_budget="200000000",
+        release_date="2027-07-01",
+        major_genre="Sci-Fi",
+        mpaa_rating="PG13",
+    )
+    wait = WebDriverWait(page, 20)
+    wait.until(lambda b: b.find_element(By.ID, "note-major_genre").text.strip() != "")
+    assert "'Sci-Fi'" in page.find_element(By.ID, "note-major_genre").text
+    assert "'PG-13'" in page.find_element(By.ID, "note-mpaa_rating").text
+    assert "9 years after" in page.find_element(By.ID, "note-release_date").text
+    assert 'major_genre "Sci-Fi"' in page.find_element(By.ID, "unknown-fields").text
+    rows = page.find_elements(By.CSS_SELECTOR, "#comps tr")
+    assert len(rows) == 6  # a header and 5 films
+    _shot(page, "result", "warnings")
+
+
+def test_date_picker_offers_the_accepted_range_before_any_submit(page: WebDriver) -> None:
+    picker = page.find_element(By.ID, "f-release_date")
+    assert picker.get_attribute("max") == "2028-12-31"
+    assert picker.get_attribute("min") == "1928-01-01"
 
 
 def test_model_card_shows_the_served_version(page: WebDriver, server: Server) -> None:

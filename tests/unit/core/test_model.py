@@ -275,3 +275,27 @@ def test_without_horizon_bands_no_older_fits_are_made() -> None:
     X, y = _drifting(800, seed=4)
     model = _model(calibration_years=2, horizon_fits=3).fit(X, y)  # one band: no widening
     assert model.signature_.interval.horizons == []
+
+
+def test_thin_cell_borrows_the_offsets_of_fewer_fields_in_its_own_band() -> None:
+    from boxoffice.core.intervals import _cells
+
+    rng = np.random.default_rng(0)
+    n = 400
+    band = np.where(np.arange(n) < n // 2, 1.0, 100.0)  # two bands, small films noisier
+    residuals = rng.normal(0, np.where(band < 10, 2.0, 0.5))
+    sent = np.ones(n, dtype=np.int64)  # nobody sent 4+ fields
+    interval = _cells(
+        residuals,
+        sent,
+        np.ones(n),
+        band,
+        level=0.8,
+        sent_edges=[0, 1, 4],
+        band_edges=[0.0, 10.0],
+        band_field="budget",
+    )
+    cells = {(c.min_band, c.min_sent): (c.low, c.high) for c in interval.buckets}
+    assert cells[(10.0, 4)] == cells[(10.0, 1)]  # the big films' own band, not the pool
+    assert cells[(0.0, 4)] == cells[(0.0, 1)]
+    assert cells[(10.0, 4)][1] < cells[(0.0, 4)][1]

@@ -59,3 +59,27 @@ def test_main_exit_code_one_on_failure(tmp_path: Path, project_raw: dict) -> Non
     params = tmp_path / "params.yaml"
     params.write_text(yaml.safe_dump(raw))
     assert ingest.main(["--params", str(params), "--root", str(tmp_path)]) == 1
+
+
+def test_ingest_two_sources_writes_both_or_neither(tmp_path: Path) -> None:
+    good, bad = tmp_path / "a.json", tmp_path / "b.csv"
+    good.write_bytes(DATA)
+    bad.write_bytes(b"x,y\n1,2\n")
+    sources = [
+        {"name": "a", "uri": str(good), "sha256": sha256_bytes(DATA)},
+        {"name": "b", "uri": str(bad), "format": "csv", "sha256": "0" * 64},
+    ]
+    with pytest.raises(HashMismatchError, match=r"source_hash.*b\.csv"):
+        ingest.ingest(DataParams(sources=sources), Layout(tmp_path / "p"))
+    assert not (tmp_path / "p" / "data" / "raw").exists()  # the good one is not written either
+    sources[1]["sha256"] = sha256_bytes(bad.read_bytes())
+    meta = ingest.ingest(DataParams(sources=sources), Layout(tmp_path / "p"))
+    assert [s["name"] for s in meta["sources"]] == ["a", "b"]
+    assert (tmp_path / "p" / "data" / "raw" / "b.csv").exists()
+
+
+def test_relative_source_paths_are_read_under_the_project_root(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "films.json").write_bytes(DATA)
+    meta = ingest.ingest(DataParams(source="data/films.json"), Layout(tmp_path))
+    assert meta["sources"][0]["sha256"] == sha256_bytes(DATA)

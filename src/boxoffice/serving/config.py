@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 from typing import Literal
 
@@ -15,6 +16,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 def _default_replica() -> str:
     return socket.gethostname().split(".")[0] or "replica"
+
+
+# One random token per process start, keyed by PID so that a forked worker draws its own:
+# containers reuse PIDs after every restart and replicas may share a hostname, so neither
+# the replica name nor the PID alone makes a writer's lake objects unique.
+_INSTANCE: dict[int, str] = {}
+
+
+def instance_token() -> str:
+    return _INSTANCE.setdefault(os.getpid(), secrets.token_hex(4))
 
 
 class Settings(BaseSettings):
@@ -93,4 +104,6 @@ class Settings(BaseSettings):
 
     @property
     def worker_id(self) -> str:
-        return f"{self.replica}-{os.getpid()}"
+        """This process's writer name (its spool folder, its lake objects' prefix): the
+        replica, the PID for people, and the process start's own token for uniqueness."""
+        return f"{self.replica}-{os.getpid()}-{instance_token()}"

@@ -119,3 +119,26 @@ def test_predict_with_no_scorable_row_exits_non_zero(trained: Layout, tmp_path: 
     result = _predict(trained, source, tmp_path / "o.csv")
     assert result.exit_code == 1 and "no row could be scored" in result.output
     assert (tmp_path / "o.rejects.csv").exists()
+
+
+def test_predict_writes_each_rows_warnings(trained: Layout, tmp_path: Path) -> None:
+    source = tmp_path / "films.csv"
+    source.write_text(
+        "title,production_budget,release_date,major_genre\n"
+        "Sequel,200000000,2027-07-16,Action\n"
+        "Odd,20000000,2005-05-05,Sci-Fi\n"
+        "Plain,20000000,2005-05-05,Drama\n"
+    )
+    out = tmp_path / "scored.parquet"
+    result = _predict(trained, source, out)
+    assert result.exit_code == 0, result.output
+    warnings = {r["title"]: r["warnings"] for r in pq.read_table(out).to_pylist()}
+    assert "9 years after the last film" in warnings["Sequel"]
+    assert "'Sci-Fi'" in warnings["Odd"] and "treated as unknown" in warnings["Odd"]
+    assert warnings["Plain"] == ""
+
+
+def test_model_info_shows_the_accepted_release_dates(trained: Layout) -> None:
+    result = CliRunner().invoke(app, ["model-info", str(trained.export_dir)])
+    assert result.exit_code == 0, result.output
+    assert "accepts release dates from 1928-01-01 to 2028-12-31" in result.output

@@ -167,3 +167,53 @@ def test_write_error_is_counted_reported_and_recovered(
     monkeypatch.setattr(os, "write", real_write)
     spool.append_batch([_record(2)])
     assert spool.error is None and spool.pending == 1
+
+
+def test_a_restart_with_the_same_pid_names_its_writer_anew(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from boxoffice.serving import config
+
+    monkeypatch.setattr(config.os, "getpid", lambda: 7)  # a container's PIDs after a restart
+    monkeypatch.setattr(config, "_INSTANCE", {})
+    settings = config.Settings(replica="pod-a")
+    first = settings.worker_id
+    assert first == settings.worker_id  # stable within one process start
+    monkeypatch.setattr(config, "_INSTANCE", {})  # the next process start
+    second = config.Settings(replica="pod-a").worker_id
+    assert first.startswith("pod-a-7-") and second.startswith("pod-a-7-")
+    assert first != second
+
+
+def test_restarted_writer_never_overwrites_the_earlier_runs_objects(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from boxoffice.serving import config
+
+    monkeypatch.setattr(config.os, "getpid", lambda: 7)
+    root, lake = tmp_path / "spool", Lake(str(tmp_path / "lake"))
+    for run in range(2):
+        monkeypatch.setattr(config, "_INSTANCE", {})  # each run a new process, same PID
+        name = config.Settings(replica="pod-a").worker_id
+        spool = _spool(root, name)
+        spool.append_batch([_record(10 * run + i) for i in range(2)])
+        Shipper(spool, lake, root).stop()  # the graceful drain: ships, removes its folder
+        spool.owned.release(remove_if_empty=True)
+    assert _ids(lake) == ["r0000", "r0001", "r0010", "r0011"]  # nothing of run 1 is lost
+
+
+def test_after_kill_9_the_same_pid_adopts_the_dead_runs_segment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from boxoffice.serving import config
+
+    monkeypatch.setattr(config.os, "getpid", lambda: 7)
+    root, lake = tmp_path / "spool", Lake(str(tmp_path / "lake"))
+    monkeypatch.setattr(config, "_INSTANCE", {})
+    dead = _spool(root, config.Settings(replica="pod-a").worker_id, seal_records=1000)
+    dead.append_batch([_record(i) for i in range(4)])
+    dead.owned.release()  # kill -9: the lock goes with the process, the active segment stays
+    monkeypatch.setattr(config, "_INSTANCE", {})
+    alive = _spool(root, config.Settings(replica="pod-a").worker_id)
+    assert Shipper(alive, lake, root).adopt_orphans() == 1
+    assert _ids(lake) == [f"r{i:04d}" for i in range(4)]

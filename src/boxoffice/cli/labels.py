@@ -16,6 +16,9 @@ app = typer.Typer(help="Observed grosses (labels) in the data lake.", no_args_is
 def labels_add(
     path: Annotated[Path, typer.Argument(help=".csv, .parquet or .jsonl with worldwide_gross")],
     lake: LakeUri = "lake",
+    encoding: Annotated[
+        str | None, typer.Option(help="Text encoding of a CSV/JSONL file that is not UTF-8")
+    ] = None,
 ) -> None:
     """Store observed worldwide grosses, keyed by the request_id of the prediction.
 
@@ -27,10 +30,10 @@ def labels_add(
     from boxoffice.lifecycle.labels import add_labels, check_columns, check_labels, unmatched
 
     try:
-        table = read_table(path)
+        table = read_table(path, encoding)
         check_columns(table.column_names)
         batch = check_labels(table.to_pylist())
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, LookupError) as exc:  # LookupError: an unknown encoding
         raise fail(str(exc)) from exc
     for refused in batch.rejected:
         typer.echo(f"row {refused['row']}: {refused['reason']}", err=True)

@@ -73,6 +73,9 @@ def predict(
             " scored.rejects.csv)"
         ),
     ] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="Text encoding of a CSV/JSONL input that is not UTF-8")
+    ] = None,
 ) -> None:
     """Score a file of films with the serving model and its validation.
 
@@ -85,10 +88,12 @@ def predict(
     try:
         check_writable(output_path, rejects)  # before scoring, not after the whole file
         predictor = OnnxPredictor.load(model_dir)
-        total = read_table(input_path).num_rows
+        total = read_table(input_path, encoding).num_rows
         with typer.progressbar(length=total, label="scoring", file=sys.stderr) as bar:
-            summary = score_file(predictor, input_path, output_path, rejects, bar.update)
-    except (ModelNotFoundError, IntegrityError, OSError, ValueError) as exc:
+            summary = score_file(
+                predictor, input_path, output_path, rejects, bar.update, encoding=encoding
+            )
+    except (ModelNotFoundError, IntegrityError, OSError, ValueError, LookupError) as exc:
         raise fail(str(exc)) from exc
     typer.echo(
         f"{summary.scored} of {summary.rows} rows scored -> {output_path}; "

@@ -54,13 +54,32 @@ def _format(path: Path) -> str:
     return formats[suffix]
 
 
-def read_table(path: Path) -> pa.Table:
+class NotUtf8Error(ValueError):
+    """A text file that is not UTF-8, read without a declared encoding."""
+
+
+def _utf8(path: Path, encoding: str | None) -> io.BytesIO:
+    """The file's text as UTF-8 bytes: transcoded from ``encoding`` when given; else it must
+    be UTF-8 already (Arrow would otherwise keep the raw bytes, "b'Am\\xe9lie'")."""
+    data = path.read_bytes()
+    if encoding:
+        return io.BytesIO(data.decode(encoding).encode("utf-8"))
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise NotUtf8Error(
+            f"{path.name} is not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start};"
+            " give its encoding (--encoding latin-1, for example)"
+        ) from exc
+    return io.BytesIO(data)
+
+
+def read_table(path: Path, encoding: str | None = None) -> pa.Table:
     fmt = _format(path)
-    if fmt == "csv":
-        return pacsv.read_csv(path)
     if fmt == "parquet":
         return pq.read_table(path)
-    return pajson.read_json(path)
+    text = _utf8(path, encoding)
+    return pacsv.read_csv(text) if fmt == "csv" else pajson.read_json(text)
 
 
 def write_table(table: pa.Table, path: Path) -> None:
@@ -93,11 +112,12 @@ def score_file(
     output: Path,
     rejects: Path,
     progress: Callable[[int], None] = lambda n: None,
+    encoding: str | None = None,
 ) -> BatchSummary:
     film = film_model(predictor.signature)
     fields = {i.field for i in predictor.signature.inputs}
     check_writable(output, rejects)
-    table = read_table(source)
+    table = read_table(source, encoding)
     required = [i.field for i in predictor.signature.inputs if i.required]
     missing = [name for name in required if name not in table.column_names]
     if missing:

@@ -95,3 +95,27 @@ def test_labels_join_logged_predictions_per_model_version(trained: Layout, tmp_p
 def test_accuracy_without_labels_says_so(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["monitor", "accuracy", "--lake", str(tmp_path / "lake")])
     assert result.exit_code == 0 and "no labelled predictions yet" in result.output
+
+
+def test_labels_file_not_in_utf8_is_refused_naming_the_byte_unless_encoded(
+    tmp_path: Path,
+) -> None:
+    labels = tmp_path / "labels.csv"
+    labels.write_bytes("request_id,title,worldwide_gross\na,Amélie,1200000\n".encode("latin-1"))
+    lake = str(tmp_path / "lake")
+    refused = CliRunner().invoke(app, ["labels", "add", str(labels), "--lake", lake])
+    assert refused.exit_code == 1
+    assert "not UTF-8: byte 0xe9 at offset 37" in refused.output
+    assert not (tmp_path / "lake").exists()
+    args = ["labels", "add", str(labels), "--lake", lake, "--encoding", "latin-1"]
+    accepted = CliRunner().invoke(app, args)
+    assert accepted.exit_code == 0, accepted.output
+    assert read_labels(Lake(lake)).to_pylist()[0]["request_id"] == "a"
+
+
+def test_unknown_encoding_is_a_clear_error(tmp_path: Path) -> None:
+    labels = tmp_path / "labels.csv"
+    labels.write_text("request_id,worldwide_gross\na,5\n")
+    args = ["labels", "add", str(labels), "--lake", str(tmp_path), "--encoding", "klingon"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1 and "klingon" in result.output

@@ -164,6 +164,17 @@ class Spool:
         self._fd, self._count = None, 0
         self._seq += 1
 
+    def _close_after_failure_locked(self) -> None:
+        """After a failed write (a full disk), seal what the segment holds so far, so that the
+        records already accepted ship once space returns; an empty segment is removed."""
+        active = self.owned.path / f"seg-{self._seq:08d}{ACTIVE_SUFFIX}"
+        with contextlib.suppress(OSError):  # renames and unlinks need no free blocks
+            if self._count > 0:
+                active.rename(active.with_suffix(READY_SUFFIX))
+            else:
+                active.unlink(missing_ok=True)
+        self._abandon_locked()
+
     def append_batch(self, records: list[dict[str, Any]]) -> None:
         """Append one request's records as one line with one ``write``.
 
@@ -182,7 +193,7 @@ class Spool:
             except OSError as exc:
                 self._drop(len(records))
                 self.error = f"spool write failed: {type(exc).__name__}: {exc.strerror or exc}"
-                self._abandon_locked()
+                self._close_after_failure_locked()
                 raise SpoolWriteError(self.error) from exc
             self.error = None
             self._count += len(records)

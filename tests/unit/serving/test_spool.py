@@ -217,3 +217,28 @@ def test_after_kill_9_the_same_pid_adopts_the_dead_runs_segment(
     alive = _spool(root, config.Settings(replica="pod-a").worker_id)
     assert Shipper(alive, lake, root).adopt_orphans() == 1
     assert _ids(lake) == [f"r{i:04d}" for i in range(4)]
+
+
+def test_full_disk_seals_what_was_accepted_and_leaves_no_empty_segment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "spool"
+    spool = _spool(root, seal_records=1000)
+    for i in range(4):  # accepted, answered, in the active segment
+        spool.append_batch([_record(i)])
+    real_write = os.write
+
+    def disk_full(fd: int, data: Any) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "write", disk_full)
+    for i in range(4, 7):  # sent while the disk is full: dropped and counted, as documented
+        with pytest.raises(SpoolWriteError):
+            spool.append_batch([_record(i)])
+    monkeypatch.setattr(os, "write", real_write)
+    assert spool.dropped == 3
+    assert list((root / "w1").glob("*.jsonl")) == []  # no empty active segments left behind
+    spool.append_batch([_record(7)])  # space is back
+    lake = Lake(str(tmp_path / "lake"))
+    Shipper(spool, lake, root).stop()
+    assert _ids(lake) == [f"r{i:04d}" for i in (0, 1, 2, 3, 7)]

@@ -9,10 +9,7 @@ from typing import Annotated
 import typer
 
 from boxoffice.cli.options import RegistryUri, fail
-from boxoffice.core.artifact import (
-    IntegrityError,
-    ModelNotFoundError,
-)
+from boxoffice.core.artifact import IntegrityError, ModelNotFoundError, read_verified
 from boxoffice.core.exit_codes import ExitCode
 
 app = typer.Typer(help="The model registry: versions and aliases.", no_args_is_help=True)
@@ -30,7 +27,10 @@ def models_register(
 
     root = params_path.resolve().parent
     try:
-        version = Registry(registry).register(directory, version_extras(root, params_path))
+        # The profile's own metrics and report travel with it, read from what was exported.
+        _, signature, _ = read_verified(directory)
+        extras = version_extras(root, params_path, signature.profile)
+        version = Registry(registry).register(directory, extras)
     except (ModelNotFoundError, IntegrityError) as exc:
         raise fail(str(exc)) from exc
     typer.echo(version)

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from boxoffice.core.artifact import METADATA_FILE
-from boxoffice.core.layout import Layout
+from boxoffice.core.layout import DEFAULT_PROFILE, Layout
 
 
 def git_commit(root: Path) -> str | None:
@@ -29,10 +29,12 @@ def git_commit(root: Path) -> str | None:
     return done.stdout.strip() or None if done.returncode == 0 else None
 
 
-def version_extras(root: Path, params_path: Path) -> dict[str, bytes]:
+def version_extras(
+    root: Path, params_path: Path, profile: str = DEFAULT_PROFILE
+) -> dict[str, bytes]:
     """``lineage.json`` (data snapshot hash, params, commit, time), ``metrics.json``,
-    ``report.md``: whatever of them the project has."""
-    layout = Layout(root)
+    ``report.md`` of ``profile``'s export: whatever of them the project has."""
+    layout = Layout(root, profile)
     snapshot: dict[str, Any] = {}
     if layout.snapshot_meta.exists():
         snapshot = json.loads(layout.snapshot_meta.read_text())

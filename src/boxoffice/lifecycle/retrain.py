@@ -10,7 +10,7 @@ import json
 import os
 import subprocess  # nosec B404
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,8 @@ class RetrainResult:
     train_rows_after: int
     feedback_rows: int
     production_version: str | None
+    # The other profiles' outcomes: each is gated on its own, and a refusal counts.
+    others: dict[str, Promotion] = field(default_factory=dict)
 
 
 def feedback_row(request: dict[str, Any], schema: SchemaSpec) -> dict[str, Any]:
@@ -97,22 +99,30 @@ def retrain(
             root / params.data.feedback, [feedback_row(r, params.feature_schema) for r in requests]
         )
     dvc_repro(root)
-    extras = version_extras(root, params_path or root / "params.yaml")
-    for other in params.profiles:  # every profile is registered and gated on its own aliases
-        if other != params.serve_profile and Layout(root, other).export_dir.exists():
-            publish(registry, params, Layout(root, other), extras)
-    promotion = publish(registry, params, layout, extras)
-    # A version that already is production (nothing changed) counts as promoted.
-    promoted = promotion.promoted or promotion.decision is None
+    source = params_path or root / "params.yaml"
+    others = {
+        other: publish(registry, params, Layout(root, other), version_extras(root, source, other))
+        for other in params.profiles  # every profile is registered and gated on its own aliases
+        if other != params.serve_profile and Layout(root, other).export_dir.exists()
+    }
+    promotion = publish(registry, params, layout, version_extras(root, source, layout.profile))
     return RetrainResult(
-        code=ExitCode.OK if promoted else ExitCode.NOT_PROMOTED,
+        code=exit_code([promotion, *others.values()]),
         version=promotion.version,
         decision=promotion.decision,
         train_rows_before=before,
         train_rows_after=_rows(layout.train),
         feedback_rows=len(requests),
         production_version=promotion.current,
+        others=others,
     )
+
+
+def exit_code(promotions: list[Promotion]) -> int:
+    """NOT_PROMOTED when any profile's gate refused its candidate; a version that already is
+    production (nothing changed) is not a refusal."""
+    refused = [p for p in promotions if not p.promoted and p.decision is not None]
+    return ExitCode.NOT_PROMOTED if refused else ExitCode.OK
 
 
 def publish(
@@ -124,12 +134,24 @@ def publish(
     return promote(registry, version, params, layout.holdout, layout.profile, source="retrain")
 
 
+def _others_markdown(others: dict[str, Promotion]) -> str:
+    lines = []
+    for name, p in others.items():
+        if p.decision is None:
+            lines.append(f"- `{name}`: {p.version} is already its production model.")
+        else:
+            verdict = "promoted" if p.promoted else "**not promoted**"
+            lines.append(f"- `{name}`: {p.version} {verdict}: " + "; ".join(p.decision.reasons))
+    return "\n## Other profiles\n\n" + "\n".join(lines) + "\n" if lines else ""
+
+
 def report_markdown(result: RetrainResult) -> str:
     keys = ("mae_log", "r2_log", "r2", "mdape", "coverage")
     if result.decision is None:
         return (
             f"# Retrain: {result.version} is already production\n\nThe retrained model is"
             " byte for byte the one serving: nothing to gate or promote.\n"
+            + _others_markdown(result.others)
         )
     cand, prod = result.decision.candidate, result.decision.production or {}
 
@@ -140,7 +162,7 @@ def report_markdown(result: RetrainResult) -> str:
         return f"| {k} | {new:.4f} | {old:.4f} | {new - old:+.4f} |"
 
     rows = "\n".join(row(k) for k in keys)
-    verdict = "promoted to production" if result.code == ExitCode.OK else "not promoted"
+    verdict = "promoted to production" if result.decision.promote else "not promoted"
     reasons = "\n".join(f"- {r}" for r in result.decision.reasons)
     return (
         f"# Retrain: {result.version} {verdict}\n\n"
@@ -150,5 +172,5 @@ def report_markdown(result: RetrainResult) -> str:
         " | diff |\n"
         f"|---|---:|---:|---:|\n{rows}\n\n## Gate\n\n{reasons}\n\n## Plots\n\n"
         "![predicted vs actual](predicted_vs_actual.png)\n![residuals](residuals.png)\n"
-        "![importance](importance.png)\n"
+        "![importance](importance.png)\n" + _others_markdown(result.others)
     )

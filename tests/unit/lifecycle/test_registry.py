@@ -209,3 +209,28 @@ def test_models_list_and_signature_reads_do_not_fetch_the_model(
     assert b'"inputs"' in (reg.file(version, "signature.json") or b"")
     with pytest.raises(IntegrityError):
         reg.file(version, "model.onnx")
+
+
+def test_a_retrospective_version_carries_its_own_metrics_and_report(
+    trained: Layout, retrospective: Layout, tmp_path: Path
+) -> None:
+    params = tmp_path / "params.yaml"
+    params.write_text((ROOT / "params.yaml").read_text())
+    registry = str(tmp_path / "registry")
+    result = CliRunner().invoke(
+        app,
+        [
+            "models",
+            "register",
+            str(retrospective.export_dir),
+            "--registry",
+            registry,
+            "--params",
+            str(trained.root / "params.yaml"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    files = Registry(registry).files(result.output.strip())
+    own = json.loads((retrospective.export_dir / "metadata.json").read_text())
+    assert json.loads(files["metrics.json"]) == own["holdout_metrics"]
+    assert files["report.md"] == (retrospective.profile_reports / "report.md").read_bytes()

@@ -35,7 +35,8 @@ from boxoffice.core.model import release_years
 from boxoffice.core.params import FeatureSpec, Params, load_params
 from boxoffice.core.regression_metrics import regression_metrics
 from boxoffice.pipeline.backtest import Fitted, Runner, coverage_by_band, run_backtest, summarise
-from boxoffice.pipeline.evaluate import recipe_runner
+from boxoffice.pipeline.coverage import coverage_table
+from boxoffice.pipeline.evaluate import coverage_cells, horizon_starts, recipe_runner
 from boxoffice.pipeline.featurize import to_fields
 from boxoffice.pipeline.ingest import ingest
 from boxoffice.pipeline.recipe import base_estimator
@@ -161,15 +162,21 @@ def runners(params: Params, profile: str, args: argparse.Namespace) -> dict[str,
     return {name: every[name] for name in args.models.split(",") if name}
 
 
+# The models that give ranges: scored on every horizon and per cell, side by side.
+RANGED = ("boxoffice", "quantile_gbm")
+
+
 def rolling(
     params: Params, profile: str, frame: pd.DataFrame, y: np.ndarray, args: argparse.Namespace
 ) -> dict[str, Any]:
     years = release_years(frame, "release_date")
     features = params.profile_features(profile)
     optional = [f.field for f in features if not f.required]
+    max_horizon = params.dollars.max_years_ahead
     out: dict[str, Any] = {"models": {}}
     for name, runner in runners(params, profile, args).items():
         start = time.monotonic()
+        ranged = name in RANGED
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = run_backtest(
@@ -179,23 +186,32 @@ def rolling(
                 runner,
                 args.years,
                 label=f"{profile}/{name}",
-                optional=optional if name == "boxoffice" else None,
+                optional=optional if ranged else None,
+                horizon_starts=horizon_starts(years, params.evaluate.horizon_fits, max_horizon)
+                if ranged
+                else None,
+                max_horizon=max_horizon if ranged else 1,
             )
         out["test_years"] = result["years"]
         out["models"][name] = result["summary"] | {
             "seconds_per_fit": round((time.monotonic() - start) / len(result["years"]), 1)
         }
-        if name == "boxoffice":
-            out["boxoffice_detail"] = detail(params, frame, y, years, result)
-            coverage = result["summary"]["coverage"]["mean"]
-            print(f"[bench] {profile}: coverage {coverage:.3f}", file=sys.stderr)
-            print(f"[bench] {profile}: {out['boxoffice_detail']}", file=sys.stderr)
+        if ranged:
+            out[f"{name}_detail"] = detail(params, frame, y, years, result, optional)
+            print(f"[bench] {profile}/{name}: {out[f'{name}_detail']}", file=sys.stderr)
     return out
 
 
 def detail(
-    params: Params, frame: pd.DataFrame, y: np.ndarray, years: np.ndarray, result: dict[str, Any]
+    params: Params,
+    frame: pd.DataFrame,
+    y: np.ndarray,
+    years: np.ndarray,
+    result: dict[str, Any],
+    optional: list[str],
 ) -> dict[str, Any]:
+    """Coverage per budget band, fields-sent bucket and horizon band, as the pipeline's
+    evaluate stage reports it (``coverage_cells``: n and 90% Wilson interval per cell)."""
     index = result["index"]
     _, low, high = result["pooled"]
     base = base_estimator(params, "pre_release", ROOT)
@@ -203,9 +219,17 @@ def detail(
     budget = frame["production_budget"].to_numpy(dtype=float)[index]
     real = budget * np.exp(dollars.log_factor(years[index])) if dollars else budget
     bare = regression_metrics(y[index], *result["required_only"])
+    sent = frame.iloc[index][optional].notna().sum(axis=1).to_numpy()
+    cells = coverage_cells(y=y, result=result, budget=real, sent=sent, params=params)
     return {
         "coverage_by_budget": coverage_by_band(y[index], low, high, real),
-        "required_only": {"mae_log": bare["mae_log"], "coverage": bare.get("coverage")},
+        "coverage_by_horizon": {k: v["coverage"] for k, v in cells["horizon"].items()},
+        "required_only": {
+            "mae_log": bare["mae_log"],
+            "coverage": bare.get("coverage"),
+            "interval_score": bare.get("interval_score"),
+        },
+        "coverage_cells": cells,
     }
 
 
@@ -265,12 +289,13 @@ def markdown(result: dict[str, Any]) -> str:
                     f"| {name} | {cell('mae_log')} | {cell('r2_log')} | {cell('r2')} |"
                     f" {cell('mdape')} | {cell('coverage')} | {cell('interval_score')} |"
                 )
-            if "boxoffice_detail" in block:
-                d = block["boxoffice_detail"]
-                lines.append(
-                    f"\nboxoffice coverage by constant-dollar budget: {d['coverage_by_budget']};"
-                    f" sent with only the required fields: {d['required_only']}."
-                )
+            for name in RANGED:
+                if f"{name}_detail" in block:
+                    d = block[f"{name}_detail"]
+                    lines.append(
+                        f"\n{name}: sent with only the required fields {d['required_only']}.\n"
+                    )
+                    lines.append(coverage_table(d["coverage_cells"]))
     for note in result.get("remeasured", []):
         lines.append(
             f"\nRows of {note['models']} ({note['profiles']}; {', '.join(note['parts'])})"
@@ -298,8 +323,9 @@ def merged(old: dict[str, Any], new: dict[str, Any], args: argparse.Namespace) -
         for profile, block in new[part].items():
             target = old[part][profile]
             target["models"] |= block["models"]
-            if "boxoffice_detail" in block:
-                target["boxoffice_detail"] = block["boxoffice_detail"]
+            for name in RANGED:
+                if f"{name}_detail" in block:
+                    target[f"{name}_detail"] = block[f"{name}_detail"]
     old.setdefault("remeasured", []).append(
         {
             "models": args.models.split(","),

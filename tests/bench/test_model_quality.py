@@ -62,7 +62,9 @@ def test_model_quality_quick_run_writes_json_and_table(
             assert set(block["models"][name]["interval_score"]) == {"mean", "sd"}
         detail = block["boxoffice_detail"]
         assert set(detail["coverage_by_budget"]) == {"lt_10m", "10m_100m", "ge_100m"}
-        assert set(detail["required_only"]) == {"mae_log", "coverage"}
+        assert set(detail["required_only"]) == {"mae_log", "coverage", "interval_score"}
+        assert list(detail["coverage_by_horizon"]) == ["1-3 years", "4-6 years", "7-10 years"]
+        assert "quantile_gbm_detail" in block  # the baseline's ranges, cell by cell too
         assert set(result["random_kfold"][profile]["models"]) == models
     assert set(result["ablation"]) == {
         "no_history",

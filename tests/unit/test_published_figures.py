@@ -1,0 +1,84 @@
+"""A number we publish is a number we measured: the README's headline row for boxoffice is
+the model card's (written by `dvc repro` from the pipeline's own backtest), and the
+benchmark's boxoffice row, measured in the same run as the baselines, agrees with both."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from tests.conftest import ROOT
+
+METRICS = ("mae_log", "r2_log", "r2", "mdape", "coverage", "interval_score")
+CARD_NAMES = {
+    "mae_log": "MAE (log)",
+    "r2_log": "R² (log)",
+    "mdape": "MdAPE",
+    "coverage": "80% interval coverage",
+    "interval_score": "interval score",
+}
+
+
+def _readme_row(model: str) -> dict[str, float | None]:
+    text = (ROOT / "README.md").read_text()
+    header = next(line for line in text.splitlines() if line.startswith("| pre-release forecast"))
+    row = next(line for line in text.splitlines() if line.startswith(f"| {model} "))
+    names = [c.strip() for c in header.strip("|").split("|")][1:]
+    cells = [c.strip().strip("*") for c in row.strip("|").split("|")][1:]
+    assert len(names) == len(cells) == len(METRICS)
+    return {
+        key: None if cell == "—" else float(cell.split()[0])
+        for key, cell in zip(METRICS, cells, strict=True)
+    }
+
+
+def _card_figures() -> dict[str, float]:
+    card = (ROOT / "docs" / "model-card.md").read_text()
+    section = card.split("### `pre_release`")[1].split("### `")[0]
+    out = {}
+    for key, name in CARD_NAMES.items():
+        match = re.search(re.escape(name) + r" (-?[0-9.]+) ±", section)
+        assert match, name
+        out[key] = float(match.group(1))
+    return out
+
+
+def test_readme_boxoffice_row_is_the_model_cards() -> None:
+    readme, card = _readme_row("**boxoffice**"), _card_figures()
+    assert {k: readme[k] for k in card} == card
+
+
+def test_benchmark_boxoffice_row_agrees_with_the_card() -> None:
+    bench = json.loads((ROOT / "bench" / "results" / "model_quality.json").read_text())
+    measured = bench["profiles"]["pre_release"]["models"]["boxoffice"]
+    card = _card_figures()
+    for key, value in card.items():
+        assert abs(measured[key]["mean"] - value) < 0.0015, key  # rounding to 3 places
+    assert (
+        bench["test_years"]
+        == json.loads((ROOT / "reports" / "pre_release" / "backtest.json").read_text())[
+            "test_years"
+        ]
+    )
+
+
+def test_readme_baselines_are_the_benchmarks() -> None:
+    bench = json.loads((ROOT / "bench" / "results" / "model_quality.json").read_text())
+    models = bench["profiles"]["pre_release"]["models"]
+    labels = {
+        "budget_loglinear": "log gross on log budget",
+        "seed_recipe": "the course's recipe (impute + GradientBoosting)",
+        "automl": "FLAML AutoML, 60 s per fit",
+        "quantile_gbm": "quantile regression (gradient-boosted trees)",
+    }
+    for name, label in labels.items():
+        row = _readme_row(label)
+        for key in METRICS:
+            value = row[key]
+            if key not in models[name]:
+                assert value is None, (name, key)  # no interval: no coverage, no score
+                continue
+            assert value is not None and abs(value - models[name][key]["mean"]) < 0.0006, (
+                name,
+                key,
+            )

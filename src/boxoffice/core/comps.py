@@ -55,7 +55,9 @@ class Comps(BaseModel):
         diff = self._matrix[:, known] - query[known]
         diff = np.where(np.isnan(diff), MISSING_PENALTY, diff)
         distance = np.sqrt((np.asarray(self.weight)[known] * diff**2).sum(axis=1))
-        order = np.argsort(distance, kind="stable")[:k]
+        k = min(k, len(distance))
+        part = np.argpartition(distance, k - 1)[:k]
+        order = part[np.argsort(distance[part], kind="stable")]
         return [self._film(int(i), float(distance[i])) for i in order]
 
     def _film(self, i: int, distance: float) -> dict[str, Any]:

@@ -72,16 +72,18 @@ def horizon_bands(
     """Per horizon band, how much the cell offsets must widen for the older fits' films of
     that band to be covered at ``level``, over the widening their first band needs.
 
-    Each older residual is scored against its own cell's offsets (``r / high`` above the
-    forecast, ``r / low`` below it): inside ``s`` times the offsets exactly when the score
-    is at most ``s``. The ratio of the bands' conformal quantiles of those scores is the
-    horizon's effect alone; never below 1 or the band before (a farther release is never
-    surer)."""
+    Each older residual is scored against its own cell's interval: its distance from the
+    cell's centre over the cell's half-width, so that it lies inside the interval widened
+    ``s`` times around its centre exactly when the score is at most ``s``. The ratio of the
+    bands' conformal quantiles of those scores is the horizon's effect alone; never below 1
+    or the band before (a farther release is never surer). A thin first band leaves every
+    scale at 1 (nothing to compare with)."""
     if len(edges) < 2:
         return []
     old = residuals.where(~residuals.recent)
     low, high = interval.offsets(old.sent, old.band if interval.band_field else None)
-    score = np.where(old.value >= 0, old.value / high, old.value / low)
+    centre, half = (low + high) / 2, np.maximum((high - low) / 2, 1e-9)
+    score = np.abs(old.value - centre) / half
     quantiles = []
     for i in range(len(edges)):
         chosen = score[_within(old.horizon, edges, i)]

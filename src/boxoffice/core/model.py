@@ -131,6 +131,8 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             field = InputField.from_spec(spec, categories)
             if spec.kind == "numeric":
                 seen = X[spec.field].to_numpy(dtype=np.float64)
+                if spec.dollars and dollars is not None:  # the range the model learned from
+                    seen = seen * np.exp(dollars.log_factor(release_years(X, self._date_field())))
                 if not np.isnan(seen).all():
                     observed = (float(np.nanmin(seen)), float(np.nanmax(seen)))
                     field = field.model_copy(update={"observed": observed})
@@ -235,8 +237,9 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         """(first test year, recent?) per calibration fit: each fit learns from the films
         released before its first test year and predicts every later year it reaches.
 
-        Recent fits start at each of the last ``calibration_years`` years (their residuals
-        set the offsets); ``horizon_fits`` older ones start ``max_years_ahead`` years back
+        Recent fits start at each of the last ``calibration_years`` years and are scored on
+        that year (their residuals set the offsets); ``horizon_fits`` older ones start
+        ``max_years_ahead`` years back, a year apart, and are scored on every year they reach
         (they measure how errors grow with the horizon)."""
         known = np.unique(years[~np.isnan(years)])
         recent = [(float(y), True) for y in known[-self.calibration_years :]]
@@ -260,7 +263,8 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             before = years < start
             if before.sum() < 2 * self.min_samples_leaf:
                 continue
-            reach = start + (self.calibration_years if recent else self.max_years_ahead) - 1
+            # A recent fit is scored on its own year only: each film counts once in the offsets.
+            reach = start if recent else start + self.max_years_ahead - 1
             during = (years >= start) & (years <= reach)
             member = clone(self).set_params(calibration_years=0).fit(X[before], y[before])
             rows, last_year = X[during], float(np.nanmax(years[before]))

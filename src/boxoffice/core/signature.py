@@ -38,7 +38,8 @@ class InputField(BaseModel):
     available: Availability = "pre_release"
     # Nominal dollars of the release year, deflated before the model sees them.
     dollars: bool = False
-    # Smallest and largest value among the training films (a request outside is warned).
+    # Smallest and largest value among the training films, in constant dollars for a
+    # ``dollars`` field (what the model learned from): a request outside is warned.
     observed: tuple[float, float] | None = None
 
     @classmethod
@@ -75,8 +76,8 @@ class IntervalBucket(BaseModel):
 
 
 class HorizonBand(BaseModel):
-    """Releases at least ``min_years`` after the model's last training film: offsets are
-    ``scale`` times the nearest band's (errors grow with the horizon)."""
+    """Releases at least ``min_years`` after the model's last training film: the cell's
+    interval is ``scale`` times as wide, around its centre (errors grow with the horizon)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -140,8 +141,9 @@ class Interval(BaseModel):
                 continue
             low[reached], high[reached] = bucket.low, bucket.high
         scale = self.scale(horizon)
-        if scale is not None:
-            low, high = low * scale, high * scale
+        if scale is not None:  # widened around the cell's centre, whatever its sign
+            centre, half = (low + high) / 2, (high - low) / 2
+            low, high = centre - half * scale, centre + half * scale
         return low, high
 
 

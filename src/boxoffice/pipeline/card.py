@@ -43,7 +43,7 @@ def _profile_section(name: str, route: str, signature: dict[str, Any], meta: dic
     )
 
 
-def training_data(quality: dict[str, Any]) -> str:
+def training_data(quality: dict[str, Any], target: str) -> str:
     """Both sources as validation left them, and the licence caveat of the second."""
     sources = quality.get("sources", {})
     rows = "".join(
@@ -52,9 +52,10 @@ def training_data(quality: dict[str, Any]) -> str:
     )
     matched = "".join(
         f"{m['matched']:,} films are in both (normalised title, release within the declared"
-        f" days); {m.get('Worldwide Gross', {}).get('differ', 0):,} of them disagree on the"
-        " worldwide gross by more than 5%, the later source having seen more of the run. "
+        f" days); {m[target]['differ']:,} of them disagree on the {target} by more than"
+        f" {m[target]['tolerance']:.0%}, the later source having seen more of the run. "
         for m in quality.get("match", {}).values()
+        if target in m
     )
     return (
         "| source | rows | clean | quarantined |\n|---|---:|---:|---:|\n"
@@ -72,7 +73,11 @@ def training_data(quality: dict[str, Any]) -> str:
 
 
 def card_markdown(
-    params: Params, sections: list[str], base_year: int, quality: dict[str, Any] | None = None
+    params: Params,
+    sections: list[str],
+    base_year: int,
+    quality: dict[str, Any] | None = None,
+    last_film: str | None = None,
 ) -> str:
     default = params.serve_profile
     return (
@@ -101,10 +106,10 @@ def card_markdown(
         " band by how much wider older out-of-time fits missed at that horizon.\n\n"
         + "\n".join(sections)
         + "\n## Training data\n\n"
-        + training_data(quality or {})
+        + training_data(quality or {}, params.feature_schema.target.column)
         + "\n## Caveats and known limits\n\n"
-        "- The data ends in October 2018: a forecast for a film of today is an extrapolation of"
-        f" 8 to {params.dollars.max_years_ahead} years. Releases more than"
+        f"- The data ends {last_film}: a forecast for a film released today is an extrapolation"
+        " of years. Releases more than"
         f" {params.dollars.max_years_ahead} years after the last film are refused (no backtest"
         " measured farther); later ones carry a warning with the horizon and the coverage"
         " measured there. The backtest's farthest horizons rest on few fits (see the table).\n"
@@ -120,15 +125,18 @@ def card_markdown(
 
 
 def run(params: Params, layout: Layout) -> None:
-    sections, base_year = [], params.dollars.base_year
+    sections, base_year, last_film = [], params.dollars.base_year, None
     for name, profile in params.profiles.items():
         export_dir = Layout(layout.root, name).export_dir
         signature = json.loads((export_dir / SIGNATURE_FILE).read_text())
+        if name == params.serve_profile:
+            last_film = signature.get("last_film")
         meta = json.loads((export_dir / METADATA_FILE).read_text())
         sections.append(_profile_section(name, profile.route, signature, meta))
     quality_path = layout.reports / "data_quality.json"
     quality = json.loads(quality_path.read_text()) if quality_path.exists() else None
-    write_text_atomic(layout.model_card, card_markdown(params, sections, base_year, quality))
+    text = card_markdown(params, sections, base_year, quality, last_film)
+    write_text_atomic(layout.model_card, text)
     log("card", f"wrote {layout.model_card}")
 
 

@@ -77,7 +77,12 @@ def with_bounds(signature: Signature, params: Params) -> Signature:
         rules = [
             r
             for r in params.validation.rules
-            if r.check == "range" and r.column == by_column.get(item.field)
+            # Only rules of every source that refuse a row: a scoped or blanking rule is no
+            # bound on what a caller may send.
+            if r.check == "range"
+            and r.action == "quarantine"
+            and r.sources is None
+            and r.column == by_column.get(item.field)
         ]
         if item.kind == "numeric" and rules:
             lows = [float(r.min) for r in rules if r.min is not None]

@@ -26,7 +26,9 @@ def title_key(title: Any) -> str:
     text = unicodedata.normalize("NFKD", str(title))
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     text = _NOT_WORD.sub(" ", _APOSTROPHE.sub("", text)).strip()
-    return _ARTICLE.sub("", text)
+    # A title with no Latin letter or digit ("長江七號") keeps its own text: an empty key
+    # would match any film of the same date.
+    return _ARTICLE.sub("", text) or str(title).strip().casefold()
 
 
 def assign_films(
@@ -49,9 +51,9 @@ def assign_films(
         ids = np.full(len(rows), -1, dtype=np.int64)
         pairs = rows.merge(films, on="key", suffixes=("", "_film"))
         pairs["gap"] = (pairs["day"] - pairs["day_film"]).abs()
-        pairs = pairs[pairs["gap"] <= within_days].sort_values(["gap", "row"], kind="stable")
-        pairs = pairs.drop_duplicates("row").drop_duplicates(FILM)
-        ids[pairs["row"].to_numpy()] = pairs[FILM].to_numpy()
+        pairs = pairs[pairs["gap"] <= within_days].sort_values(["gap", "row", FILM])
+        for row, film in _closest_first(pairs["row"].to_numpy(), pairs[FILM].to_numpy()):
+            ids[row] = film
         new = ids < 0
         ids[new] = np.arange(next_id, next_id + int(new.sum()))
         next_id += int(new.sum())
@@ -59,6 +61,20 @@ def assign_films(
         films = pd.concat([films, fresh], ignore_index=True)
         out[name] = ids
     return out
+
+
+def _closest_first(rows: np.ndarray, films: np.ndarray) -> list[tuple[int, int]]:
+    """One-to-one pairs from candidates sorted by gap: each taken pair removes its row and
+    its film, and a row whose closest film is taken still gets the next free one."""
+    taken_rows: set[int] = set()
+    taken_films: set[int] = set()
+    chosen = []
+    for row, film in zip(rows.tolist(), films.tolist(), strict=True):
+        if row not in taken_rows and film not in taken_films:
+            taken_rows.add(row)
+            taken_films.add(film)
+            chosen.append((int(row), int(film)))
+    return chosen
 
 
 def _days(values: pd.Series) -> npt.NDArray[np.float64]:

@@ -65,6 +65,7 @@ def predict_films(
     raw = {item.field: [row.get(item.field) for row in rows] for item in inputs}
     # Variants of known values are read as them; the input's edge is noted per row.
     columns, notes = model.predictor.edges.check(raw, len(rows))
+    _as_read(rows, columns, notes)
     out = model.predictor.predict(columns, n_rows=len(rows))
     signature = model.predictor.signature
     level = signature.interval.level
@@ -90,6 +91,15 @@ def predict_films(
         metrics.PREDICTED.observe(float(value))
     metrics.PREDICTIONS.labels(model.version).inc(len(results))
     return results
+
+
+def _as_read(rows: list[dict[str, Any]], columns: dict[str, list[Any]], notes: Any) -> None:
+    """The logged inputs carry a variant as the model read it ("pg13" as "PG-13"): labelled
+    later, the row is feedback that validation's rules accept."""
+    for i, row_notes in enumerate(notes):
+        for note in row_notes:
+            if note["code"] == "read_as":
+                rows[i][note["field"]] = columns[note["field"]][i]
 
 
 def nearest(predictor: OnnxPredictor, columns: dict[str, list[Any]], k: int) -> list[Any]:

@@ -54,10 +54,31 @@ def test_variant_is_read_as_the_known_value_and_noted() -> None:
     assert notes[0][0]["code"] == "read_as" and notes[1] == []
 
 
-def test_unknown_value_names_closest_known_values() -> None:
-    _, notes = InputEdges(_signature()).check({"rating": ["PG-14"]}, 1)
+def test_unknown_value_names_closest_known_values_and_is_blanked() -> None:
+    columns, notes = InputEdges(_signature()).check({"rating": ["PG-14"]}, 1)
     (note,) = notes[0]
     assert note["code"] == "unknown_value" and "'PG-13'" in note["message"]
+    assert columns["rating"] == [None]  # treated as unknown: not counted as sent either
+
+
+def test_unknown_studio_keeps_its_value_as_a_newcomer() -> None:
+    columns, notes = InputEdges(_signature()).check({"studio": ["Netflix"]}, 1)
+    assert columns["studio"] == ["Netflix"]
+    assert "track record counts as none" in notes[0][0]["message"]
+
+
+def test_a_dollar_amount_is_judged_in_constant_dollars() -> None:
+    from boxoffice.core.dollars import Dollars
+
+    index = {str(y): 100.0 * 2 ** ((y - 1950) / 10) for y in range(1950, 2011)}
+    dollars = Dollars(base_year=2010, extrapolate_rate=0.0, index=index)
+    signature = _signature().model_copy(update={"dollars": dollars})
+    # $50M in 1950 is $3.2B in 2010 dollars (prices x64): beyond the $300M learned from.
+    _, notes = InputEdges(signature).check({"budget": [5e7], "date": ["1950-06-01"]}, 1)
+    (note,) = notes[0]
+    assert note["code"] == "out_of_range" and "in 1950 dollars" in note["message"]
+    _, fine = InputEdges(signature).check({"budget": [5e7], "date": ["2010-06-01"]}, 1)
+    assert fine == [[]]
 
 
 def test_number_outside_the_training_range_is_noted_with_the_range() -> None:
@@ -71,5 +92,5 @@ def test_release_past_the_data_names_its_horizon_and_measured_coverage() -> None
     _, notes = InputEdges(_signature()).check({"date": ["2027-07-01", "2018-06-01"]}, 2)
     (note,) = notes[0]
     assert note["code"] == "horizon" and "9 years after" in note["message"]
-    assert "81% of 548 films" in note["message"]
+    assert "at horizons of 7-10 years the 80% range covered 81% of 548 backtest" in note["message"]
     assert notes[1] == []

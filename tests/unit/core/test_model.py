@@ -149,11 +149,10 @@ def test_intervals_hold_when_source_missingness_is_informative_but_random_at_req
     pred, low, high = model.predict_interval(Xn)
     covered = (yn >= low) & (yn <= high)
     unsent = Xn["buzz"].isna().to_numpy()
-    # Never short of the level; conservative (up to 0.94) where the source's missingness
-    # still colours the calibration residuals (the recent fits' residuals reach horizons of
-    # up to calibration_years, a little wider than the next year's alone).
+    # Never short of the level; conservative (up to 0.93) where the source's missingness
+    # still colours the calibration residuals.
     assert 0.75 <= covered.mean() <= 0.9
-    assert 0.75 <= covered[unsent].mean() <= 0.94
+    assert 0.75 <= covered[unsent].mean() <= 0.93
     # Not sent is not "flop": the forecast sits near the mixture's mean (-0.6), not at -2.
     assert np.mean(yn[unsent] - pred[unsent]) > -1.0
 
@@ -232,8 +231,9 @@ def test_interval_offsets_widen_by_the_horizon_band() -> None:
         ],
     )
     low, high = interval.offsets(np.array([0, 0, 0, 0]), None, np.array([-3.0, 3.0, 5.0, 9.0]))
-    assert high.tolist() == [2.0, 2.0, 3.0, 4.0]  # within the data: the first band
-    assert low.tolist() == [-1.0, -1.0, -1.5, -2.0]
+    # Within the data: the first band; farther: 1.5 and 2 times as wide around the centre 0.5.
+    assert high.tolist() == [2.0, 2.0, 2.75, 3.5]
+    assert low.tolist() == [-1.0, -1.0, -1.75, -2.5]
     assert interval.band_of(9.0) == interval.horizons[2]
 
 

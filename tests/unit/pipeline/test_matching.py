@@ -79,3 +79,26 @@ def test_agreement_counts_only_pairs_where_both_have_a_value() -> None:
     right = pd.Series(["Fox", "Walt Disney", "Sony"])
     ids = np.array([0, 1, 2])
     assert agreement(left, right, ids, ids) == {"pairs": 2, "same": 1, "share": 0.5}
+
+
+def test_a_row_whose_closest_film_is_taken_pairs_with_the_next_free_one() -> None:
+    frames = {
+        "a": pd.DataFrame(
+            {
+                "Title": ["Crash", "Crash"],
+                "Release Date": pd.to_datetime(["2005-05-06", "2005-05-11"]),
+            }
+        ),
+        "b": pd.DataFrame(
+            {
+                "Title": ["Crash", "Crash"],
+                "Release Date": pd.to_datetime(["2005-05-07", "2005-05-08"]),
+            }
+        ),
+    }
+    ids = assign_films(frames, title="Title", date="Release Date", within_days=7)
+    assert sorted(ids["b"].tolist()) == sorted(ids["a"].tolist())  # two films, not three
+
+
+def test_titles_without_latin_letters_do_not_all_match() -> None:
+    assert title_key("長江七號") != title_key("少林足球") != ""

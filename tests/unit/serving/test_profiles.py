@@ -63,7 +63,7 @@ def test_release_after_the_data_carries_a_horizon_warning_with_its_coverage(
     (note,) = body["warnings"]
     assert (note["field"], note["code"]) == ("release_date", "horizon")
     assert "9 years after the last film" in note["message"]
-    assert "7-10 the 80% range covered" in note["message"]
+    assert "at horizons of 7-10 years the 80% range covered" in note["message"]
 
 
 def test_retrospective_route_takes_post_release_fields_and_logs_its_profile(

@@ -59,7 +59,8 @@ async def model_info(
         training_period=model.metadata.get("training_period"),
         metrics=model.metadata.get("holdout_metrics", {}),
         backtest=model.metadata.get("backtest"),
-        # The track-record tables are the model's data, not its contract: fields only.
-        signature=model.predictor.signature.model_dump(exclude={"history"})
+        # The track-record and comps tables are the model's data, not its contract (and a
+        # megabyte the page would fetch on every load): the fields only.
+        signature=model.predictor.signature.model_dump(exclude={"history", "comps"})
         | {"history_fields": [h.field for h in model.predictor.signature.history]},
     )

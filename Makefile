@@ -21,11 +21,12 @@ $(VENV)/.dev: pyproject.toml constraints.txt | $(BIN)/python
 
 PORT ?= 8000
 
-## run: set up, train if there is no exported model, serve it on 127.0.0.1:$(PORT) (PORT=8080 make run)
+## run: set up, train the served profile if there is no exported model (its stages only; `make
+## train` runs them all), serve it on 127.0.0.1:$(PORT) (PORT=8080 make run)
 run: $(VENV)/.train
 	@if [ ! -f models/pre_release/export/checksums.json ]; then \
-		echo "No exported model: running the DVC pipeline (dvc repro)..."; \
-		PATH="$(abspath $(BIN)):$$PATH" $(BIN)/dvc repro; \
+		echo "No exported model: running the served profile's DVC stages (dvc repro export@pre_release)..."; \
+		PATH="$(abspath $(BIN)):$$PATH" $(BIN)/dvc repro export@pre_release; \
 	fi
 	@$(BIN)/boxoffice model-info models/pre_release/export
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/boxoffice serve --host 127.0.0.1 --port $(PORT) --workers 2

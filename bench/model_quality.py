@@ -124,6 +124,11 @@ def quantile_gbm(features: list[FeatureSpec], level: float, seed: int) -> Runner
 
     def run(train: pd.DataFrame, y_log: np.ndarray, test: pd.DataFrame) -> Fitted:
         whole = automl_frame(pd.concat([train, test]), features)
+        for name in whole.columns:  # the trees take at most 255 categories a feature: the
+            column = whole[name]  # most frequent in training, the rest unknown
+            if isinstance(column.dtype, pd.CategoricalDtype) and column.nunique() > 250:
+                top = column.iloc[: len(train)].value_counts().index[:250]
+                whole[name] = column.where(column.isin(top)).cat.remove_unused_categories()
         fit, rows = whole.iloc[: len(train)], whole.iloc[len(train) :]
         out = []
         for q in (0.5, alpha, 1.0 - alpha):

@@ -30,7 +30,7 @@ def small_profile(raw: dict[str, Any]) -> dict[str, Any]:
         "max_candidates": 2,
         "space": {"max_iter": [60], "learning_rate": [0.1], "min_samples_leaf": [10, 20]},
     }
-    raw["train"]["horizon_fits"] = 2
+    raw["train"]["horizon_fits"] = 1  # one older fit: the horizon bands, at a suite's cost
     # One older fit reaches every horizon up to dollars.max_years_ahead.
     raw["evaluate"] = {"permutation_repeats": 1, "backtest_years": 2, "horizon_fits": 1}
     return raw

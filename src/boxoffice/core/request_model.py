@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, create_model
 
+from boxoffice.core.layout import DEFAULT_PROFILE
 from boxoffice.core.signature import InputField, Signature
 
 MAX_TEXT = 200
@@ -109,9 +110,13 @@ def _dated(item: InputField, signature: Signature) -> tuple[Any, Any]:
 
 
 def film_model(signature: Signature) -> type[BaseModel]:
-    """``Film``: one film's features, as the API accepts them."""
+    """``Film``: one film's features, as the API accepts them (``RetrospectiveFilm`` and so
+    on for another profile: two served profiles must not share a schema name)."""
     fields: dict[str, Any] = {item.field: _dated(item, signature) for item in signature.inputs}
-    model: type[BaseModel] = create_model("Film", __base__=_Closed, **fields)
+    prefix = "" if signature.profile == DEFAULT_PROFILE else signature.profile.title()
+    model: type[BaseModel] = create_model(
+        f"{prefix.replace('_', '')}Film", __base__=_Closed, **fields
+    )
     return model
 
 

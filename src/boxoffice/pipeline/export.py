@@ -116,8 +116,20 @@ def with_horizon_coverage(signature: Signature, backtest: dict[str, Any] | None)
     return signature.model_copy(update={"interval": interval})
 
 
+def amount_field(model: BoxOfficeRegressor) -> str | None:
+    """The amount a comp shows beside its gross: the required dollar amount (the budget),
+    else the first required number; None when the schema has neither."""
+    required = [s for s in model.features if s.required and s.kind == "numeric"]
+    chosen = next((s for s in required if s.dollars), required[0] if required else None)
+    return chosen.field if chosen else None
+
+
 def comps_table(
-    model: BoxOfficeRegressor, train: pd.DataFrame, titles: pd.Series, importance: dict[str, float]
+    model: BoxOfficeRegressor,
+    train: pd.DataFrame,
+    titles: pd.Series,
+    importance: dict[str, float],
+    budget_field: str,
 ) -> Comps:
     """The training films as comps, in the model's encoding, each matrix column weighted by
     its field's permutation importance (shared by the columns the field feeds)."""
@@ -127,7 +139,6 @@ def comps_table(
     weights = np.zeros(encoder.width)
     for name, cols in encoder.groups.items():
         weights[cols] = max(importance.get(name, 0.0), 0.0) / len(cols)
-    budget_field = next(s.field for s in model.features if s.required and s.dollars)
     return build_comps(
         matrix=encoder(columns, len(train)),
         weights=weights,
@@ -211,13 +222,14 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
 def _comps(model: BoxOfficeRegressor, params: Params, layout: Layout) -> Comps | None:
     """Comps from the training films with their titles, when evaluate measured importance."""
     importance_csv = layout.plots / "importance.csv"
-    if not importance_csv.exists():
+    budget_field = amount_field(model)
+    if not importance_csv.exists() or budget_field is None:
         return None
     importance = dict(pd.read_csv(importance_csv).itertuples(index=False, name=None))
     train = pd.read_parquet(layout.train)
     title = params.feature_schema.id_columns[0]
     clean = pd.read_parquet(layout.clean, columns=[ROW_ID, title]).set_index(ROW_ID)[title]
-    return comps_table(model, train, clean.reindex(train[ROW_ID]), importance)
+    return comps_table(model, train, clean.reindex(train[ROW_ID]), importance, budget_field)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

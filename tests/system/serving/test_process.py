@@ -76,13 +76,14 @@ def test_sigterm_drains_two_workers_into_the_lake(trained: Layout, tmp_path: Pat
         ids = _predict(server.url, 30)
         metrics = httpx.get(f"{server.url}/metrics").text
         assert "boxoffice_predictions_total" in metrics
-        # The example client against the real server: one single call and one batch of two.
+        # The example client against the real server: a single call, a batch of two and a
+        # film in production with its comps.
         client = _example_client()
         assert client.main([server.url]) == 0
     finally:
         server.stop(signal.SIGTERM)
     lake_ids = Lake(str(tmp_path / "lake")).read_predictions().column("request_id").to_pylist()
-    assert len(lake_ids) == len(ids) + 3
+    assert len(lake_ids) == len(ids) + 4
     assert set(ids) <= set(lake_ids)
     assert not list((tmp_path / "spool").rglob("seg-*"))
 

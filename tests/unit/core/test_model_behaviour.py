@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -9,7 +10,10 @@ import pandas as pd
 import pytest
 
 from boxoffice.core.layout import Layout
+from boxoffice.core.params import load_params
 from boxoffice.core.predictor import OnnxPredictor
+from boxoffice.pipeline.recipe import base_estimator, xy
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -71,8 +75,23 @@ def test_interval_contains_prediction_for_a_batch(predictor: OnnxPredictor) -> N
     assert (out.low < out.value).all() and (out.value < out.high).all()
 
 
+@pytest.fixture(scope="module")
+def shipped_trees(trained: Layout) -> Any:
+    """The suite's data fitted with the shipped tree settings (search.json's ensemble), no
+    search and no calibration: the suite's own small trees (60 of them, fast) lean on the
+    track records far more than the shipped model, which this rule is about."""
+    params = load_params(ROOT / "params.yaml")
+    ensemble = json.loads((ROOT / "models" / "pre_release" / "search.json").read_text())
+    base = base_estimator(params, "pre_release", ROOT)
+    frame = pd.read_parquet(trained.train)
+    X, y = xy(frame, params.feature_schema)
+    return base.set_params(calibration_years=0, ensemble=tuple(ensemble["ensemble"])).fit(
+        X[[f.field for f in base.features]], y
+    )
+
+
 def test_leaving_fields_out_never_turns_a_blockbuster_into_a_small_film(
-    predictor: OnnxPredictor, trained: Layout
+    shipped_trees: Any, trained: Layout
 ) -> None:
     """The rule: for every training film with a budget of $150M or more, sending only what a
     studio knows for sure (budget, date, genre, rating) keeps the forecast within a factor of 3
@@ -80,12 +99,14 @@ def test_leaving_fields_out_never_turns_a_blockbuster_into_a_small_film(
     films = pd.read_parquet(trained.train)
     big = films[films["production_budget"] >= 150e6]
     assert len(big) >= 20
-    fields = [i.field for i in predictor.signature.inputs]
-    full = predictor.predict({f: big[f].tolist() for f in fields}).value
+    fields = list(shipped_trees.feature_names_in_)
+    full = np.exp(shipped_trees.predict(big[fields]))
     known = ["production_budget", "release_date", "major_genre", "mpaa_rating"]
-    sparse = predictor.predict({f: big[f].tolist() for f in known}, n_rows=len(big)).value
+    sparse = np.exp(
+        shipped_trees.predict(big[fields].assign(**{f: None for f in fields if f not in known}))
+    )
     budget = big["production_budget"].to_numpy()
-    assert (sparse >= full / 3).all()
+    assert (sparse >= full / 3).all(), np.sort(full / sparse)[-5:]
     assert (sparse >= budget / 4).all(), np.sort(sparse / budget)[:5]
 
 

@@ -24,7 +24,7 @@ def _json(payload: Any) -> Response:
 
 def batch_model(film: type[BaseModel], limit: int) -> type[BaseModel]:
     model: type[BaseModel] = create_model(
-        "FilmBatch",
+        f"{film.__name__}Batch",
         __config__=ConfigDict(extra="forbid"),
         films=(
             list[film],  # type: ignore[valid-type]

@@ -37,7 +37,7 @@ from boxoffice.core.regression_metrics import regression_metrics
 from boxoffice.pipeline.backtest import Fitted, Runner, coverage_by_band, run_backtest, summarise
 from boxoffice.pipeline.coverage import coverage_table
 from boxoffice.pipeline.evaluate import coverage_cells, horizon_starts, recipe_runner
-from boxoffice.pipeline.featurize import to_fields
+from boxoffice.pipeline.featurize import split_frame, to_fields
 from boxoffice.pipeline.ingest import ingest
 from boxoffice.pipeline.recipe import base_estimator
 from boxoffice.pipeline.validate import run as validate
@@ -346,12 +346,16 @@ def merged(old: dict[str, Any], new: dict[str, Any], args: argparse.Namespace) -
 
 
 def load_frame(params: Params) -> pd.DataFrame:
-    """The validated data, as the pipeline's validate stage leaves it."""
+    """The validated data in the order the evaluate stage backtests it (training rows, then
+    the frozen holdout, each by row id): the recipe's random masks follow the row order, so
+    the same order gives the model card's figures exactly."""
     with tempfile.TemporaryDirectory() as tmp:
         layout = Layout(Path(tmp))
         ingest(params.data, layout)
         validate(params, layout)
-        return to_fields(pd.read_parquet(layout.clean), params.feature_schema)
+        frame = to_fields(pd.read_parquet(layout.clean), params.feature_schema)
+    train, holdout = split_frame(frame, params.split)
+    return pd.concat([train, holdout], ignore_index=True)
 
 
 def main(argv: list[str] | None = None) -> int:

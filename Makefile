@@ -21,14 +21,16 @@ $(VENV)/.dev: pyproject.toml constraints.txt | $(BIN)/python
 
 PORT ?= 8000
 
-## run: set up, train the served profile if there is no exported model (its stages only; `make
-## train` runs them all), serve it on 127.0.0.1:$(PORT) (PORT=8080 make run)
+## run: set up and serve the committed model on 127.0.0.1:$(PORT) (PORT=8080 make run). The
+## exported model ships in git, so a fresh clone serves at once; without one (deleted, or
+## params.yaml edited and the export removed) it runs the served profile's stages first.
 run: $(VENV)/.train
 	@if [ ! -f models/pre_release/export/checksums.json ]; then \
 		echo "No exported model: running the served profile's DVC stages (dvc repro export@pre_release)..."; \
 		PATH="$(abspath $(BIN)):$$PATH" $(BIN)/dvc repro export@pre_release; \
 	fi
 	@$(BIN)/boxoffice model-info models/pre_release/export
+	@echo "Serving: the page at http://127.0.0.1:$(PORT)/ and the API docs at http://127.0.0.1:$(PORT)/docs (Ctrl-C stops)"
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/boxoffice serve --host 127.0.0.1 --port $(PORT) --workers 2
 
 ## setup: only the install (what CI jobs that do not test need)

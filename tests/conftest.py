@@ -89,10 +89,13 @@ def s3_lake() -> Iterator[str]:
 def gcs_lake() -> Iterator[str]:
     from gcp_storage_emulator.server import create_server
 
+    from tests.support import gcs_preconditions
+
     port = free_port()
     server = create_server("127.0.0.1", port, in_memory=True, default_bucket="boxoffice-lake")
     server.start()
     with pytest.MonkeyPatch.context() as patch:
+        gcs_preconditions.install(patch)  # GCS's 412 on ifGenerationMatch=0 (the registry's CAS)
         patch.setenv("STORAGE_EMULATOR_HOST", f"http://127.0.0.1:{port}")
         yield "gs://boxoffice-lake/prod"
         type(fsspec.filesystem("gs")).clear_instance_cache()

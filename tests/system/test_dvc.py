@@ -27,7 +27,7 @@ def _run(args: list[str], cwd: Path) -> str:
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dest = tmp_path_factory.mktemp("repo")
-    for name in ("dvc.yaml", ".dvcignore"):
+    for name in ("dvc.yaml", ".dvcignore", ".gitignore"):
         shutil.copy(ROOT / name, dest / name)
     shutil.copytree(ROOT / ".dvc", dest / ".dvc", ignore=shutil.ignore_patterns("tmp", "cache"))
     shutil.copytree(ROOT / "src", dest / "src", ignore=shutil.ignore_patterns("__pycache__"))
@@ -35,7 +35,8 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for folder, name in (("sample", "movies.json"), ("movie_profit", "movie_profit.csv")):
         (dest / "data" / folder).mkdir(parents=True)
         shutil.copy(ROOT / "data" / folder / name, dest / "data" / folder)
-    shutil.copytree(ROOT / "data" / "feedback", dest / "data" / "feedback")
+    (dest / "data" / "feedback").mkdir()  # as a clone has it: the labels file is git-ignored
+    shutil.copy(ROOT / "data" / "feedback" / "README.md", dest / "data" / "feedback")
     raw = small_profile(yaml.safe_load((ROOT / "params.yaml").read_text()))
     (dest / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
     _run(["git", "init", "-q"], dest)
@@ -61,10 +62,10 @@ def test_dvc_push_then_pull_restores_outputs_from_local_remote(repo: Path) -> No
     _run(["dvc", "repro"], repo)
     _run(["dvc", "push"], repo)
     assert any((repo / "dvcstore").rglob("*")), "the default remote is the repo's dvcstore/"
-    shutil.rmtree(repo / "models" / "pre_release" / "export")
+    (repo / "models" / "pre_release" / "model.joblib").unlink()
     shutil.rmtree(repo / ".dvc" / "cache")
     _run(["dvc", "pull"], repo)
-    assert (repo / "models" / "pre_release" / "export" / "checksums.json").exists()
+    assert (repo / "models" / "pre_release" / "model.joblib").exists()
 
 
 def test_dvc_metrics_show_holds_model_metrics_only(repo: Path) -> None:
@@ -77,3 +78,23 @@ def test_dvc_metrics_show_holds_model_metrics_only(repo: Path) -> None:
         metrics = shown_file["data"]
         assert {"backtest", "holdout"} <= set(metrics)
         assert not {"rules", "missing_share", "sha256", "files"} & set(metrics)
+
+
+def _git(args: list[str], cwd: Path) -> str:
+    who = ["-c", "user.name=test", "-c", "user.email=test@localhost"]
+    return _run(["git", *who, *args], cwd)
+
+
+def test_a_fresh_clone_reproduces_the_committed_tree(repo: Path, tmp_path: Path) -> None:
+    """The served model ships in git (make run serves it at once) and a clone's own `dvc
+    repro`, with an empty cache so that every stage runs, leaves `git status` clean: no
+    timings, clock times or hash-seed orders in a tracked file."""
+    _run(["dvc", "repro"], repo)
+    _git(["add", "-A"], repo)
+    _git(["commit", "-q", "-m", "pipeline outputs"], repo)
+    tracked = _git(["ls-files", "models/pre_release/export"], repo)
+    assert "models/pre_release/export/model.onnx" in tracked
+    clone = tmp_path / "clone"
+    _git(["clone", "-q", str(repo), str(clone)], tmp_path)
+    _run(["dvc", "repro", "--force"], clone)
+    assert _git(["status", "--porcelain"], clone) == ""

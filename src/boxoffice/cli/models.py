@@ -11,6 +11,9 @@ import typer
 from boxoffice.cli.options import RegistryUri, fail
 from boxoffice.core.artifact import IntegrityError, ModelNotFoundError, read_verified
 from boxoffice.core.exit_codes import ExitCode
+from boxoffice.core.params import DEFAULT_PROFILE
+
+ProfileOption = Annotated[str, typer.Option(help="Model profile (its own aliases).")]
 
 app = typer.Typer(help="The model registry: versions and aliases.", no_args_is_help=True)
 
@@ -48,14 +51,19 @@ def models_list(registry: RegistryUri = "registry") -> None:
             aliases.setdefault(reg.resolve(alias), []).append(alias)
         except AliasNotSetError:
             continue
-    typer.echo(f"{'version':18s} {'trained_at':26s} {'mae_log':>8s} {'coverage':>8s}  aliases")
+    typer.echo(f"{'version':18s} {'data through':14s} {'mae_log':>8s} {'coverage':>8s}  aliases")
     for version in reg.versions():
         meta = reg.metadata(version)
         m = meta.get("holdout_metrics", {})
         typer.echo(
-            f"{version:18s} {meta.get('trained_at', '?'):26s} {m.get('mae_log', float('nan')):8.4f}"
+            f"{version:18s} {_last_film(meta):14s} {m.get('mae_log', float('nan')):8.4f}"
             f" {m.get('coverage', float('nan')):8.3f}  {','.join(aliases.get(version, []))}"
         )
+
+
+def _last_film(meta: dict[str, object]) -> str:
+    period = meta.get("training_period")
+    return str(period.get("last_film", "?")) if isinstance(period, dict) else "?"
 
 
 @app.command("show")
@@ -91,7 +99,7 @@ def models_promote(
     ),
     force: Annotated[bool, typer.Option(help="Promote even if the gate refuses.")] = False,
     reason: Annotated[str, typer.Option(help="Why (required with --force).")] = "",
-    profile: Annotated[str, typer.Option(help="Model profile (its own aliases).")] = "pre_release",
+    profile: ProfileOption = DEFAULT_PROFILE,
 ) -> None:
     """Gate the version against production on the holdout; promote it if it passes."""
     from boxoffice.core.params import load_params
@@ -113,6 +121,9 @@ def models_promote(
         return
     for line in result.decision.reasons:
         typer.echo(f"  {line}")
+    if result.changed is not None:
+        typer.echo(f"not promoted: {result.changed}", err=True)
+        raise typer.Exit(ExitCode.PRODUCTION_CHANGED)
     if result.promoted:
         forced = " (forced)" if not result.decision.promote else ""
         typer.echo(f"promoted {version} to {alias}{forced}")
@@ -124,14 +135,22 @@ def models_promote(
 @app.command("rollback")
 def models_rollback(
     registry: RegistryUri = "registry",
-    profile: Annotated[str, typer.Option(help="Model profile (its own aliases).")] = "pre_release",
+    profile: ProfileOption = DEFAULT_PROFILE,
 ) -> None:
     """Move production back to the version it held before."""
-    from boxoffice.lifecycle.registry import AliasNotSetError, Registry, alias_for
+    from boxoffice.lifecycle.registry import (
+        AliasChangedError,
+        AliasNotSetError,
+        Registry,
+        alias_for,
+    )
 
     alias = alias_for("production", profile)
     try:
         move = Registry(registry).rollback(alias)
     except AliasNotSetError as exc:
         raise fail(str(exc)) from exc
+    except AliasChangedError as exc:
+        typer.echo(f"not rolled back: {exc}", err=True)
+        raise typer.Exit(ExitCode.PRODUCTION_CHANGED) from exc
     typer.echo(f"{alias} -> {move.version}")

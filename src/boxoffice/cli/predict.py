@@ -19,6 +19,7 @@ from boxoffice.core.artifact import (
     read_verified,
     version_of,
 )
+from boxoffice.core.params import DEFAULT_PROFILE
 from boxoffice.core.predictor import OnnxPredictor
 from boxoffice.core.request_model import date_range
 
@@ -28,7 +29,7 @@ app = typer.Typer()
 @app.command("model-info")
 def model_info(
     directory: Annotated[Path, typer.Argument(help="Exported model directory.")] = Path(
-        "models/pre_release/export"
+        "models", DEFAULT_PROFILE, "export"
     ),
 ) -> None:
     """Verify an exported model's checksums and describe it."""
@@ -65,7 +66,7 @@ def model_info(
 def predict(
     input_path: Annotated[Path, typer.Option("--input", help=".csv, .parquet or .jsonl")],
     output_path: Annotated[Path, typer.Option("--output", help=".csv, .parquet or .jsonl")],
-    model_dir: ModelDir = Path("models/pre_release/export"),
+    model_dir: ModelDir = Path("models", DEFAULT_PROFILE, "export"),
     rejects: Annotated[
         Path | None,
         typer.Option(

@@ -44,7 +44,9 @@ def retrain(
     write_text_atomic(report, report_markdown(result))
     for line in result.decision.reasons if result.decision else ["already production"]:
         typer.echo(f"  {line}")
-    verdict = "promoted" if result.code == ExitCode.OK else "not promoted"
+    verdict = {ExitCode.OK: "promoted", ExitCode.PRODUCTION_CHANGED: "production changed"}.get(
+        ExitCode(result.code), "not promoted"
+    )
     typer.echo(f"{result.version}: {verdict}; {report}")
     raise typer.Exit(result.code)
 

@@ -14,7 +14,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from boxoffice.core.stable_model import StableModel
 
 FloatArray = npt.NDArray[np.float64]
 # Distance on a compared column when the training film has no value there.
@@ -22,7 +24,7 @@ MISSING_PENALTY = 1.0
 DIGITS = 3
 
 
-class Comps(BaseModel):
+class Comps(StableModel):
     """Standardised training vectors, the column weights and what a comp shows."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

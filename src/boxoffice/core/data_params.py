@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
+
+from boxoffice.core.stable_model import StableModel
 
 SourceFormat = Literal["json", "jsonl", "csv", "parquet"]
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -17,7 +19,7 @@ _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 FEEDBACK_SOURCE = "feedback"
 
 
-class _Strict(BaseModel):
+class _Strict(StableModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 

@@ -14,7 +14,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from boxoffice.core.stable_model import StableModel
 
 
 def read_cpi_table(path: str | Path) -> dict[int, float]:
@@ -26,7 +28,7 @@ def read_cpi_table(path: str | Path) -> dict[int, float]:
     return rows
 
 
-class Dollars(BaseModel):
+class Dollars(StableModel):
     """Deflation to ``base_year`` dollars; years past the table grow at ``extrapolate_rate``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

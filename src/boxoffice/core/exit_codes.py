@@ -10,3 +10,4 @@ class ExitCode(IntEnum):
     FAILED = 1  # an error, or for monitor drift: retrain recommended
     NOT_PROMOTED = 3  # the gate refused the candidate
     TOO_LITTLE_DATA = 4  # monitor drift: no verdict either way
+    PRODUCTION_CHANGED = 5  # promote/rollback/retrain: production moved meanwhile; nothing moved

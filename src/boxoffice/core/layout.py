@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_PROFILE = "pre_release"
+from boxoffice.core.params import DEFAULT_PROFILE
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,10 @@ class Layout:
     @property
     def profile_reports(self) -> Path:
         return self.reports / self.profile
+
+    @property
+    def timings(self) -> Path:
+        return self.reports / "timings.json"
 
     @property
     def plots(self) -> Path:

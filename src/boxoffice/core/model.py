@@ -3,7 +3,6 @@ log target, with split-conformal intervals calibrated on the latest films. Train
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import numpy as np
@@ -17,7 +16,7 @@ from boxoffice.core.dollars import Dollars, dollars_for
 from boxoffice.core.features import Encoder, date_parts, fit_categories, to_days
 from boxoffice.core.history import as_of, history_columns, track_table
 from boxoffice.core.intervals import Residuals, calibrate
-from boxoffice.core.params import FeatureSpec
+from boxoffice.core.params import DEFAULT_PROFILE, FeatureSpec
 from boxoffice.core.signature import History, InputField, Interval, Signature
 
 FloatArray = npt.NDArray[np.float64]
@@ -67,7 +66,7 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         base_year: int = 2010,
         extrapolate_rate: float = 0.026,
         max_years_ahead: int = 5,
-        profile: str = "pre_release",
+        profile: str = DEFAULT_PROFILE,
         random_state: int = 0,
         ensemble: tuple[dict[str, Any], ...] = (),
     ) -> None:
@@ -229,7 +228,6 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             interval = self._calibrate(X, y_log, years)
             self.signature_ = signature.model_copy(update={"interval": interval})
             self.encoder_ = Encoder(self.signature_)
-        self.fitted_at_ = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         return self
 
     # -- intervals ------------------------------------------------------------------------

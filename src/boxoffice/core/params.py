@@ -11,9 +11,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from boxoffice.core.data_params import FEEDBACK_SOURCE, DataParams
+from boxoffice.core.stable_model import StableModel
+
+# The default profile, declared once: its route is /v1/prediction, its aliases are plain
+# ``production``/``candidate`` and a stage run without --profile trains it.
+DEFAULT_PROFILE = "pre_release"
 
 __all__ = ["DataParams", "FeatureSpec", "Params", "Rule", "SchemaSpec", "load_params"]
 
@@ -23,7 +28,7 @@ Availability = Literal["pre_release", "post_release"]
 _FIELD_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-class _Strict(BaseModel):
+class _Strict(StableModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -214,7 +219,21 @@ class HistoryParams(_Strict):
 
 class ProfileParams(_Strict):
     available: list[Availability]
-    route: str = Field(description="Path of the API route that serves this profile.")
+    route: str = Field(
+        description="Path of the API route that serves this profile (its batch route is the"
+        " same path + 's').",
+        pattern=r"^/v1(/[a-z0-9_-]+)*/prediction$",
+    )
+
+
+def builtin_profiles() -> dict[str, ProfileParams]:
+    """The profiles when params.yaml names none (and a server's without a params file)."""
+    return {
+        DEFAULT_PROFILE: ProfileParams(available=["pre_release"], route="/v1/prediction"),
+        "retrospective": ProfileParams(
+            available=["pre_release", "post_release"], route="/v1/retrospective/prediction"
+        ),
+    }
 
 
 class GateParams(_Strict):
@@ -247,15 +266,8 @@ class Params(_Strict):
     evaluate: EvaluateParams = EvaluateParams()
     dollars: DollarParams = DollarParams()
     history: HistoryParams = HistoryParams()
-    profiles: dict[str, ProfileParams] = Field(
-        default_factory=lambda: {
-            "pre_release": ProfileParams(available=["pre_release"], route="/v1/prediction"),
-            "retrospective": ProfileParams(
-                available=["pre_release", "post_release"], route="/v1/retrospective/prediction"
-            ),
-        }
-    )
-    serve_profile: str = "pre_release"
+    profiles: dict[str, ProfileParams] = Field(default_factory=lambda: builtin_profiles())
+    serve_profile: str = DEFAULT_PROFILE
     gate: GateParams = GateParams()
     drift: DriftParams = DriftParams()
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, create_model
 
-from boxoffice.core.layout import DEFAULT_PROFILE
+from boxoffice.core.params import DEFAULT_PROFILE
 from boxoffice.core.signature import InputField, Signature
 
 MAX_TEXT = 200

@@ -10,18 +10,19 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from boxoffice.core.comps import Comps
 from boxoffice.core.dollars import Dollars
 from boxoffice.core.history import history_columns
-from boxoffice.core.params import Availability, DatePart, FeatureSpec
+from boxoffice.core.params import DEFAULT_PROFILE, Availability, DatePart, FeatureSpec
+from boxoffice.core.stable_model import StableModel
 
 SIGNATURE_VERSION = 2
 FloatArray = npt.NDArray[np.float64]
 
 
-class InputField(BaseModel):
+class InputField(StableModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     field: str
@@ -62,7 +63,7 @@ class InputField(BaseModel):
         return [self.field]
 
 
-class IntervalBucket(BaseModel):
+class IntervalBucket(StableModel):
     """Offsets for requests that send at least ``min_sent`` of the optional fields and
     whose band field is at least ``min_band`` (constant dollars)."""
 
@@ -75,7 +76,7 @@ class IntervalBucket(BaseModel):
     residuals: int = Field(default=0, ge=0, description="Calibration residuals behind it.")
 
 
-class HorizonBand(BaseModel):
+class HorizonBand(StableModel):
     """Releases at least ``min_years`` after the model's last training film: the cell's
     interval is ``scale`` times as wide, around its centre (errors grow with the horizon)."""
 
@@ -90,7 +91,7 @@ class HorizonBand(BaseModel):
     films: int | None = None
 
 
-class Interval(BaseModel):
+class Interval(StableModel):
     """Split-conformal offsets on the log scale: ``[pred + low, pred + high]``.
 
     ``low``/``high`` hold for a request with every field; ``buckets`` (a full grid in
@@ -147,7 +148,7 @@ class Interval(BaseModel):
         return low, high
 
 
-class History(BaseModel):
+class History(StableModel):
     """A track record as of the model's data cutoff: ``{value: [films, mean log gross]}``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -156,7 +157,7 @@ class History(BaseModel):
     table: dict[str, list[float]]
 
 
-class Signature(BaseModel):
+class Signature(StableModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     signature_version: int = SIGNATURE_VERSION
@@ -165,7 +166,7 @@ class Signature(BaseModel):
     inputs: list[InputField]
     interval: Interval
     onnx_input: str = "X"
-    profile: str = "pre_release"
+    profile: str = DEFAULT_PROFILE
     dollars: Dollars | None = None
     history: list[History] = Field(default_factory=list)
     # Release dates the model speaks for: its training films' first and last dates, and the

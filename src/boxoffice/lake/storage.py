@@ -45,6 +45,29 @@ def put_atomic(fs: Any, path: str, data: bytes) -> None:
         fs.pipe_file(path, data)
 
 
+def create_only(fs: Any, path: str, data: bytes) -> None:
+    """Write one object whole, only if none is there: FileExistsError otherwise.
+
+    Object stores check it themselves on the PUT (S3 If-None-Match: *, GCS ifGenerationMatch
+    = 0, through ``mode="create"``), so two writers cannot both succeed; a local disk writes a
+    temporary file and hard-links it into place (a link never replaces a file).
+    """
+    if not is_local(fs):
+        try:
+            fs.pipe_file(path, data, mode="create")
+        except OSError as exc:  # s3fs reports a failed precondition as an OSError of its own
+            if isinstance(exc, FileExistsError) or "PreconditionFailed" in str(exc):
+                raise FileExistsError(path) from exc
+            raise
+        return
+    tmp = f"{path}.{os.getpid()}-{os.urandom(4).hex()}.tmp"
+    fs.pipe_file(tmp, data)
+    try:
+        os.link(fs._strip_protocol(tmp), fs._strip_protocol(path))
+    finally:
+        fs.rm_file(tmp)
+
+
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     """A local file through :func:`put_atomic` (every writer of the package goes through it)."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -10,11 +10,11 @@ from typing import Any
 import numpy as np
 import pyarrow.parquet as pq
 
-from boxoffice.core.params import GateParams, Params
+from boxoffice.core.params import DEFAULT_PROFILE, GateParams, Params
 from boxoffice.core.predictor import OnnxPredictor
 from boxoffice.core.regression_metrics import regression_metrics
 from boxoffice.lifecycle import latency
-from boxoffice.lifecycle.registry import AliasNotSetError, Registry, alias_for
+from boxoffice.lifecycle.registry import AliasChangedError, Registry, alias_for
 
 
 @dataclass
@@ -58,6 +58,8 @@ class Promotion:
     current: str | None  # production before the call
     decision: Decision | None  # None when the version already was production
     promoted: bool
+    # Set when the gate passed but production moved meanwhile (nothing was moved).
+    changed: AliasChangedError | None = None
 
 
 def promote(
@@ -65,7 +67,7 @@ def promote(
     version: str,
     params: Params,
     holdout: Path,
-    profile: str = "pre_release",
+    profile: str = DEFAULT_PROFILE,
     *,
     force: bool = False,
     reason: str = "",
@@ -75,13 +77,13 @@ def promote(
     (or if forced). The one promotion path: ``models promote`` and ``retrain`` both call it.
 
     A version that already is production is left alone and nothing is recorded: a recorded
-    no-op would make the next rollback return to the same version.
+    no-op would make the next rollback return to the same version. The alias moves only if
+    it still is what the gate compared against (compare-and-set): of two promotions at once,
+    the loser gets ``changed`` set and moves nothing.
     """
     alias = alias_for("production", profile)
-    try:
-        current: str | None = registry.resolve(alias)
-    except AliasNotSetError:
-        current = None
+    before = registry.state(alias)
+    current = before.version
     if current == version:
         return Promotion(version, current, None, promoted=False)
     columns, y_log = holdout_columns(holdout, params)
@@ -89,6 +91,12 @@ def promote(
     production = score(registry, current, columns, y_log) if current else None
     decision = decide(candidate, production, params.gate)
     forced = force and not decision.promote
+    changed: AliasChangedError | None = None
+    if decision.promote or force:
+        try:
+            registry.set_alias(alias, version, reason or f"{source}: gate passed", expect=before)
+        except AliasChangedError as exc:
+            changed = exc
     registry.record_decision(
         version,
         decision.as_dict()
@@ -98,11 +106,16 @@ def promote(
             "forced": forced,
             "reason": reason,
             "source": source,
+            # What happened: a passing gate whose compare-and-set lost moved nothing.
+            "outcome": "production_changed"
+            if changed
+            else "promoted"
+            if decision.promote or force
+            else "refused",
         },
     )
-    if decision.promote or force:
-        registry.set_alias(alias, version, reason or f"{source}: gate passed")
-    return Promotion(version, current, decision, promoted=decision.promote or force)
+    promoted = (decision.promote or force) and changed is None
+    return Promotion(version, current, decision, promoted=promoted, changed=changed)
 
 
 def decide(

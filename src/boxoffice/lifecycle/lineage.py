@@ -11,7 +11,8 @@ from typing import Any
 import yaml
 
 from boxoffice.core.artifact import METADATA_FILE
-from boxoffice.core.layout import DEFAULT_PROFILE, Layout
+from boxoffice.core.layout import Layout
+from boxoffice.core.params import DEFAULT_PROFILE
 
 
 def git_commit(root: Path) -> str | None:

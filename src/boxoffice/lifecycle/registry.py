@@ -3,20 +3,24 @@
 Layout::
 
     <root>/versions/<version>/{model.onnx, signature.json, metadata.json, ..., checksums.json}
-    <root>/aliases/<alias>/<timestamp>-<nonce>.json      one object per alias move
+    <root>/aliases/<alias>/move-<generation>.json        one object per alias move
 
 A version is published by writing ``checksums.json`` last: a version without it is invisible,
 so a reader never sees half a version. Versions are content-addressed (``sha-`` + the model's
-SHA-256 prefix), so two writers registering the same artifact write the same bytes. An alias
-is an append-only log of moves: concurrent moves never overwrite each other (both are kept,
-the later one wins), which works on object stores without compare-and-swap.
+SHA-256 prefix), so two writers registering the same artifact write the same bytes.
+
+An alias is an append-only log of moves, the n-th move in object ``move-<n>``. Each move is
+created only if that object does not exist yet (the stores' own preconditions: If-None-Match
+on S3, ifGenerationMatch=0 on GCS, a hard link on a local disk), so it is a compare-and-set
+on the alias as it stood after move n-1: of two promoters that read the same alias, one
+writes move n and the other is told production changed under it, never both recorded.
+(Registries written before this carry timestamp-named moves; they sort first and count.)
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,12 +34,12 @@ from boxoffice.core.artifact import (
     version_of,
 )
 from boxoffice.core.digest import sha256_bytes
-from boxoffice.lake.storage import put_atomic, write_bytes_atomic
+from boxoffice.core.params import DEFAULT_PROFILE
+from boxoffice.lake.storage import create_only, put_atomic, write_bytes_atomic
 
 ALIASES = ("production", "candidate")
 # The default profile's aliases are plain ``production``/``candidate``; another profile's carry
 # its name (``production-retrospective``), so each profile is gated and rolled back alone.
-DEFAULT_PROFILE = "pre_release"
 
 
 def alias_for(kind: str, profile: str = DEFAULT_PROFILE) -> str:
@@ -53,6 +57,25 @@ class VersionNotFoundError(LookupError):
 
 class AliasNotSetError(LookupError):
     """The alias has never been set, or has no earlier version to go back to."""
+
+
+class AliasChangedError(RuntimeError):
+    """The alias moved after the caller read it: its compare-and-set lost."""
+
+    def __init__(self, alias: str, expected: str | None, now: str | None) -> None:
+        super().__init__(
+            f"{alias} changed while this ran: it was {expected or 'unset'} and is now"
+            f" {now or 'unset'}; nothing was moved (run again to compare with {now})"
+        )
+        self.alias, self.expected, self.now = alias, expected, now
+
+
+@dataclass(frozen=True)
+class AliasState:
+    """An alias as read: the version it points at and how many moves made it so."""
+
+    version: str | None
+    generation: int
 
 
 @dataclass(frozen=True)
@@ -156,19 +179,43 @@ class Registry:
         paths = sorted(self.fs.glob(self._path("versions", version, "decisions", "*.json")))
         return [json.loads(self.fs.cat_file(p)) for p in paths]
 
-    def set_alias(self, alias: str, version: str, reason: str = "", kind: str = "set") -> AliasMove:
+    def set_alias(
+        self,
+        alias: str,
+        version: str,
+        reason: str = "",
+        kind: str = "set",
+        *,
+        expect: AliasState | None = None,
+    ) -> AliasMove:
+        """Move ``alias`` to ``version``. With ``expect`` (the state a gate compared with),
+        only if no move happened since, else :class:`AliasChangedError`; without, after
+        whatever moves came first (a concurrent move is kept, not lost)."""
         if not _known_alias(alias):
             raise ValueError(
                 f"alias must be one of {ALIASES} (or <alias>-<profile>), not {alias!r}"
             )
         if not self.exists(version):
             raise VersionNotFoundError(f"no version {version!r} in {self.uri}")
-        now = dt.datetime.now(dt.UTC)
-        move = AliasMove(alias, version, now.isoformat(), reason, kind)
-        name = f"{now.strftime('%Y%m%dT%H%M%S%fZ')}-{os.urandom(4).hex()}.json"
         self.fs.makedirs(self._path("aliases", alias), exist_ok=True)
-        put_atomic(self.fs, self._path("aliases", alias, name), json.dumps(move.__dict__).encode())
-        return move
+        while True:
+            state = expect or self.state(alias)
+            move = AliasMove(alias, version, dt.datetime.now(dt.UTC).isoformat(), reason, kind)
+            name = f"{MOVE_PREFIX}{state.generation + 1:08d}.json"
+            try:
+                create_only(self.fs, self._path("aliases", alias, name), _encode(move))
+                return move
+            except FileExistsError:
+                if expect is not None:
+                    raise AliasChangedError(alias, expect.version, self._current(alias)) from None
+
+    def state(self, alias: str) -> AliasState:
+        moves = self.history(alias)
+        stack = _replay(moves)
+        return AliasState(stack[-1] if stack else None, len(moves))
+
+    def _current(self, alias: str) -> str | None:
+        return self.state(alias).version
 
     def history(self, alias: str) -> list[AliasMove]:
         """Moves of ``alias``, oldest first."""
@@ -177,16 +224,7 @@ class Registry:
         return [AliasMove(**json.loads(self.fs.cat_file(p))) for p in paths]
 
     def _stack(self, alias: str) -> list[str]:
-        """Replay the moves: a set pushes its version, a rollback pops the current one."""
-        stack: list[str] = []
-        for move in self.history(alias):
-            if move.kind == "rollback" and len(stack) > 1:
-                stack.pop()
-            elif move.kind != "rollback" and (not stack or stack[-1] != move.version):
-                # Setting the version already there is no move: a rollback after it must
-                # still go back to the version before.
-                stack.append(move.version)
-        return stack
+        return _replay(self.history(alias))
 
     def resolve(self, alias: str) -> str:
         stack = self._stack(alias)
@@ -195,8 +233,31 @@ class Registry:
         return stack[-1]
 
     def rollback(self, alias: str = "production", reason: str = "rollback") -> AliasMove:
-        """Point ``alias`` back at the version it held before the current one was set."""
-        stack = self._stack(alias)
+        """Point ``alias`` back at the version it held before the current one was set (a
+        compare-and-set too: a promotion landing meanwhile is not rolled over blindly)."""
+        moves = self.history(alias)
+        stack = _replay(moves)
         if len(stack) < 2:
             raise AliasNotSetError(f"alias {alias!r} has no earlier version to roll back to")
-        return self.set_alias(alias, stack[-2], reason, kind="rollback")
+        state = AliasState(stack[-1], len(moves))
+        return self.set_alias(alias, stack[-2], reason, kind="rollback", expect=state)
+
+
+MOVE_PREFIX = "move-"  # sorts after the timestamp names of older registries ("2026...")
+
+
+def _encode(move: AliasMove) -> bytes:
+    return json.dumps(move.__dict__).encode()
+
+
+def _replay(moves: list[AliasMove]) -> list[str]:
+    """Replay the moves: a set pushes its version, a rollback pops the current one."""
+    stack: list[str] = []
+    for move in moves:
+        if move.kind == "rollback" and len(stack) > 1:
+            stack.pop()
+        elif move.kind != "rollback" and (not stack or stack[-1] != move.version):
+            # Setting the version already there is no move: a rollback after it must
+            # still go back to the version before.
+            stack.append(move.version)
+    return stack

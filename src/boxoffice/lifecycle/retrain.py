@@ -1,7 +1,8 @@
 """Continuous training: newest base data + labelled feedback -> dvc repro -> gate -> promote.
 
 Exit codes of ``boxoffice retrain`` (``exit_codes.ExitCode``): 0 promoted (or the same model
-is production already), 3 not promoted (gate refused), 1 failed.
+is production already), 3 not promoted (gate refused), 5 production changed while the gate
+ran (nothing moved), 1 failed.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ class RetrainResult:
     production_version: str | None
     # The other profiles' outcomes: each is gated on its own, and a refusal counts.
     others: dict[str, Promotion] = field(default_factory=dict)
+    # Why a passing gate moved nothing: production changed while it ran.
+    changed: str | None = None
 
 
 def feedback_row(request: dict[str, Any], schema: SchemaSpec) -> dict[str, Any]:
@@ -115,12 +118,15 @@ def retrain(
         feedback_rows=len(requests),
         production_version=promotion.current,
         others=others,
+        changed=str(promotion.changed) if promotion.changed else None,
     )
 
 
 def exit_code(promotions: list[Promotion]) -> int:
     """NOT_PROMOTED when any profile's gate refused its candidate; a version that already is
     production (nothing changed) is not a refusal."""
+    if any(p.changed is not None for p in promotions):
+        return ExitCode.PRODUCTION_CHANGED
     refused = [p for p in promotions if not p.promoted and p.decision is not None]
     return ExitCode.NOT_PROMOTED if refused else ExitCode.OK
 
@@ -140,7 +146,13 @@ def _others_markdown(others: dict[str, Promotion]) -> str:
         if p.decision is None:
             lines.append(f"- `{name}`: {p.version} is already its production model.")
         else:
-            verdict = "promoted" if p.promoted else "**not promoted**"
+            verdict = (
+                "promoted"
+                if p.promoted
+                else f"**not promoted** ({p.changed})"
+                if p.changed
+                else "**not promoted**"
+            )
             lines.append(f"- `{name}`: {p.version} {verdict}: " + "; ".join(p.decision.reasons))
     return "\n## Other profiles\n\n" + "\n".join(lines) + "\n" if lines else ""
 
@@ -162,7 +174,13 @@ def report_markdown(result: RetrainResult) -> str:
         return f"| {k} | {new:.4f} | {old:.4f} | {new - old:+.4f} |"
 
     rows = "\n".join(row(k) for k in keys)
-    verdict = "promoted to production" if result.decision.promote else "not promoted"
+    verdict = (
+        f"not promoted: {result.changed}"
+        if result.changed
+        else "promoted to production"
+        if result.decision.promote
+        else "not promoted"
+    )
     reasons = "\n".join(f"- {r}" for r in result.decision.reasons)
     return (
         f"# Retrain: {result.version} {verdict}\n\n"

@@ -13,7 +13,7 @@ from boxoffice.core.layout import Layout
 from boxoffice.core.params import Params
 from boxoffice.lake.storage import write_text_atomic
 from boxoffice.pipeline.common import log, run_stage
-from boxoffice.pipeline.coverage import coverage_table
+from boxoffice.pipeline.coverage import coverage_table, figure
 
 
 def _profile_section(name: str, route: str, signature: dict[str, Any], meta: dict[str, Any]) -> str:
@@ -38,8 +38,8 @@ def _profile_section(name: str, route: str, signature: dict[str, Any], meta: dic
         f" {bt.get('films_tested', 0)} films): MAE (log) {fig('mae_log')}, R² (log)"
         f" {fig('r2_log')}, MdAPE {fig('mdape')}, 80% interval coverage {fig('coverage')},"
         f" interval score {fig('interval_score')}.\n\n"
-        f"Sent with only the required fields: MAE (log) {bare.get('mae_log')},"
-        f" coverage {bare.get('coverage')}.\n\n" + coverage_table(bt.get("coverage_cells"))
+        f"Sent with only the required fields: MAE (log) {figure(bare.get('mae_log'))},"
+        f" coverage {figure(bare.get('coverage'))}.\n\n" + coverage_table(bt.get("coverage_cells"))
     )
 
 

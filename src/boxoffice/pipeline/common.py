@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from boxoffice.core.layout import DEFAULT_PROFILE, Layout
-from boxoffice.core.params import Params, load_params
+from boxoffice.core.layout import Layout
+from boxoffice.core.params import DEFAULT_PROFILE, Params, load_params
 from boxoffice.lake.storage import write_text_atomic
 
 # The id validate gives each row (a hash of the source's id columns); featurize splits on it.
@@ -36,13 +37,30 @@ def run_stage(
     parser = argparse.ArgumentParser(prog=f"python -m boxoffice.pipeline.{name}")
     parser.add_argument("--params", default="params.yaml", help="params file")
     parser.add_argument("--root", default=".", help="project root the stage writes under")
-    parser.add_argument("--profile", default=DEFAULT_PROFILE, help="model profile (params.yaml)")
+    parser.add_argument("--profile", default=None, help="model profile (params.yaml)")
     args = parser.parse_args(argv)
+    profile = args.profile or DEFAULT_PROFILE
+    layout = Layout(Path(args.root), profile)
+    start = time.monotonic()
     try:
         params = load_params(args.params)
-        params.profile_features(args.profile)  # refuses an unknown profile before any work
-        body(params, Layout(Path(args.root), args.profile))
+        params.profile_features(profile)  # refuses an unknown profile before any work
+        body(params, layout)
     except (RuntimeError, ValueError, OSError) as exc:  # StageError is a RuntimeError
         log(name, f"FAILED: {exc}")
         return 1
+    record_timing(layout, f"{name}@{args.profile}" if args.profile else name, start)
     return 0
+
+
+def record_timing(layout: Layout, stage: str, start: float) -> None:
+    """Seconds per stage into ``reports/timings.json``: git-ignored and no DVC output, so a
+    re-run on another machine leaves the tracked tree as it was (timings are not results)."""
+    path = layout.timings
+    try:
+        timings = json.loads(path.read_text()) if path.exists() else {}
+    except ValueError:  # a torn file from an interrupted run: start again
+        timings = {}
+    timings[stage] = round(time.monotonic() - start, 1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_json(path, timings)

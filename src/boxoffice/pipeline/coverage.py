@@ -84,6 +84,18 @@ GROUPS = {
 BAND_NAMES = {"lt_10m": "< $10M", "10m_100m": "$10M-$100M", "ge_100m": "≥ $100M"}
 
 
+def in_band_order(group: dict[str, Any]) -> list[tuple[str, Any]]:
+    """A group's cells smallest budget first (JSON sorts the keys: "10m_100m" came first),
+    cells of other groups in their own order."""
+    order = list(BAND_NAMES)
+    return sorted(group.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 0)
+
+
+def figure(value: Any) -> str:
+    """A published figure: three decimals, a dash when it was not measured."""
+    return "—" if value is None else f"{value:.3f}"
+
+
 def coverage_table(cells: dict[str, Any] | None) -> str:
     """Each cell's 80% coverage with its n and 90% Wilson interval, and whether it meets
     the goal (inside the band, or for a cell under 150 films, 0.80 inside its interval)."""
@@ -98,7 +110,7 @@ def coverage_table(cells: dict[str, Any] | None) -> str:
         "|---|---|---:|---:|---|---|",
     ]
     for group, title in GROUPS.items():
-        for name, c in cells.get(group, {}).items():
+        for name, c in in_band_order(cells.get(group, {})):
             if not c.get("n"):  # said, not hidden: e.g. no recent film sends 4+ fields
                 lines.append(f"| {title} | {BAND_NAMES.get(name, name)} | 0 | — | — | untested |")
                 continue

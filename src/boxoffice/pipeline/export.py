@@ -173,7 +173,6 @@ def export(
     sig = predictor.signature
     metadata = {
         "version": version_id(sha256_bytes(blobs[MODEL_FILE])),
-        "trained_at": model.fitted_at_,
         "profile": sig.profile,
         "training_period": {"first_film": sig.first_film, "last_film": sig.last_film},
         # Metrics of the served artifact itself (ONNX), on the frozen holdout.

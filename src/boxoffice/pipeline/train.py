@@ -34,13 +34,16 @@ def run(params: Params, layout: Layout) -> None:
             "ensemble": found.top(params.train.ensemble_size),
             "best_cv_mae_log": round(found.best_score, 5),
             "validation_years": found.folds,
-            "elapsed_s": found.elapsed_s,
             "stopped_by": found.stopped_by,
             "history": found.history,
             "interval": model.signature_.interval.model_dump(),
         },
     )
-    log("train", f"best rolling-origin mae_log {found.best_score:.4f} with {found.best_params}")
+    log(
+        "train",
+        f"best rolling-origin mae_log {found.best_score:.4f} with {found.best_params}"
+        f" (search {found.elapsed_s:.0f} s)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

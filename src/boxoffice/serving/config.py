@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from boxoffice.core.params import DEFAULT_PROFILE
+
 
 def _default_replica() -> str:
     return socket.gethostname().split(".")[0] or "replica"
@@ -38,11 +40,21 @@ class Settings(BaseSettings):
         default="development", description="production refuses insecure defaults"
     )
     model_uri: str = Field(
-        default="models/pre_release/export", description="Exported model directory (local path)."
+        default=f"models/{DEFAULT_PROFILE}/export",
+        description="Exported model directory (local path).",
     )
     registry_uri: str | None = Field(
         default=None,
         description="Serve the registry's production alias (hot-reloaded) instead of model_uri.",
+    )
+    models_dir: str = Field(
+        default="models",
+        description="Each declared profile's model is <models_dir>/<profile>/export unless"
+        " model_uris names another folder (the serve profile's: model_uri).",
+    )
+    model_uris: dict[str, str] = Field(
+        default_factory=dict,
+        description='Model folders by profile, as JSON: {"retrospective": "/m/retro"}.',
     )
     retrospective_model_uri: str | None = Field(
         default="models/retrospective/export",

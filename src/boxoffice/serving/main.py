@@ -16,7 +16,7 @@ from boxoffice.core.params import load_params
 from boxoffice.core.request_model import example_film, field_notes, film_model
 from boxoffice.core.signature import InputField, Interval, Signature
 from boxoffice.lake.prediction_log import Lake
-from boxoffice.lifecycle.registry import Registry, alias_for
+from boxoffice.lifecycle.registry import Registry
 from boxoffice.serving import docs, errors, metrics
 from boxoffice.serving.access import Access
 from boxoffice.serving.broadcast import ReloadChannel
@@ -29,13 +29,13 @@ from boxoffice.serving.model_state import (
     ModelSource,
     RegistrySource,
 )
+from boxoffice.serving.profiles import ServedProfile, served_profiles
 from boxoffice.serving.routes import admin, health, model, predictions, reports, ui
 from boxoffice.serving.service import AppState
 from boxoffice.serving.shipper import Shipper
 from boxoffice.serving.spool import Spool, SpoolDir
 
 log = logging.getLogger("boxoffice.api")
-RETROSPECTIVE = "retrospective"
 
 
 # Reading a signature: missing or unreachable (transient), or not a valid signature.
@@ -46,31 +46,27 @@ class SchemaUnavailableError(RuntimeError):
     """Neither the model's signature nor a params file gives the request schema."""
 
 
-def _model_signature(settings: Settings, profile: str | None = None) -> Signature:
+def _model_signature(settings: Settings, profile: ServedProfile) -> Signature:
     if settings.registry_uri:
         registry = Registry(settings.registry_uri)
-        alias = alias_for("production", profile) if profile else "production"
-        version = registry.resolve(alias)
+        version = registry.resolve(profile.alias)
         data = registry.file(version, SIGNATURE_FILE)  # the signature alone, not the model
         if data is None:
             raise ModelNotFoundError(f"{version} has no {SIGNATURE_FILE}")
         return Signature.model_validate_json(data)
-    folder = settings.retrospective_model_uri if profile else settings.model_uri
-    if folder is None:
-        raise ModelNotFoundError(f"no model folder configured for {profile}")
-    return Signature.model_validate_json((Path(folder) / SIGNATURE_FILE).read_bytes())
+    return Signature.model_validate_json((Path(profile.folder) / SIGNATURE_FILE).read_bytes())
 
 
-def serving_signature(settings: Settings) -> Signature:
+def serving_signature(settings: Settings, profile: ServedProfile) -> Signature:
     """The request schema: the model's signature, else the feature schema of params.yaml.
 
     Only JSON/YAML is read here; the model itself loads in the lifespan. The fallback lets a
     replica start (live, not ready) before its model or registry is reachable.
     """
     try:
-        return _model_signature(settings)
+        return _model_signature(settings, profile)
     except SIGNATURE_ERRORS as exc:
-        reason = f"{settings.registry_uri or settings.model_uri}: {exc}"
+        reason = f"{settings.registry_uri or profile.folder}: {exc}"
     try:
         params = load_params(settings.params_path)
     except OSError as exc:
@@ -78,21 +74,21 @@ def serving_signature(settings: Settings) -> Signature:
             f"no request schema: cannot read {reason} nor {settings.params_path}"
         ) from exc
     log.warning("no model signature yet (%s); request schema from %s", reason, settings.params_path)
-    inputs = [InputField.from_spec(spec) for spec in params.profile_features(params.serve_profile)]
+    inputs = [InputField.from_spec(spec) for spec in params.profile_features(profile.name)]
     return Signature(
         target=params.feature_schema.target.field,
         inputs=inputs,
         interval=Interval(level=0.8, low=0, high=0),
-        profile=params.serve_profile,
+        profile=profile.name,
     )
 
 
-def other_profile(settings: Settings) -> Signature | None:
-    """The retrospective model's signature when one is there to serve (it is optional)."""
+def optional_signature(settings: Settings, profile: ServedProfile) -> Signature | None:
+    """Another profile's signature when its model is there to serve (they are optional)."""
     try:
-        return _model_signature(settings, RETROSPECTIVE)
+        return _model_signature(settings, profile)
     except SIGNATURE_ERRORS as exc:
-        log.warning("retrospective profile not served: %s", exc)
+        log.warning("profile %s not served: %s", profile.name, exc)
         return None
 
 
@@ -107,36 +103,43 @@ def _start_logging(settings: Settings) -> tuple[Spool, Shipper]:
         seal_seconds=settings.ship_every_seconds,
         max_records=settings.spool_max_records,
         on_drop=metrics.SPOOL_DROPPED.inc,
+        on_degraded=lambda degraded: metrics.LOGGING_DEGRADED.set(1 if degraded else 0),
     )
     shipper = Shipper(spool, Lake(settings.lake_uri), root)
     shipper.start()
     return spool, shipper
 
 
-def _source(settings: Settings, profile: str | None = None) -> ModelSource:
+def _source(settings: Settings, profile: ServedProfile) -> ModelSource:
     if settings.registry_uri:
         cache = Path(settings.model_cache_dir)
         cache.mkdir(parents=True, exist_ok=True)
-        alias = alias_for("production", profile) if profile else "production"
-        return RegistrySource(Registry(settings.registry_uri), cache, alias)
-    return FolderSource(str(settings.retrospective_model_uri if profile else settings.model_uri))
+        return RegistrySource(Registry(settings.registry_uri), cache, profile.alias)
+    return FolderSource(profile.folder)
+
+
+def _holder(settings: Settings, profile: ServedProfile, signature: Signature) -> ModelHolder:
+    return ModelHolder(
+        _source(settings, profile),
+        signature,
+        settings.model_retry_seconds,
+        settings.reload_seconds,
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    signature = serving_signature(settings)
-    holder = ModelHolder(
-        _source(settings), signature, settings.model_retry_seconds, settings.reload_seconds
-    )
-    state = AppState(holder=holder, spool=None)
-    retrospective = other_profile(settings)
-    if retrospective is not None:
-        state.profiles[RETROSPECTIVE] = ModelHolder(
-            _source(settings, RETROSPECTIVE),
-            retrospective,
-            settings.model_retry_seconds,
-            settings.reload_seconds,
-        )
+    default, *declared_others = served_profiles(settings)
+    signature = serving_signature(settings, default)
+    state = AppState(holder=_holder(settings, default, signature), spool=None)
+    state.routes[default.name] = default.route
+    others: dict[ServedProfile, Signature] = {}
+    for profile in declared_others:
+        found = optional_signature(settings, profile)
+        if found is not None:
+            others[profile] = found
+            state.profiles[profile.name] = _holder(settings, profile, found)
+            state.routes[profile.name] = profile.route
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -169,19 +172,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.boxoffice = state
     app.state.field_notes = field_notes(signature)
-    if retrospective is not None:
-        app.state.field_notes |= field_notes(retrospective)
+    for other in others.values():
+        app.state.field_notes |= field_notes(other)
     errors.install(app)
+    limit = settings.batch_limit
     app.include_router(
-        predictions.router(film_model(signature), example_film(signature), settings.batch_limit)
+        predictions.router(film_model(signature), example_film(signature), limit, default.prefix)
     )
-    if retrospective is not None:
+    for profile, other in others.items():  # one router per declared profile (params.yaml)
         app.include_router(
             predictions.router(
-                film_model(retrospective),
-                example_film(retrospective),
-                settings.batch_limit,
-                RETROSPECTIVE,
+                film_model(other), example_film(other), limit, profile.prefix, profile.name
             )
         )
     app.include_router(model.router)

@@ -38,6 +38,11 @@ SPOOL_DROPPED = Counter(
     "boxoffice_spool_dropped_records",
     "Records not logged: the spool was full, its disk refused the write, or they were deleted",
 )
+LOGGING_DEGRADED = Gauge(
+    "boxoffice_logging_degraded",
+    "1 while this worker's prediction log writes fail (a full disk), 0 once one lands again",
+    multiprocess_mode="max",
+)
 SHIP_FAILURES = Counter("boxoffice_lake_ship_failures", "Failed attempts to ship to the lake")
 SHIPPED = Counter("boxoffice_lake_shipped_records", "Records shipped to the lake")
 MODEL_LOAD_FAILURES = Counter("boxoffice_model_load_failures", "Models refused or unreadable")

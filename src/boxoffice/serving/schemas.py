@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -55,7 +55,12 @@ class ModelInfo(BaseModel):
         default_factory=dict, description="Every served profile and its prediction route."
     )
     version: str
-    trained_at: str | None
+    trained_at: str | None = Field(
+        default=None,
+        deprecated=True,
+        description="Always null (deprecated): a clock time in the artifact made each"
+        " retrain's bytes differ; `training_period` says what the model knows.",
+    )
     profile: str | None = None
     training_period: dict[str, Any] | None = None
     accepted_release_dates: dict[str, str] | None = Field(
@@ -75,6 +80,11 @@ class Health(BaseModel):
     # when the last write failed, why: the API answers anyway, so readiness must say it.
     logging: bool | None = None
     logging_error: str | None = None
+    logging_state: Literal["ok", "degraded"] | None = Field(
+        default=None,
+        description="degraded while prediction log writes fail (predictions are answered"
+        " and counted as dropped); ok again once a write lands.",
+    )
     last_reload: dict[str, str] | None = Field(
         default=None, description="This worker's last model change or refusal."
     )

@@ -31,6 +31,8 @@ class AppState:
     spool: Spool | None
     # Holders of the other served profiles (``retrospective``), by profile name.
     profiles: dict[str, ModelHolder] = field(default_factory=dict)
+    # Every served profile's one-film route, as params.yaml declares it (the default first).
+    routes: dict[str, str] = field(default_factory=dict)
     # Reaches the instance's other workers on an admin reload (set in the lifespan).
     channel: ReloadChannel | None = None
 

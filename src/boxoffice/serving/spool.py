@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import threading
 import time
@@ -22,6 +23,7 @@ import orjson
 ACTIVE_SUFFIX = ".jsonl"
 READY_SUFFIX = ".ready"
 LOCK_NAME = "owner.lock"
+log = logging.getLogger("boxoffice.spool")
 
 
 class SpoolError(RuntimeError):
@@ -122,6 +124,7 @@ class Spool:
         seal_seconds: float,
         max_records: int,
         on_drop: Callable[[int], object] | None = None,
+        on_degraded: Callable[[bool], object] | None = None,
     ):
         self.owned = owned
         self.seal_records = seal_records
@@ -135,8 +138,27 @@ class Spool:
         self.pending = sum(len(read_segment(p)) for p in owned.segments())
         self.dropped = 0
         self._on_drop = on_drop  # told every count that is dropped (the Prometheus counter)
+        # Told True when writes start failing and False when one lands again (the gauge).
+        self._on_degraded = on_degraded
         # The last write's failure (None when the last write landed): readiness reports it.
-        self.error: str | None = None
+        self._error: str | None = None
+
+    @property
+    def error(self) -> str | None:
+        return self._error
+
+    @error.setter
+    def error(self, message: str | None) -> None:
+        """Say it once when logging degrades and once when it recovers (log and gauge)."""
+        was, self._error = self._error, message
+        if (was is None) == (message is None):
+            return
+        if message is not None:
+            log.warning("prediction logging degraded: %s", message)
+        else:
+            log.warning("prediction logging recovered (%d records dropped so far)", self.dropped)
+        if self._on_degraded is not None:
+            self._on_degraded(message is not None)
 
     def _open(self) -> int:
         self.owned.heal()

@@ -234,3 +234,40 @@ def test_a_retrospective_version_carries_its_own_metrics_and_report(
     own = json.loads((retrospective.export_dir / "metadata.json").read_text())
     assert json.loads(files["metrics.json"]) == own["holdout_metrics"]
     assert files["report.md"] == (retrospective.profile_reports / "report.md").read_bytes()
+
+
+@pytest.mark.slow
+def test_a_promotion_whose_production_changed_while_gating_moves_nothing(
+    trained: Layout, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two `models promote` at once: the other one lands while this one scores; this one
+    exits with its own code and production stays the winner's (it used to print "promoted"
+    twice, and a rollback went back to a version that never served)."""
+    from boxoffice.lifecycle import gate
+
+    runner = CliRunner()
+    registry = str(tmp_path / "registry")
+    reg = Registry(registry)
+    first = reg.register(_fake_artifact(trained, tmp_path / "first", 1))
+    winner = reg.register(_fake_artifact(trained, tmp_path / "winner", 2))
+    candidate = reg.register(trained.export_dir)
+    reg.set_alias("production", first, "setup")
+    real_score = gate.score
+
+    def score_while_another_lands(registry_: Registry, version: str, *args: object) -> object:
+        if version == candidate:  # the concurrent promotion lands during our scoring
+            Registry(registry).set_alias("production", winner, "the other operator")
+        # Both sides scored as the real candidate: the fake artifacts hold no graph.
+        return real_score(registry_, candidate, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(gate, "score", score_while_another_lands)
+    common = ["--registry", registry, "--params", str(ROOT / "params.yaml")]
+    result = runner.invoke(
+        app, ["models", "promote", candidate, *common, "--holdout", str(trained.holdout)]
+    )
+    assert result.exit_code == ExitCode.PRODUCTION_CHANGED, result.output
+    assert f"it was {first} and is now {winner}" in result.output
+    assert reg.resolve("production") == winner
+    assert [m.version for m in reg.history("production")] == [first, winner]
+    shown = json.loads(runner.invoke(app, ["models", "show", candidate, *common[:2]]).output)
+    assert shown["decisions"][-1]["outcome"] == "production_changed"

@@ -108,7 +108,8 @@ def test_body_over_limit_is_413(trained: Layout, tmp_path: Path) -> None:
 def test_model_info_and_health(client: TestClient) -> None:
     info = client.get("/v1/model").json()
     assert info["version"].startswith("sha-")
-    assert "mae_log" in info["metrics"] and info["trained_at"]
+    assert "mae_log" in info["metrics"] and info["training_period"]["last_film"]
+    assert info["trained_at"] is None  # deprecated: no clock time in a reproducible artifact
     assert info["signature"]["inputs"][0]["field"] == "production_budget"
     assert client.get("/health/live").json()["status"] == "alive"
     assert client.get("/health/ready").json()["model_version"] == info["version"]

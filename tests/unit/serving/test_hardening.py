@@ -44,10 +44,14 @@ def test_deleted_spool_folder_heals_and_readiness_reports_logging(
     assert client.post("/v1/prediction", json=FILM).status_code == 200  # answered anyway
     ready = client.get("/health/ready").json()
     assert ready["logging"] is False and "No space" in ready["logging_error"]
+    assert ready["logging_state"] == "degraded"
+    assert _metric(client, "boxoffice_logging_degraded") == 1
     assert _metric(client, "boxoffice_spool_dropped_records_total") == dropped + 1
     monkeypatch.undo()
     assert client.post("/v1/prediction", json=FILM).status_code == 200
-    assert client.get("/health/ready").json()["logging"] is True
+    recovered = client.get("/health/ready").json()
+    assert recovered["logging"] is True and recovered["logging_state"] == "ok"
+    assert _metric(client, "boxoffice_logging_degraded") == 0
 
 
 def test_live_shows_the_model_version_like_ready(client: TestClient) -> None:

@@ -242,3 +242,29 @@ def test_full_disk_seals_what_was_accepted_and_leaves_no_empty_segment(
     lake = Lake(str(tmp_path / "lake"))
     Shipper(spool, lake, root).stop()
     assert _ids(lake) == [f"r{i:04d}" for i in (0, 1, 2, 3, 7)]
+
+
+def test_degraded_logging_is_said_once_when_it_starts_and_once_when_it_recovers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    told: list[bool] = []
+    owned = SpoolDir.try_claim(tmp_path / "spool" / "w1")
+    assert owned is not None
+    spool = Spool(owned, seal_records=10, seal_seconds=60, max_records=100, on_degraded=told.append)
+    spool.append_batch([_record(0)])
+    real_write = os.write
+
+    def disk_full(fd: int, data: Any) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "write", disk_full)
+    for i in range(1, 4):
+        with pytest.raises(SpoolWriteError):
+            spool.append_batch([_record(i)])
+    assert told == [True] and spool.error is not None
+    monkeypatch.setattr(os, "write", real_write)
+    spool.append_batch([_record(4)])
+    spool.append_batch([_record(5)])
+    assert told == [True, False] and spool.error is None
+    said = [r.getMessage() for r in caplog.records if "prediction logging" in r.getMessage()]
+    assert len(said) == 2 and "degraded" in said[0] and "recovered (3 records dropped" in said[1]

@@ -21,6 +21,7 @@ def _health(state: AppState, status: str) -> Health:
         model_version=model.version if model is not None else None,
         logging=None if spool is None else spool.error is None,
         logging_error=None if spool is None else spool.error,
+        logging_state=None if spool is None else "ok" if spool.error is None else "degraded",
         last_reload=state.holder.last_reload,
     )
 

@@ -16,15 +16,10 @@ router = APIRouter(prefix="/v1", tags=["model"])
 
 
 def _served(state: AppState) -> dict[str, str]:
-    """Each served profile and its prediction route (the default profile at /v1/)."""
-    routes = {}
-    default = state.holder.current
-    if default is not None and default.predictor.signature.profile:
-        routes[default.predictor.signature.profile] = "/v1/prediction"
-    for name, holder in state.profiles.items():
-        if holder.current is not None:
-            routes[name] = f"/v1/{name}/prediction"
-    return routes
+    """Each served profile with a model loaded, and its declared prediction route."""
+    names = list(state.routes)  # the serve profile first: state.holder's
+    holders = dict(zip(names[:1], [state.holder], strict=False)) | state.profiles
+    return {n: state.routes[n] for n in names if n in holders and holders[n].current is not None}
 
 
 UNKNOWN_PROFILE: dict[int | str, dict[str, Any]] = {
@@ -54,7 +49,6 @@ async def model_info(
         profiles=served,
         accepted_release_dates={"first": str(span[0]), "last": str(span[1])} if span else None,
         version=model.version,
-        trained_at=model.metadata.get("trained_at"),
         profile=model.predictor.signature.profile,
         training_period=model.metadata.get("training_period"),
         metrics=model.metadata.get("holdout_metrics", {}),

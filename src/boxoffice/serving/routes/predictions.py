@@ -45,12 +45,12 @@ def router(
     film: type[BaseModel],
     example: dict[str, Any],
     limit: int,
+    prefix: str = "/v1",
     profile: str | None = None,
 ) -> APIRouter:
-    """The two prediction routes of one profile: ``/v1/...`` for the default profile,
-    ``/v1/<profile>/...`` for another one."""
+    """The two prediction routes of one profile under ``prefix`` (its declared route without
+    ``/prediction``); ``profile`` None is the serve profile's."""
     batch = batch_model(film, limit)
-    prefix = f"/v1/{profile}" if profile else "/v1"
     label = f"{profile}/" if profile else ""  # the route name logged with each prediction
     api = APIRouter(prefix=prefix, tags=[f"{profile} predictions" if profile else "predictions"])
 

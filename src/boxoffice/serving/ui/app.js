@@ -279,7 +279,6 @@ function renderCard(info) {
   const rows = [
     ["version serving", info.version],
     ["profile", `${info.profile} (${Object.keys(info.profiles).join(", ")} served)`],
-    ["trained at", info.trained_at || "—"],
     ["training period", period],
     ["rolling-origin MAE (log)", mean("mae_log")],
     ["rolling-origin R² (log)", mean("r2_log")],

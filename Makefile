@@ -19,6 +19,12 @@ $(VENV)/.dev: pyproject.toml constraints.txt | $(BIN)/python
 	$(PIP) -e '.[train,serve,client,gcs,s3,bench,dev]'
 	touch $@ $(VENV)/.train
 
+# A tool the tests drive outside the project's environment (its pins conflict with ours).
+.venv-tools/.openapi: constraints-tools.txt
+	$(PYTHON) -m venv .venv-tools
+	.venv-tools/bin/python -m pip install --quiet --constraint constraints-tools.txt openapi-python-client
+	touch $@
+
 PORT ?= 8000
 
 ## run: set up and serve the committed model on 127.0.0.1:$(PORT) (PORT=8080 make run). The
@@ -52,7 +58,7 @@ debs:
 		{ $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver wrk; }
 
 ## test: set up and run the whole suite with coverage
-test: $(VENV)/.dev debs
+test: $(VENV)/.dev .venv-tools/.openapi debs
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest --cov=boxoffice --cov-report=term --cov-report=xml:coverage.xml
 
 lint: $(VENV)/.dev
@@ -63,7 +69,7 @@ typecheck: $(VENV)/.dev
 	$(BIN)/mypy
 
 ## quality: the gate CI runs before the SonarCloud scan (lint, types, >=90% coverage, bandit)
-quality: lint typecheck debs
+quality: lint typecheck .venv-tools/.openapi debs
 	$(BIN)/bandit -q -r src
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest --cov=boxoffice --cov-report=xml:coverage.xml --cov-fail-under=90
 
@@ -84,4 +90,4 @@ bench-profile: $(VENV)/.dev
 	$(BIN)/python bench/profile_under_load.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache coverage.xml .coverage
+	rm -rf $(VENV) .venv-tools .pytest_cache .mypy_cache .ruff_cache coverage.xml .coverage

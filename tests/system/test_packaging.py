@@ -91,3 +91,18 @@ def test_initializer_from_installed_wheel_serves_a_prediction(
         server.stop()
     assert response.status_code == 200, response.text
     assert response.json()["worldwide_gross"] > 0
+
+
+def test_building_the_package_prints_no_deprecation(tmp_path: Path) -> None:
+    """The `project.license` table made setuptools print a boxed deprecation warning, with a
+    date after which builds stop, three times per install."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-v", "-w", str(tmp_path), "."],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    said = done.stdout + done.stderr
+    assert "is deprecated" not in said and "BuildBackendWarning" not in said, said[-3000:]

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import typer
-
 from boxoffice.cli import labels, logs, models, monitor, predict, retrain, serve
+from boxoffice.cli.options import command_group
 
-app = typer.Typer(
-    help="boxoffice: predict a film's worldwide box-office gross.", no_args_is_help=True
-)
+app = command_group("boxoffice: predict a film's worldwide box-office gross.", no_args_is_help=True)
 # Groups without a name add their commands at the top level (boxoffice predict, serve, ...).
 for group in (predict, serve, retrain):
     app.add_typer(group.app)

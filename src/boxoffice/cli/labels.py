@@ -7,17 +7,20 @@ from typing import Annotated
 
 import typer
 
-from boxoffice.cli.options import LakeUri, fail
+from boxoffice.cli.options import LakeUri, command_group, fail
 
-app = typer.Typer(help="Observed grosses (labels) in the data lake.", no_args_is_help=True)
+app = command_group("Observed grosses (labels) in the data lake.", no_args_is_help=True)
 
 
 @app.command("add")
 def labels_add(
-    path: Annotated[Path, typer.Argument(help=".csv, .parquet or .jsonl with worldwide_gross")],
+    path: Annotated[
+        Path, typer.Argument(metavar="PATH", help=".csv, .parquet or .jsonl with worldwide_gross")
+    ],
     lake: LakeUri = "lake",
     encoding: Annotated[
-        str | None, typer.Option(help="Text encoding of a CSV/JSONL file that is not UTF-8")
+        str | None,
+        typer.Option(metavar="TEXT", help="Text encoding of a CSV/JSONL file that is not UTF-8"),
     ] = None,
 ) -> None:
     """Store observed worldwide grosses, keyed by the request_id of the prediction.

@@ -6,14 +6,15 @@ from typing import Annotated
 
 import typer
 
-from boxoffice.cli.options import LakeUri, fail
+from boxoffice.cli.options import LakeUri, command_group, fail
+from boxoffice.core.money import format_money
 
-app = typer.Typer(help="Read the prediction log from the data lake.", no_args_is_help=True)
+app = command_group("Read the prediction log from the data lake.", no_args_is_help=True)
 
 
 @app.command("query")
 def logs_query(
-    sql: Annotated[str, typer.Argument(help="SQL over the table `predictions`.")],
+    sql: Annotated[str, typer.Argument(metavar="SQL", help="SQL over the table `predictions`.")],
     lake: LakeUri = "lake",
 ) -> None:
     """Run DuckDB SQL over the logged predictions (read-only: no file, URL or extension access).
@@ -31,7 +32,9 @@ def logs_query(
 @app.command("tail")
 def logs_tail(
     lake: LakeUri = "lake",
-    n: Annotated[int, typer.Option("-n", help="How many of the latest predictions.")] = 10,
+    n: Annotated[
+        int, typer.Option("-n", metavar="N", help="How many of the latest predictions.")
+    ] = 10,
 ) -> None:
     """Show the latest logged predictions, one line each: full request id and inputs."""
     from boxoffice.lake.queries import records
@@ -48,5 +51,6 @@ def logs_tail(
     for row in rows:
         typer.echo(
             f"{row['ts']:%Y-%m-%d %H:%M:%S} {row['request_id']} {row['model_version']}"
-            f" {row['profile']} {row['route']} ${row['worldwide_gross']:,.0f} {row['inputs']}"
+            f" {row['profile']} {row['route']} {format_money(row['worldwide_gross'])}"
+            f" {row['inputs']}"
         )

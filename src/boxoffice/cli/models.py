@@ -8,21 +8,25 @@ from typing import Annotated
 
 import typer
 
-from boxoffice.cli.options import RegistryUri, fail
+from boxoffice.cli.options import RegistryUri, command_group, fail
 from boxoffice.core.artifact import IntegrityError, ModelNotFoundError, read_verified
 from boxoffice.core.exit_codes import ExitCode
 from boxoffice.core.params import DEFAULT_PROFILE
 
-ProfileOption = Annotated[str, typer.Option(help="Model profile (its own aliases).")]
+ProfileOption = Annotated[
+    str, typer.Option(metavar="TEXT", help="Model profile (its own aliases).")
+]
 
-app = typer.Typer(help="The model registry: versions and aliases.", no_args_is_help=True)
+app = command_group("The model registry: versions and aliases.", no_args_is_help=True)
 
 
 @app.command("register")
 def models_register(
-    directory: Annotated[Path, typer.Argument(help="Exported model directory.")],
+    directory: Annotated[
+        Path, typer.Argument(metavar="DIRECTORY", help="Exported model directory.")
+    ],
     registry: RegistryUri = "registry",
-    params_path: Annotated[Path, typer.Option("--params")] = Path("params.yaml"),
+    params_path: Annotated[Path, typer.Option("--params", metavar="PATH")] = Path("params.yaml"),
 ) -> None:
     """Publish an exported model as a registry version (refused if its checksums fail)."""
     from boxoffice.lifecycle.lineage import version_extras
@@ -45,6 +49,11 @@ def models_list(registry: RegistryUri = "registry") -> None:
     from boxoffice.lifecycle.registry import ALIASES, AliasNotSetError, Registry
 
     reg = Registry(registry)
+    if not reg.fs.exists(reg.root):
+        raise fail(f"no registry at {registry} (check --registry or BOXOFFICE_REGISTRY_URI)")
+    if not reg.versions():
+        typer.echo(f"no versions in {registry} yet: `boxoffice models register <export dir>`")
+        return
     aliases: dict[str, list[str]] = {}
     for alias in ALIASES:
         try:
@@ -93,12 +102,12 @@ def models_show(version: str, registry: RegistryUri = "registry") -> None:
 def models_promote(
     version: str,
     registry: RegistryUri = "registry",
-    params_path: Annotated[Path, typer.Option("--params")] = Path("params.yaml"),
-    holdout: Annotated[Path, typer.Option(help="Frozen holdout (featurize output).")] = Path(
-        "data/features/holdout.parquet"
-    ),
+    params_path: Annotated[Path, typer.Option("--params", metavar="PATH")] = Path("params.yaml"),
+    holdout: Annotated[
+        Path, typer.Option(metavar="PATH", help="Frozen holdout (featurize output).")
+    ] = Path("data/features/holdout.parquet"),
     force: Annotated[bool, typer.Option(help="Promote even if the gate refuses.")] = False,
-    reason: Annotated[str, typer.Option(help="Why (required with --force).")] = "",
+    reason: Annotated[str, typer.Option(metavar="TEXT", help="Why (required with --force).")] = "",
     profile: ProfileOption = DEFAULT_PROFILE,
 ) -> None:
     """Gate the version against production on the holdout; promote it if it passes."""

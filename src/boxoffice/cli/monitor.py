@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from boxoffice.cli.options import LakeUri, fail
+from boxoffice.cli.options import LakeUri, command_group, fail
 from boxoffice.core.exit_codes import ExitCode
 
-app = typer.Typer(help="Live accuracy and drift of the served models.", no_args_is_help=True)
+app = command_group("Live accuracy and drift of the served models.", no_args_is_help=True)
 
 
 @app.command("accuracy")
@@ -37,16 +37,16 @@ def monitor_accuracy(lake: LakeUri = "lake") -> None:
 @app.command("drift")
 def monitor_drift(
     lake: LakeUri = "lake",
-    params_path: Annotated[Path, typer.Option("--params")] = Path("params.yaml"),
-    reference: Annotated[Path, typer.Option(help="Training data (featurize output).")] = Path(
-        "data/features/train.parquet"
-    ),
+    params_path: Annotated[Path, typer.Option("--params", metavar="PATH")] = Path("params.yaml"),
+    reference: Annotated[
+        Path, typer.Option(metavar="PATH", help="Training data (featurize output).")
+    ] = Path("data/features/train.parquet"),
     since: Annotated[
-        str | None, typer.Option(help="Only requests from this date (YYYY-MM-DD).")
+        str | None, typer.Option(metavar="TEXT", help="Only requests from this date (YYYY-MM-DD).")
     ] = None,
-    out: Annotated[Path, typer.Option(help="Where drift.md, drift.html and plots go.")] = Path(
-        "reports/drift"
-    ),
+    out: Annotated[
+        Path, typer.Option(metavar="PATH", help="Where drift.md, drift.html and plots go.")
+    ] = Path("reports/drift"),
 ) -> None:
     """Logged request features against the training data.
 
@@ -79,14 +79,10 @@ def monitor_drift(
     path = write_report(out, report, specs, ref, cur)
     publish_report(store, "drift", summary(report, since=since))  # the page shows the latest
     if not report.enough_data:
-        logged = max((len(v) for v in cur.values()), default=0)
-        typer.echo(
-            f"too little data: {logged} logged requests; at least {params.drift.min_rows} values"
-            f" per feature are needed for a verdict; report: {path}"
-        )
+        typer.echo(f"{report.verdict}; report: {path}")
         raise typer.Exit(ExitCode.TOO_LITTLE_DATA)
     drifted = [f.feature for f in report.features if f.drifted]
-    typer.echo(f"{report.share:.0%} of features drifted {drifted}; report: {path}")
+    typer.echo(f"drifted: {report.counts} {drifted}; report: {path}")
     if report.retrain:
         typer.echo("retrain recommended")
         raise typer.Exit(1)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from boxoffice.cli.options import ModelDir, fail
+from boxoffice.cli.options import ModelDir, command_group, fail
 from boxoffice.core.artifact import (
     CHECKSUMS_FILE,
     METADATA_FILE,
@@ -19,18 +19,19 @@ from boxoffice.core.artifact import (
     read_verified,
     version_of,
 )
+from boxoffice.core.money import format_money
 from boxoffice.core.params import DEFAULT_PROFILE
 from boxoffice.core.predictor import OnnxPredictor
-from boxoffice.core.request_model import date_range
+from boxoffice.core.request_model import accepted_range, date_range
 
-app = typer.Typer()
+app = command_group()
 
 
 @app.command("model-info")
 def model_info(
-    directory: Annotated[Path, typer.Argument(help="Exported model directory.")] = Path(
-        "models", DEFAULT_PROFILE, "export"
-    ),
+    directory: Annotated[
+        Path, typer.Argument(metavar="DIRECTORY", help="Exported model directory.")
+    ] = Path("models", DEFAULT_PROFILE, "export"),
 ) -> None:
     """Verify an exported model's checksums and describe it."""
     try:
@@ -51,31 +52,53 @@ def model_info(
     inputs = ", ".join(f"{i.field}{'*' if i.required else ''}" for i in signature.inputs)
     typer.echo(f"  inputs (* required): {inputs}")
     typer.echo(f"  interval level: {signature.interval.level:.0%}")
-    keys = ("r2", "r2_log", "mae_log", "coverage")
-    backtest = (metadata.get("backtest") or {}).get("summary", {})
-    if backtest:
-        shown = {k: backtest[k]["mean"] for k in keys if k in backtest}
-        typer.echo(f"  rolling-origin backtest: {shown}")
+    for item in signature.inputs:
+        if item.kind == "numeric" and item.dollars and item.observed:
+            low, high = accepted_range(item)
+            seen = " to ".join(format_money(v) for v in item.observed)
+            typer.echo(
+                f"  {item.field}: accepts {format_money(low)} to {format_money(high)}; warns"
+                f" outside the films learned from ({seen} in constant dollars)"
+            )
+    backtest = metadata.get("backtest") or {}
+    if backtest.get("summary"):
+        years = backtest.get("test_years") or []
+        tested = f"{years[0]}-{years[-1]}" if years else "?"
+        means = {k: v["mean"] for k, v in backtest["summary"].items()}
+        typer.echo(f"  rolling-origin backtest ({tested}): {_figures(means)}")
     holdout = metadata.get("holdout_metrics", {})
     if holdout:
-        typer.echo(f"  holdout metrics: { {k: holdout[k] for k in keys if k in holdout} }")
+        typer.echo(f"  frozen holdout (random 20%): {_figures(holdout)}")
     typer.echo(f"  signature: {directory / SIGNATURE_FILE}")
+
+
+FIGURES = {"mae_log": "MAE (log)", "r2_log": "R² (log)", "r2": "R² ($)", "coverage": "80% coverage"}
+
+
+def _figures(metrics: dict[str, float]) -> str:
+    return ", ".join(f"{name} {metrics[k]:.3f}" for k, name in FIGURES.items() if k in metrics)
 
 
 @app.command()
 def predict(
-    input_path: Annotated[Path, typer.Option("--input", help=".csv, .parquet or .jsonl")],
-    output_path: Annotated[Path, typer.Option("--output", help=".csv, .parquet or .jsonl")],
+    input_path: Annotated[
+        Path, typer.Option("--input", metavar="PATH", help=".csv, .parquet or .jsonl")
+    ],
+    output_path: Annotated[
+        Path, typer.Option("--output", metavar="PATH", help=".csv, .parquet or .jsonl")
+    ],
     model_dir: ModelDir = Path("models", DEFAULT_PROFILE, "export"),
     rejects: Annotated[
         Path | None,
         typer.Option(
+            metavar="PATH",
             help="Rejected rows and why (default: beside the output, scored.csv ->"
-            " scored.rejects.csv)"
+            " scored.rejects.csv)",
         ),
     ] = None,
     encoding: Annotated[
-        str | None, typer.Option(help="Text encoding of a CSV/JSONL input that is not UTF-8")
+        str | None,
+        typer.Option(metavar="TEXT", help="Text encoding of a CSV/JSONL input that is not UTF-8"),
     ] = None,
 ) -> None:
     """Score a file of films with the serving model and its validation.

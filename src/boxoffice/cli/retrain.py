@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from boxoffice.cli.options import LakeUri, RegistryUri, fail
+from boxoffice.cli.options import LakeUri, RegistryUri, command_group, fail
 from boxoffice.core.artifact import (
     IntegrityError,
     ModelNotFoundError,
@@ -15,17 +15,17 @@ from boxoffice.core.artifact import (
 from boxoffice.core.exit_codes import ExitCode
 from boxoffice.lake.storage import write_text_atomic
 
-app = typer.Typer()
+app = command_group()
 
 
 @app.command()
 def retrain(
     lake: LakeUri = "lake",
     registry: RegistryUri = "registry",
-    params_path: Annotated[Path, typer.Option("--params")] = Path("params.yaml"),
-    report: Annotated[Path, typer.Option(help="Markdown for the CML comment.")] = Path(
-        "reports/retrain.md"
-    ),
+    params_path: Annotated[Path, typer.Option("--params", metavar="PATH")] = Path("params.yaml"),
+    report: Annotated[
+        Path, typer.Option(metavar="PATH", help="Markdown for the CML comment.")
+    ] = Path("reports/retrain.md"),
 ) -> None:
     """Retrain on base data + labelled feedback, gate, promote; exit 0 promoted, 3 not better."""
     from boxoffice.core.params import load_params
@@ -53,10 +53,10 @@ def retrain(
 
 @app.command("plots")
 def plots(
-    out: Annotated[Path, typer.Option(help="The HTML file to write.")] = Path(
+    out: Annotated[Path, typer.Option(metavar="PATH", help="The HTML file to write.")] = Path(
         "dvc_plots/offline.html"
     ),
-    root: Annotated[Path, typer.Option(help="The DVC project.")] = Path(),
+    root: Annotated[Path, typer.Option(metavar="PATH", help="The DVC project.")] = Path(),
 ) -> None:
     """The pipeline's plots as one self-contained HTML file that opens offline."""
     from boxoffice.lifecycle.plots_offline import write_offline_html

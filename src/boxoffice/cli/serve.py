@@ -9,16 +9,18 @@ from typing import Annotated
 
 import typer
 
-from boxoffice.cli.options import fail
+from boxoffice.cli.options import command_group, fail
 
-app = typer.Typer()
+app = command_group()
 
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Listen address.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(envvar="PORT", help="Listen port.")] = 8000,
-    workers: Annotated[int, typer.Option(envvar="WEB_CONCURRENCY", help="Worker processes.")] = 2,
+    host: Annotated[str, typer.Option(metavar="TEXT", help="Listen address.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="N", envvar="PORT", help="Listen port.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(metavar="N", envvar="WEB_CONCURRENCY", help="Worker processes.")
+    ] = 2,
 ) -> None:
     """Serve the API with gunicorn + uvicorn workers (what the container runs)."""
     script = Path(__file__).resolve().parent.parent / "initializer.sh"

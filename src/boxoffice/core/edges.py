@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from boxoffice.core.missing import is_missing
+from boxoffice.core.money import format_money
 from boxoffice.core.signature import Signature
 
 Note = dict[str, str]
@@ -29,13 +30,6 @@ MAX_REMEMBERED = 10_000
 def canonical(value: Any) -> str:
     """Lower case, letters and digits only: "PG-13", "pg13" and "P.G. 13" are one key."""
     return _NOT_ALNUM.sub("", str(value).lower())
-
-
-def money(amount: float) -> str:
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if abs(amount) >= size:
-            return f"${amount / size:,.3g}{suffix}"
-    return f"${amount:,.0f}"
 
 
 def _number(value: float) -> str:
@@ -134,7 +128,7 @@ class InputEdges:
             low, high = bounds[0] / factor, bounds[1] / factor
             if low <= float(value) <= high:
                 continue
-            show = money if dollars else _number
+            show = format_money if dollars else _number
             when = "" if factor == 1.0 or np.isnan(years[i]) else f" in {int(years[i])} dollars"
             notes[i].append(
                 _note(

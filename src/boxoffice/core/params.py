@@ -255,6 +255,9 @@ class DriftParams(_Strict):
     distance_threshold: float = Field(default=0.1, gt=0)
     share_threshold: float = Field(default=0.15, gt=0, le=1)
     min_rows: int = Field(default=30, ge=1)
+    # A verdict needs this share of the features tested: "100% drifted" once meant 4 of the
+    # 4 of 9 features with enough values, the other 5 unknown.
+    min_tested_share: float = Field(default=0.5, gt=0, le=1)
 
 
 class Params(_Strict):

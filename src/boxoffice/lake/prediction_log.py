@@ -46,6 +46,10 @@ class Lake:
     def path(self, *parts: str) -> str:
         return "/".join([self.root.rstrip("/"), *parts])
 
+    def exists(self) -> bool:
+        """Whether the lake's root is there at all (an empty lake is, a mistyped one not)."""
+        return bool(self.fs.exists(self.root))
+
     def prediction_object(self, date: str, writer: str, seq: int) -> str:
         return self.path(PREDICTIONS, f"date={date}", f"{writer}-{seq:08d}.parquet")
 

@@ -35,7 +35,10 @@ def records(lake_uri: str, sql: str) -> list[dict[str, Any]]:
 
 
 def _run(lake_uri: str, sql: str, render: Callable[[duckdb.DuckDBPyRelation], T]) -> T:
-    table = Lake(lake_uri).read_predictions()
+    lake = Lake(lake_uri)
+    if not lake.exists():  # said as such, not as "no logged predictions yet"
+        raise ValueError(f"no lake at {lake_uri} (check --lake or BOXOFFICE_LAKE_URI)")
+    table = lake.read_predictions()
     connection = duckdb.connect(config=SANDBOX)
     try:
         connection.register("predictions", table)

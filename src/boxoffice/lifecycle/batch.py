@@ -19,7 +19,8 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, ValidationError
 
 from boxoffice.core.predictor import OnnxPredictor
-from boxoffice.core.request_model import film_model
+from boxoffice.core.request_errors import Notes, readable
+from boxoffice.core.request_model import field_notes, film_model
 from boxoffice.lake.storage import write_bytes_atomic
 
 CHUNK = 1000
@@ -95,10 +96,14 @@ def write_table(table: pa.Table, path: Path) -> None:
     write_bytes_atomic(path, buffer.getvalue())
 
 
-def _problems(exc: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors()
-    )
+def _problems(exc: ValidationError, notes: Notes) -> str:
+    return "; ".join(f"{d['field']}: {d['problem']}" for d in readable(exc.errors(), notes))
+
+
+def _sent(value: Any) -> bool:
+    """A blank cell means unknown, text or number alike (a blank text cell was refused,
+    "String should have at least 1 character", where a blank number was unknown)."""
+    return value is not None and not (isinstance(value, str) and not value.strip())
 
 
 def _chunks(rows: list[dict[str, Any]]) -> Iterator[tuple[int, list[dict[str, Any]]]]:
@@ -115,6 +120,7 @@ def score_file(
     encoding: str | None = None,
 ) -> BatchSummary:
     film = film_model(predictor.signature)
+    problems = field_notes(predictor.signature)
     fields = {i.field for i in predictor.signature.inputs}
     check_writable(output, rejects)
     table = read_table(source, encoding)
@@ -131,11 +137,11 @@ def score_file(
     for start, chunk in _chunks(rows):
         valid: list[tuple[dict[str, Any], BaseModel]] = []
         for offset, row in enumerate(chunk):
-            clean = {k: v for k, v in row.items() if k in fields and v is not None}
+            clean = {k: v for k, v in row.items() if k in fields and _sent(v)}
             try:
                 valid.append((row, film.model_validate(clean)))
             except ValidationError as exc:
-                rejected.append({"row": start + offset + 1, "reason": _problems(exc)})
+                rejected.append({"row": start + offset + 1, "reason": _problems(exc, problems)})
         if valid:
             films = [f.model_dump() for _, f in valid]
             raw = {name: [f.get(name) for f in films] for name in fields}

@@ -54,23 +54,35 @@ class DriftReport:
     share: float
     share_threshold: float
     min_rows: int = 0
+    min_tested_share: float = 0.0
+
+    @property
+    def tested(self) -> list[FeatureDrift]:
+        return [f for f in self.features if f.tested]
 
     @property
     def enough_data(self) -> bool:
-        """At least one feature had ``min_rows`` values on both sides to be tested."""
-        return any(f.tested for f in self.features)
+        """Enough features had ``min_rows`` values on both sides to be tested: a share of
+        the few testable ones says little about the model's inputs as a whole."""
+        needed = max(1, int(np.ceil(self.min_tested_share * len(self.features))))
+        return len(self.tested) >= needed
 
     @property
     def retrain(self) -> bool:
         return self.enough_data and self.share >= self.share_threshold
 
     @property
+    def counts(self) -> str:
+        drifted = sum(f.drifted for f in self.tested)
+        return f"{drifted} of the {len(self.tested)} features tested (of {len(self.features)})"
+
+    @property
     def verdict(self) -> str:
         if not self.enough_data:
-            needed = max((self.min_rows - f.current_n for f in self.features), default=0)
             return (
-                f"too little data: every feature needs at least {self.min_rows} logged values"
-                f" ({needed} more at least); no verdict"
+                f"too little data: {len(self.tested)} of {len(self.features)} features had the"
+                f" {self.min_rows} logged values a test needs, and a verdict needs"
+                f" {self.min_tested_share:.0%} of them; no verdict"
             )
         return "**retrain recommended**" if self.retrain else "no retrain needed"
 
@@ -146,7 +158,9 @@ def drift_report(
         results.append(FeatureDrift(spec.field, method, stat, threshold, drifted, n_ref, n_cur))
     tested = [r for r in results if r.tested]
     share = sum(r.drifted for r in tested) / len(tested) if tested else 0.0
-    return DriftReport(results, share, params.share_threshold, params.min_rows)
+    return DriftReport(
+        results, share, params.share_threshold, params.min_rows, params.min_tested_share
+    )
 
 
 def summary(report: DriftReport, **extra: Any) -> dict[str, Any]:
@@ -157,6 +171,8 @@ def summary(report: DriftReport, **extra: Any) -> dict[str, Any]:
         "enough_data": report.enough_data,
         "share": report.share,
         "share_threshold": report.share_threshold,
+        "tested": len(report.tested),
+        "counts": report.counts,
         "features": [
             {
                 "feature": f.feature,
@@ -165,11 +181,20 @@ def summary(report: DriftReport, **extra: Any) -> dict[str, Any]:
                 "distance": f.distance,
                 "threshold": f.threshold,
                 "drifted": f.drifted,
+                "tested": f.tested,
                 "current_n": f.current_n,
             }
             for f in report.features
         ],
     } | extra
+
+
+def _threshold(f: FeatureDrift) -> str:
+    return f"{f.threshold:g}" if f.tested else "—"
+
+
+def _result(f: FeatureDrift) -> str:
+    return "untested" if not f.tested else "drifted" if f.drifted else "ok"
 
 
 def cell(value: float | None) -> str:
@@ -179,13 +204,13 @@ def cell(value: float | None) -> str:
 def markdown(report: DriftReport, images: list[str]) -> str:
     rows = "\n".join(
         f"| {f.feature} | {f.method} | {cell(f.p_value)} | {cell(f.distance)} |"
-        f" {f.threshold:g} | {'drifted' if f.drifted else 'ok'} | {f.reference_n} |"
+        f" {_threshold(f)} | {_result(f)} | {f.reference_n} |"
         f" {f.current_n} |"
         for f in report.features
     )
     pictures = "\n".join(f"![{name}]({name})" for name in images)
     return (
-        f"# Drift report\n\nShare of drifted features: {report.share:.0%} (threshold "
+        f"# Drift report\n\nDrifted: {report.counts}, {report.share:.0%} (threshold "
         f"{report.share_threshold:.0%}): {report.verdict}.\n\nA p-value below its threshold"
         " (KS, chi-squared) or a distance at or above it (Wasserstein, Jensen-Shannon) is"
         " drift.\n\n| feature | test | p-value | distance | threshold | result | reference n |"

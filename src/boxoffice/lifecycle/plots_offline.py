@@ -10,24 +10,18 @@ from __future__ import annotations
 import base64
 import html
 import json
-import shutil
-import subprocess  # nosec B404
 from pathlib import Path
 from typing import Any
 
 import vl_convert as vlc
 
 from boxoffice.lake.storage import write_text_atomic
+from boxoffice.lifecycle.dvc_cli import run_dvc
 
 
 def dvc_plots(root: Path) -> dict[str, list[dict[str, Any]]]:
     """What ``dvc plots show --json`` reports for the project at ``root``."""
-    dvc = shutil.which("dvc")
-    if dvc is None:
-        raise FileNotFoundError("dvc is not on PATH (install the train extra)")
-    done = subprocess.run(  # noqa: S603 # nosec B603 (fixed argv, no user input)
-        [dvc, "plots", "show", "--json"], cwd=root, capture_output=True, text=True, check=False
-    )
+    done = run_dvc(["plots", "show", "--json"], root)
     if done.returncode != 0:
         raise RuntimeError(f"dvc plots show failed: {done.stderr.strip()[-400:]}")
     data: dict[str, list[dict[str, Any]]] = json.loads(done.stdout or "{}").get("data") or {}

@@ -8,8 +8,6 @@ ran (nothing moved), 1 failed.
 from __future__ import annotations
 
 import json
-import os
-import subprocess  # nosec B404
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +20,7 @@ from boxoffice.core.layout import Layout
 from boxoffice.core.params import Params, SchemaSpec
 from boxoffice.lake.prediction_log import Lake
 from boxoffice.lake.storage import write_text_atomic
+from boxoffice.lifecycle.dvc_cli import run_dvc
 from boxoffice.lifecycle.gate import Decision, Promotion, promote
 from boxoffice.lifecycle.labels import labelled_requests
 from boxoffice.lifecycle.lineage import version_extras
@@ -75,17 +74,7 @@ def _rows(path: Path) -> int:
 
 
 def dvc_repro(root: Path) -> None:
-    bin_dir = Path(sys.executable).parent
-    # The stages run `python -m boxoffice...`: this environment's python must come first.
-    env = os.environ | {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
-    done = subprocess.run(  # noqa: S603  # nosec B603
-        [str(bin_dir / "dvc"), "repro"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_dvc(["repro"], root)
     sys.stderr.write(done.stderr[-4000:])
     if done.returncode != 0:
         raise RetrainError(f"dvc repro failed ({done.returncode}): {done.stderr.strip()[-400:]}")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, cast
+from typing import cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from boxoffice.core.request_errors import readable
 
 log = logging.getLogger("boxoffice.api")
 
@@ -28,31 +30,12 @@ def error_response(
     return JSONResponse({"error": body}, status_code=status)
 
 
-def _field(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p != "body"]
-    return ".".join(parts) or "body"
-
-
-def _problem(error: dict[str, Any]) -> str:
-    message = str(error.get("msg", "invalid"))
-    # Echo at most a short prefix of the bad value: a 1 MB string must not come back.
-    if error.get("type") == "extra_forbidden":
-        return "unknown field"
-    if error.get("type") == "json_invalid":
-        return f"invalid JSON: {error.get('ctx', {}).get('error', message)}"
-    return message
-
-
 # Each handler is registered for one exception class (see install), hence the casts.
 async def _validation(request: Request, exc: Exception) -> JSONResponse:
     exc = cast(RequestValidationError, exc)
     # Set by the app factory from the model's signature (withheld fields, date range).
     notes: dict[tuple[str, str], str] = getattr(request.app.state, "field_notes", {})
-    details = []
-    for e in exc.errors():
-        field = _field(tuple(e["loc"]))
-        name = field.rsplit(".", 1)[-1]
-        details.append({"field": field, "problem": notes.get((name, e["type"])) or _problem(e)})
+    details = readable(exc.errors(), notes)
     first = details[0] if details else {"field": "body", "problem": "invalid"}
     return error_response(422, "validation_error", f"{first['field']}: {first['problem']}", details)
 

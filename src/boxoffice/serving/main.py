@@ -174,8 +174,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.field_notes = field_notes(signature)
     for other in others.values():
         app.state.field_notes |= field_notes(other)
-    errors.install(app)
     limit = settings.batch_limit
+    # Names the setting, not only the number (it said "List should have at most 1000 items").
+    app.state.field_notes[("films", "too_long")] = (
+        f"at most {limit} films per request (the server's BOXOFFICE_BATCH_LIMIT): split the batch"
+    )
+    errors.install(app)
     app.include_router(
         predictions.router(film_model(signature), example_film(signature), limit, default.prefix)
     )

@@ -171,7 +171,8 @@ class ModelHolder:
             previous = self.current.version if self.current else None
             self.current = candidate  # one reference assignment: the swap is atomic
             self.last_reload = {"at": _now(), "result": "loaded", "version": candidate.version}
-            metrics.MODEL_RELOADS.labels("loaded").inc()
+            if previous is not None:  # the first load is a start, not a reload
+                metrics.MODEL_RELOADS.labels("loaded").inc()
             log.info("serving model %s (was %s)", candidate.version, previous)
             return True
 

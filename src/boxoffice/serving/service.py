@@ -73,8 +73,9 @@ def predict_films(
     level = signature.interval.level
     results = [
         {
-            "worldwide_gross": float(value),
-            "interval": {"low": float(low), "high": float(high), "level": level},
+            # Whole dollars: a forecast is not good to the cent (440134841.679578 was).
+            "worldwide_gross": round(float(value)),
+            "interval": {"low": round(float(low)), "high": round(float(high)), "level": level},
             "model_version": model.version,
             "profile": signature.profile,
             "warnings": note,

@@ -47,7 +47,9 @@ def _browser() -> WebDriver:
 
 
 @pytest.fixture(scope="module")
-def server(trained: Layout, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(
+    trained: Layout, retrospective: Layout, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("ui")
     # What `boxoffice monitor drift` publishes: the health panel shows the latest one.
     publish_report(
@@ -55,7 +57,16 @@ def server(trained: Layout, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         "drift",
         {"verdict": "no retrain needed", "enough_data": True, "share": 0.0, "features": []},
     )
-    running = local_server(trained.export_dir, tmp, 1, BOXOFFICE_ADMIN_TOKEN=ADMIN)
+    # Both profiles served from this test's models (none from the working tree's models/):
+    # the page offers a profile switch.
+    running = local_server(
+        trained.export_dir,
+        tmp,
+        1,
+        BOXOFFICE_ADMIN_TOKEN=ADMIN,
+        BOXOFFICE_RETROSPECTIVE_MODEL_URI=str(retrospective.export_dir),
+        BOXOFFICE_MODELS_DIR=str(tmp / "models"),
+    )
     running.start()
     yield running
     running.stop(signal.SIGTERM)
@@ -210,3 +221,14 @@ def test_page_needs_no_key_itself_but_asks_for_one(trained: Layout, tmp_path: Pa
     finally:
         browser.quit()
         keyed.stop(signal.SIGTERM)
+
+
+def test_zz_dump(server: Server) -> None:
+    out = {}
+    out["pre"] = httpx.get(f"{server.url}/v1/model").json()
+    out["retro"] = httpx.get(f"{server.url}/v1/model?profile=retrospective").json()
+    r = httpx.post(f"{server.url}/v1/prediction", json={"production_budget": 237000000, "release_date": "2040-06-01"})
+    out["e422"] = [r.status_code, r.json()]
+    r = httpx.post(f"{server.url}/v1/prediction?comps=5", json={"production_budget": 237000000, "release_date": "2009-12-18"})
+    out["ok"] = r.json()
+    Path("/tmp/dump.json").write_text(json.dumps(out, indent=1))

@@ -142,3 +142,27 @@ def test_model_info_shows_the_accepted_release_dates(trained: Layout) -> None:
     result = CliRunner().invoke(app, ["model-info", str(trained.export_dir)])
     assert result.exit_code == 0, result.output
     assert "accepts release dates from 1928-01-01 to 2028-12-31" in result.output
+
+
+def test_a_blank_text_cell_is_unknown_like_a_blank_number(trained: Layout, tmp_path: Path) -> None:
+    source = tmp_path / "films.csv"
+    source.write_text(
+        "title,production_budget,release_date,major_genre,running_time_min\n"
+        "Blank genre,150000000,2009-12-18,,\n"
+        "Spaces,150000000,2009-12-18,   ,120\n"
+    )
+    out = tmp_path / "scored.csv"
+    result = _predict(trained, source, out)
+    assert result.exit_code == 0, result.output
+    assert "2 of 2 rows scored" in result.output  # was: rejected, "at least 1 character"
+
+
+def test_a_refused_row_reads_as_the_apis_error(trained: Layout, tmp_path: Path) -> None:
+    """One source of readable messages: the date range in words, not pydantic's repr."""
+    source = tmp_path / "films.csv"
+    source.write_text("production_budget,release_date\n1000000,2040-06-01\n")
+    result = _predict(trained, source, tmp_path / "scored.csv")
+    reasons = (tmp_path / "scored.rejects.csv").read_text()
+    assert result.exit_code == 1
+    assert "release_date: outside the range this model speaks for" in reasons
+    assert "datetime.date" not in reasons

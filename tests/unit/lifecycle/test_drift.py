@@ -16,7 +16,7 @@ from boxoffice.core.layout import Layout
 from boxoffice.core.params import DriftParams, Params
 from boxoffice.lake.prediction_log import Lake
 from boxoffice.lake.reports import latest_report
-from boxoffice.lifecycle.drift import drift_report
+from boxoffice.lifecycle.drift import drift_report, markdown
 from boxoffice.serving.main import create_app
 from tests.conftest import ROOT
 from tests.support.serving import FILM, make_settings
@@ -134,11 +134,11 @@ def test_too_few_logged_requests_is_its_own_outcome(trained: Layout, tmp_path: P
             client.post("/v1/prediction", json=FILM | {"production_budget": 2.5e8})
     result = _monitor(settings.lake_uri, trained, tmp_path / "drift")
     assert result.exit_code == 4, result.output  # not 0 ("no retrain needed")
-    assert "too little data: 3 logged requests" in result.output
-    assert "0% of features drifted" not in result.output
+    assert "too little data: 0 of 9 features had the 30 logged values" in result.output
+    assert "drifted:" not in result.output
     assert "too little data" in (tmp_path / "drift" / "drift.md").read_text()
     empty = _monitor(str(tmp_path / "no-lake"), trained, tmp_path / "drift2")
-    assert empty.exit_code == 4 and "0 logged requests" in empty.output
+    assert empty.exit_code == 4 and "0 of 9 features" in empty.output
 
 
 def test_since_in_another_format_names_the_expected_one(trained: Layout, tmp_path: Path) -> None:
@@ -159,3 +159,25 @@ def test_report_columns_say_what_they_hold(frames: tuple[pd.DataFrame, pd.DataFr
     for feature in report.features:
         assert (feature.p_value is None) != (feature.distance is None)
     assert "| statistic |" not in markdown(report, [])
+
+
+def test_a_share_of_the_few_testable_features_is_no_verdict(
+    frames: tuple[pd.DataFrame, pd.DataFrame], project_params: Params
+) -> None:
+    """Requests sending only the required fields and two more: 4 of the 9 features can be
+    tested, all 4 shifted. That once read "100% of features drifted: retrain recommended"."""
+    train, holdout = frames
+    specs = list(project_params.feature_schema.features)
+    current = holdout.sample(200, random_state=3).copy()
+    current["production_budget"] *= 5
+    current["release_date"] = pd.Timestamp("2026-06-01")
+    sent = {"production_budget", "release_date", "mpaa_rating", "major_genre"}
+    for column in current.columns:
+        if column not in sent:
+            current[column] = None
+    current["mpaa_rating"], current["major_genre"] = "NC-17", "Musical"
+    report = drift_report(specs, _columns(train), _columns(current), project_params.drift)
+    assert len(report.tested) == 4 and report.share == 1.0
+    assert not report.enough_data and not report.retrain
+    assert report.verdict.startswith("too little data: 4 of 9 features")
+    assert "untested" in markdown(report, [])

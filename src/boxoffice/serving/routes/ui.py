@@ -22,6 +22,7 @@ POLICY = (
 def install(app: FastAPI) -> None:
     app.mount("/ui", StaticFiles(directory=UI), name="ui")
 
-    @app.get("/", include_in_schema=False)
+    # HEAD too: uptime checks and `curl -I` probe the page that way (it answered 405).
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     async def page() -> FileResponse:
         return FileResponse(UI / "index.html", headers={"Content-Security-Policy": POLICY})

@@ -9,17 +9,37 @@ const state = { info: null, profile: null, routes: {} };
 
 const $ = (id) => document.getElementById(id);
 
-function money(x) {
-  if (x >= 1e9) return `$${(x / 1e9).toFixed(2)}B`;
-  if (x >= 1e6) return `$${(x / 1e6).toFixed(1)}M`;
-  return `$${Math.round(x / 1e3)}K`;
+// ---- dollars: one way to write them, one way to read them ---------------------------------
+// Smallest unit first; each written with this many decimals at most (trailing zeros dropped).
+const MONEY_UNITS = [
+  { size: 1, suffix: "", places: 0 },
+  { size: 1e3, suffix: "K", places: 1 },
+  { size: 1e6, suffix: "M", places: 1 },
+  { size: 1e9, suffix: "B", places: 2 },
+];
+
+// Every dollar amount on the page goes through here: "$1.47B", "$438.7M", "$250K", "$218".
+function formatMoney(dollars) {
+  if (!Number.isFinite(dollars)) return "—";
+  const size = Math.abs(dollars);
+  let i = Math.max(0, MONEY_UNITS.findLastIndex((unit) => size >= unit.size));
+  const scaled = (k) => Number((size / MONEY_UNITS[k].size).toFixed(MONEY_UNITS[k].places));
+  // 999,960 rounds to "1000K": write it in the next unit up ("$1M").
+  if (scaled(i) >= 1000 && i < MONEY_UNITS.length - 1) i += 1;
+  return `${dollars < 0 ? "-" : ""}$${scaled(i)}${MONEY_UNITS[i].suffix}`;
 }
 
-function tick(x) {
-  // Axis labels at powers of ten: $100K, $1M, ..., $10B.
-  if (x >= 1e9) return `$${x / 1e9}B`;
-  if (x >= 1e6) return `$${x / 1e6}M`;
-  return `$${x / 1e3}K`;
+const MONEY_SUFFIXES = { "": 1, k: 1e3, thousand: 1e3, m: 1e6, mn: 1e6, million: 1e6, b: 1e9, bn: 1e9, billion: 1e9 };
+// Digits alone or grouped by commas in threes ("200,000,000"), an optional decimal part.
+const MONEY_TEXT = /^(-?)\$?(-?)((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)([a-z]*)$/;
+
+// Dollars from what people type: "$200M", "200m", "1.5B", "200,000,000", "$250K".
+// NaN when the text is no amount, so that nothing is sent for it.
+function parseMoney(text) {
+  const match = String(text).trim().toLowerCase().replace(/\s+/g, "").match(MONEY_TEXT);
+  if (!match || match[1] && match[2] || !(match[4] in MONEY_SUFFIXES)) return NaN;
+  const sign = match[1] || match[2] ? -1 : 1;
+  return sign * Math.round(Number(match[3].replace(/,/g, "")) * MONEY_SUFFIXES[match[4]]);
 }
 
 function headers(json) {

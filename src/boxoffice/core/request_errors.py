@@ -1,0 +1,36 @@
+"""Validation errors in the words a caller can act on: one source for the API's 422 details
+and the CLI's rejects file (the CLI used to print pydantic's own text, "Input should be less
+than or equal to datetime.date(2015, 12, 31)", where the API named the range)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+# Plain-language problems keyed by (field, pydantic error type): request_model.field_notes.
+Notes = Mapping[tuple[str, str], str]
+
+
+def error_field(loc: Iterable[Any]) -> str:
+    parts = [str(p) for p in loc if p != "body"]
+    return ".".join(parts) or "body"
+
+
+def _problem(error: Mapping[str, Any]) -> str:
+    message = str(error.get("msg", "invalid"))
+    # Never the bad value itself: a 1 MB string must not come back.
+    if error.get("type") == "extra_forbidden":
+        return "unknown field"
+    if error.get("type") == "json_invalid":
+        return f"invalid JSON: {error.get('ctx', {}).get('error', message)}"
+    return message
+
+
+def readable(errors: Iterable[Mapping[str, Any]], notes: Notes) -> list[dict[str, str]]:
+    """``[{field, problem}]`` for pydantic's errors, the notes' words where there are some."""
+    details = []
+    for e in errors:
+        field = error_field(e.get("loc", ()))
+        name = field.rsplit(".", 1)[-1]
+        details.append({"field": field, "problem": notes.get((name, e["type"])) or _problem(e)})
+    return details

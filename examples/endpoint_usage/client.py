@@ -13,6 +13,9 @@ from typing import Any
 
 import httpx
 
+# The package's one money format ($1.47B, $438.7M): the client installs with boxoffice[client].
+from boxoffice.core.money import format_money
+
 AVATAR: dict[str, Any] = {
     "production_budget": 237_000_000,
     "release_date": "2009-12-18",
@@ -59,10 +62,6 @@ def _raise_for_api_error(response: httpx.Response) -> None:
     raise SystemExit(f"HTTP {response.status_code}: {message}")
 
 
-def _dollars(x: float) -> str:
-    return f"${x / 1e6:,.1f}M"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("url", nargs="?", default="http://127.0.0.1:8000")
@@ -91,17 +90,17 @@ def main(argv: list[str] | None = None) -> int:
     for name, result in named:
         interval = result["interval"]
         print(
-            f"{name:15s} {_dollars(result['worldwide_gross']):>12s}  "
-            f"{interval['level']:.0%} interval {_dollars(interval['low'])} .. "
-            f"{_dollars(interval['high'])}"
+            f"{name:15s} {format_money(result['worldwide_gross']):>12s}  "
+            f"{interval['level']:.0%} interval {format_money(interval['low'])} .. "
+            f"{format_money(interval['high'])}"
         )
         for note in result["warnings"]:
             print(f"{'':15s} warning ({note['field']}): {note['message']}")
     for comp in later.get("comps") or []:
         print(
             f"{'':15s} comp: {comp['title']} ({comp['release_date'][:4]}),"
-            f" budget {_dollars(comp['production_budget'])},"
-            f" gross {_dollars(comp['worldwide_gross'])}"
+            f" budget {format_money(comp['production_budget'])},"
+            f" gross {format_money(comp['worldwide_gross'])}"
         )
     return 0
 

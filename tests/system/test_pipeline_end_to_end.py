@@ -135,18 +135,21 @@ def test_broken_data_fails_the_pipeline_and_leaves_the_model_untouched(
     from boxoffice.pipeline import ingest, validate
     from boxoffice.pipeline.common import StageError
 
-    before = (trained.export_dir / "checksums.json").read_bytes()
+    layout = Layout(tmp_path)
+    # The model this project serves: the failed run must leave this one, in this layout, as is.
+    shutil.copytree(trained.export_dir, layout.export_dir)
+    before = (layout.export_dir / "checksums.json").read_bytes()
     broken = tmp_path / "broken.json"
     records = _json.loads((trained.root / "data" / "sample" / "movies.json").read_text())
     broken.write_text(
         _json.dumps([{k: v for k, v in r.items() if k != "Worldwide Gross"} for r in records])
     )
     data = DataParams(source=str(broken))
-    layout = Layout(tmp_path)
     ingest.ingest(data, layout)
     with pytest.raises(StageError, match=r"required_columns.*Worldwide Gross"):
         validate.run(project_params.model_copy(update={"data": data}), layout)
-    assert (trained.export_dir / "checksums.json").read_bytes() == before
+    assert (layout.export_dir / "checksums.json").read_bytes() == before
+    assert not layout.clean.exists()  # nothing downstream of the broken file was written
 
 
 def test_signature_ships_the_comps_table_under_two_megabytes(trained: Layout) -> None:

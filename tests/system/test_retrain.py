@@ -102,7 +102,14 @@ def project(tmp_path: Path) -> Path:
     raw = small_profile(yaml.safe_load((ROOT / "params.yaml").read_text()))
     for source in raw["data"]["sources"]:
         source["sha256"] = None
-    raw["gate"]["mae_log_tolerance"] = 0.05
+    # A gate that lets the retrained model through: the test pins the swap (exit 0, replicas
+    # follow); a refusal's exit 3 is pinned by test_registry's unreachable floor.
+    raw["gate"] |= {
+        "mae_log_tolerance": 5.0,
+        "coverage_band": [0.0, 1.0],
+        "max_single_row_p99_ms": 10_000.0,
+        "min_batch_rows_per_s": 1.0,
+    }
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
     _run(["git", "init", "-q"], tmp_path)
     _run(["dvc", "repro"], tmp_path)
@@ -154,7 +161,7 @@ def test_retrain_grows_training_set_gates_and_replicas_follow(
                 str(project / "reports" / "retrain.md"),
             ],
         )
-        assert result.exit_code in (0, 3), result.output
+        assert result.exit_code == 0, result.output
 
         after = pd.read_parquet(layout.train)
         frame = pd.DataFrame(
@@ -176,8 +183,8 @@ def test_retrain_grows_training_set_gates_and_replicas_follow(
         report = (project / "reports" / "retrain.md").read_text()
         assert f"{len(before)} -> {len(after)}" in report and "## Gate" in report
 
-        expected = candidate if result.exit_code == 0 else first
-        assert registry.resolve("production") == expected
+        expected = candidate
+        assert candidate != first and registry.resolve("production") == expected
         deadline = time.monotonic() + 3
         version = None
         while time.monotonic() < deadline:

@@ -1,13 +1,16 @@
 """The page at / in Debian's headless Chromium, against the real server (gunicorn, 127.0.0.1).
 
-Screenshots of each panel go to reports/ui/ for the README.
+Screenshots of each panel go to reports/ui/ (git-ignored); docs/ui/ holds the copies the
+README shows, refreshed from there by hand.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,9 +23,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from boxoffice.core.layout import Layout
+from boxoffice.core.money import format_money
 from boxoffice.lake.prediction_log import Lake
 from boxoffice.lake.reports import publish_report
 from tests.conftest import ROOT
@@ -32,6 +36,15 @@ pytestmark = pytest.mark.slow
 
 SHOTS = ROOT / "reports" / "ui"
 ADMIN = "ui-admin-token"
+APP_JS = ROOT / "src" / "boxoffice" / "serving" / "ui" / "app.js"
+AVATAR = {
+    "production_budget": "237000000",
+    "release_date": "2009-12-18",
+    "major_genre": "Action",
+    "mpaa_rating": "PG-13",
+}
+# How format_money writes an amount: B with 2 decimals, M with 1, K and dollars with none.
+MONEY = re.compile(r"-?\$\d{1,3}(?:,\d{3})*(?:\.\d\dB|\.\dM|K)?")
 
 
 def _browser() -> WebDriver:
@@ -93,6 +106,44 @@ def _forecast(browser: WebDriver, **fields: str) -> None:
     for name, value in fields.items():
         _set(browser, name, value)
     browser.find_element(By.ID, "predict").click()
+
+
+def _forecast_done(browser: WebDriver) -> None:
+    """Wait for the forecast and both what-if charts of a film with a date and a budget."""
+    wait = WebDriverWait(browser, 20)
+    wait.until(ec.text_to_be_present_in_element((By.ID, "forecast-range"), "80% range"))
+    wait.until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "#chart-month .month-point")) == 12)
+    wait.until(lambda b: len(b.find_elements(By.CSS_SELECTOR, "#chart-budget .budget-point")) == 7)
+
+
+def _type(browser: WebDriver, field: str, text: str) -> None:
+    """Keystrokes, as a person types them (a number box would drop the "$" and the "M")."""
+    element = browser.find_element(By.ID, f"f-{field}")
+    element.clear()
+    element.send_keys(text)
+
+
+def _health_row(browser: WebDriver, name: str) -> str:
+    cells = browser.find_elements(
+        By.XPATH, f"//table[@id='health-table']//tr[th[normalize-space()='{name}']]/td"
+    )
+    return cells[0].text if cells else ""
+
+
+def _posted(browser: WebDriver) -> list[str]:
+    """The URLs of the POST requests the page sent since the last call (the log is drained)."""
+    posted = []
+    for entry in browser.get_log("performance"):
+        message: dict[str, Any] = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            request = message["params"]["request"]
+            if request["method"] == "POST":
+                posted.append(request["url"])
+    return posted
+
+
+def _all(browser: WebDriver, css: str) -> list[Any]:
+    return browser.find_elements(By.CSS_SELECTOR, css)
 
 
 def _shot(browser: WebDriver, element_id: str, name: str) -> None:
@@ -223,12 +274,161 @@ def test_page_needs_no_key_itself_but_asks_for_one(trained: Layout, tmp_path: Pa
         keyed.stop(signal.SIGTERM)
 
 
-def test_zz_dump(server: Server) -> None:
-    out = {}
-    out["pre"] = httpx.get(f"{server.url}/v1/model").json()
-    out["retro"] = httpx.get(f"{server.url}/v1/model?profile=retrospective").json()
-    r = httpx.post(f"{server.url}/v1/prediction", json={"production_budget": 237000000, "release_date": "2040-06-01"})
-    out["e422"] = [r.status_code, r.json()]
-    r = httpx.post(f"{server.url}/v1/prediction?comps=5", json={"production_budget": 237000000, "release_date": "2009-12-18"})
-    out["ok"] = r.json()
-    Path("/tmp/dump.json").write_text(json.dumps(out, indent=1))
+def test_an_error_clears_the_previous_forecast_comps_and_charts(page: WebDriver) -> None:
+    _forecast(page, **AVATAR)
+    _forecast_done(page)
+    assert page.find_elements(By.CSS_SELECTOR, "#comps tr")
+    _forecast(page, **(AVATAR | {"release_date": "2040-06-01"}))  # refused: 422
+    error = page.find_element(By.ID, "err-release_date")
+    WebDriverWait(page, 20).until(lambda _: error.text.strip() != "")
+    assert page.find_element(By.CSS_SELECTOR, "#result [role=alert]").is_displayed()
+    assert not page.find_elements(By.ID, "forecast-value")
+    assert not page.find_elements(By.ID, "comps")
+    assert not page.find_elements(By.CSS_SELECTOR, "#chart-month svg, #chart-budget svg")
+
+
+def test_switching_the_profile_clears_the_result(page: WebDriver) -> None:
+    _forecast(page, **AVATAR)
+    _forecast_done(page)
+    profile = Select(page.find_element(By.ID, "profile"))
+    assert {o.get_attribute("value") for o in profile.options} == {"pre_release", "retrospective"}
+    profile.select_by_value("retrospective")
+    wait = WebDriverWait(page, 20)
+    wait.until(ec.presence_of_element_located((By.ID, "f-imdb_votes")))  # its own form
+    try:
+        assert page.find_element(By.ID, "f-production_budget").get_attribute("value") == ""
+        assert page.find_element(By.ID, "result").text == ""
+        assert not page.find_elements(By.CSS_SELECTOR, "#chart-month svg, #chart-budget svg")
+    finally:  # the other tests fill the pre_release form
+        Select(page.find_element(By.ID, "profile")).select_by_value("pre_release")
+        wait.until(ec.invisibility_of_element_located((By.ID, "f-imdb_votes")))
+
+
+def test_health_panel_counts_the_forecast_just_made(page: WebDriver) -> None:
+    WebDriverWait(page, 20).until(lambda b: _health_row(b, "predictions by version") != "")
+    before = _health_row(page, "predictions by version")
+    _forecast(page, **AVATAR)
+    _forecast_done(page)
+    # No click on Refresh: the panel follows each forecast by itself.
+    WebDriverWait(page, 20).until(lambda b: _health_row(b, "predictions by version") != before)
+    assert re.fullmatch(r"(sha-\w+: \d+(, )?)+", _health_row(page, "predictions by version"))
+
+
+def test_the_page_fits_a_phone_without_sideways_scrolling(page: WebDriver) -> None:
+    page.set_window_size(390, 3200)
+    try:
+        assert page.execute_script("return window.innerWidth;") == 390
+        _forecast(page, **AVATAR)
+        _forecast_done(page)
+        width = page.execute_script("return window.innerWidth;")
+        assert page.execute_script("return document.documentElement.scrollWidth;") <= width
+        for box in page.find_elements(By.CSS_SELECTOR, "input, select, button, svg, table"):
+            if box.is_displayed():
+                assert box.rect["x"] + box.rect["width"] <= width, box.get_attribute("id")
+        _shot(page, "forecast", "mobile")
+    finally:
+        page.set_window_size(1100, 3200)
+
+
+def test_labels_are_readable_and_ids_keep_the_field_names(page: WebDriver, server: Server) -> None:
+    inputs = httpx.get(f"{server.url}/v1/model").json()["signature"]["inputs"]
+    for item in inputs:
+        field = page.find_element(By.ID, f"f-{item['field']}")
+        assert field.get_attribute("name") == item["field"]
+        label = page.find_element(By.CSS_SELECTOR, f"label[for='f-{item['field']}']").text
+        assert "_" not in label and label[0].isupper(), label
+    label = page.find_element(By.CSS_SELECTOR, "label[for='f-production_budget']").text
+    assert label == "Production budget *"
+    assert page.find_element(By.CSS_SELECTOR, "label[for='f-mpaa_rating']").text == "MPAA rating"
+
+
+@pytest.mark.parametrize(
+    ("text", "dollars"),
+    [
+        ("$200M", 200_000_000),
+        ("200m", 200_000_000),
+        ("1.5B", 1_500_000_000),
+        ("200,000,000", 200_000_000),
+        ("$250K", 250_000),
+        ("150000000", 150_000_000),
+        ("-5", -5),  # sent: the API says what the budget accepts
+    ],
+)
+def test_money_text_reads_as_dollars(page: WebDriver, text: str, dollars: int) -> None:
+    assert page.execute_script("return parseMoney(arguments[0]);", text) == dollars
+
+
+@pytest.mark.parametrize("text", ["lots", "200 dollars", "2,00", "1.5.5M", "$", "12q"])
+def test_text_that_is_no_amount_reads_as_none(page: WebDriver, text: str) -> None:
+    assert page.execute_script("return Number.isNaN(parseMoney(arguments[0]));", text)
+
+
+def test_a_typed_budget_in_millions_is_sent_in_dollars(page: WebDriver) -> None:
+    _forecast(page, release_date="2009-12-18")
+    WebDriverWait(page, 20).until(lambda b: b.find_element(By.ID, "err-production_budget").text)
+    _type(page, "production_budget", "$200M")
+    page.find_element(By.ID, "predict").click()
+    _forecast_done(page)
+    labels = [t.text for t in page.find_elements(By.CSS_SELECTOR, "#chart-budget text")]
+    assert "$200.0M" in labels  # the film itself: the what-if budgets are factors of it
+    assert page.find_element(By.ID, "forecast-value").text[-1] in "MB"
+
+
+def test_a_budget_that_is_no_amount_is_refused_beside_it_and_nothing_is_sent(
+    page: WebDriver,
+) -> None:
+    _forecast(page, release_date="2009-12-18")
+    WebDriverWait(page, 20).until(lambda b: b.find_element(By.ID, "err-production_budget").text)
+    _type(page, "production_budget", "lots")
+    _posted(page)  # drain the log
+    page.find_element(By.ID, "predict").click()
+    error = page.find_element(By.ID, "err-production_budget")
+    WebDriverWait(page, 20).until(lambda _: "not an amount" in error.text)
+    time.sleep(0.5)  # a request, had one been started, is in the log by now
+    assert not [u for u in _posted(page) if "/v1/" in u]
+    assert not page.find_elements(By.ID, "forecast-value")
+
+
+def test_date_help_makes_no_format_claim_against_the_picker(page: WebDriver) -> None:
+    title = page.find_element(By.ID, "f-release_date").get_attribute("title") or ""
+    for help_text in (title, page.find_element(By.ID, "help-release_date").text):
+        assert "1928" in help_text and "2028" in help_text, help_text
+        assert not re.search(r"YYYY|MM|DD|ISO|\d{4}-\d{2}-\d{2}", help_text), help_text
+
+
+def test_money_is_written_by_one_function_the_twin_of_format_money(page: WebDriver) -> None:
+    source = re.sub(r"^\s*//.*$", "", APP_JS.read_text(), flags=re.MULTILINE)  # code, not comments
+    start = source.index("function formatMoney(")
+    body = source[start : source.index("\n}\n", start)]
+    rest = source[:start] + source[start + len(body) :]
+    dollar_text = re.compile(r"\$\$\{|[\"'`]\$[\"'`]")  # a literal "$" written before a figure
+    assert dollar_text.search(body) and not dollar_text.search(rest)
+    cases = [1.47e9, 438.7e6, 250e3, 218, 0, 999_960, 950_000, 1_250_000, 2_500, 1.2e13, -5e6]
+    written = page.execute_script("return arguments[0].map(formatMoney);", cases)
+    assert written[:4] == ["$1.47B", "$438.7M", "$250K", "$218"]
+    assert written == [format_money(x) for x in cases]
+
+
+def test_every_dollar_amount_on_the_page_is_written_one_way(
+    page: WebDriver, server: Server
+) -> None:
+    _forecast(page, **AVATAR)
+    _forecast_done(page)
+    texts = [page.find_element(By.ID, i).text for i in ("forecast-value", "forecast-range")]
+    texts.append(page.find_element(By.ID, "comps").text)
+    charts = "#result svg text, #whatif svg text, #whatif svg title"  # ticks, labels, tooltips
+    texts += [t.get_attribute("textContent") or "" for t in _all(page, charts)]
+    amounts = [a for text in texts for a in re.findall(r"-?\$[\d.,]+[A-Za-z]?", text)]
+    assert len(amounts) > 40
+    assert all(MONEY.fullmatch(a) for a in amounts), [a for a in amounts if not MONEY.fullmatch(a)]
+    body = {k: (float(v) if k == "production_budget" else v) for k, v in AVATAR.items()}
+    comps = httpx.post(f"{server.url}/v1/prediction?comps=5", json=body).json()["comps"]
+    rows = page.find_elements(By.CSS_SELECTOR, "#comps tr")[1:]
+    for comp, row in zip(comps, rows, strict=True):
+        cells = [td.text for td in row.find_elements(By.TAG_NAME, "td")]
+        assert cells[2] == format_money(comp["production_budget"])
+        assert cells[3] == format_money(comp["worldwide_gross"])
+    card = page.find_element(By.ID, "card-table").text
+    assert "lt_10m" not in card and "ge_100m" not in card
+    bands = [card.index(name) for name in ("< $10M", "$10M-$100M", "≥ $100M")]
+    assert bands == sorted(bands)  # smallest first

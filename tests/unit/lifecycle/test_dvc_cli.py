@@ -23,5 +23,5 @@ def test_dvc_beside_the_interpreter_is_used_without_path(
 def test_no_dvc_anywhere_names_both_places(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
-    with pytest.raises(FileNotFoundError, match="neither beside .* nor on PATH"):
+    with pytest.raises(FileNotFoundError, match=r"neither beside .* nor on PATH"):
         dvc_executable()

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import math
 
-_STEPS = ((1e9, "B", 2), (1e6, "M", 1), (1e3, "K", 0))
+_STEPS = ((1e9, "B", 2), (1e6, "M", 1), (1e3, "K", 0), (1.0, "", 0))
 
 
 def format_money(amount: float | None) -> str:
     if amount is None or not math.isfinite(amount):
         return "—"
     sign, value = ("-" if amount < 0 else ""), abs(amount)
-    for size, suffix, digits in _STEPS:
-        # The largest unit the rounded figure reaches: 999,960 is "$1.0M", not "$1000K".
-        if round(value / size, digits) >= 1:
-            return f"{sign}${value / size:,.{digits}f}{suffix}"
-    return f"{sign}${value:,.0f}"
+    last = len(_STEPS) - 1
+    for i, (size, suffix, digits) in enumerate(_STEPS):
+        if value < size and i < last:
+            continue  # the largest unit the amount reaches ($600, not "$1K")
+        if i > 0 and round(value / size, digits) >= 1000:
+            size, suffix, digits = _STEPS[i - 1]  # 999,960 is "$1.0M", not "$1000K"
+        return f"{sign}${value / size:,.{digits}f}{suffix}"
+    raise AssertionError("unreachable: the last step takes every amount")

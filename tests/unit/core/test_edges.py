@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from boxoffice.core.edges import InputEdges, canonical, money
+from boxoffice.core.edges import InputEdges, canonical
+from boxoffice.core.money import format_money
 from boxoffice.core.signature import History, HorizonBand, InputField, Interval, Signature
 
 
@@ -35,8 +36,12 @@ def test_canonical_drops_case_and_punctuation() -> None:
     assert canonical("PG-13") == canonical("pg13") == canonical("P.G. 13") == "pg13"
 
 
-def test_money_reads_like_the_page() -> None:
-    assert (money(200), money(1.5e6), money(2.37e9)) == ("$200", "$1.5M", "$2.37B")
+def test_edge_messages_write_money_the_one_way() -> None:
+    assert (format_money(200), format_money(1.5e6), format_money(2.37e9)) == (
+        "$200",
+        "$1.5M",
+        "$2.37B",
+    )
 
 
 def test_known_values_pass_without_a_note() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from boxoffice.lake.prediction_log import Lake
-from boxoffice.serving.shipper import Shipper
+from boxoffice.serving.shipper import Shipper, ship_segment
 from boxoffice.serving.spool import (
     Spool,
     SpoolDir,
@@ -268,3 +268,29 @@ def test_degraded_logging_is_said_once_when_it_starts_and_once_when_it_recovers(
     assert told == [True, False] and spool.error is None
     said = [r.getMessage() for r in caplog.records if "prediction logging" in r.getMessage()]
     assert len(said) == 2 and "degraded" in said[0] and "recovered (3 records dropped" in said[1]
+
+
+def test_a_crash_between_the_lake_write_and_the_removal_still_ships_each_record_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process dies after the lake object is written and before the segment is deleted;
+    the restart ships the segment again, under the same name: each record once."""
+    root = tmp_path / "spool"
+    spool = _spool(root, seal_records=3)
+    for i in range(3):  # sealed at the third
+        spool.append_batch([_record(i)])
+    (segment,) = (root / "w1").glob("*.ready")
+    lake = Lake(str(tmp_path / "lake"))
+    real_unlink = Path.unlink
+
+    def die(self: Path, missing_ok: bool = False) -> None:
+        raise SystemExit("killed before the segment was removed")
+
+    monkeypatch.setattr(Path, "unlink", die)
+    with pytest.raises(SystemExit):
+        ship_segment(lake, "w1", segment)
+    monkeypatch.setattr(Path, "unlink", real_unlink)
+    assert segment.exists() and len(lake.prediction_files()) == 1  # written, not removed
+    assert ship_segment(lake, "w1", segment) == 3  # the restart's shipper, same segment
+    assert not segment.exists() and len(lake.prediction_files()) == 1
+    assert _ids(lake) == [f"r{i:04d}" for i in range(3)]  # each once

@@ -89,7 +89,7 @@ def test_a_dollar_amount_is_judged_in_constant_dollars() -> None:
 def test_number_outside_the_training_range_is_noted_with_the_range() -> None:
     _, notes = InputEdges(_signature()).check({"budget": [100.0, 5e9, 5e6]}, 3)
     assert [n[0]["code"] for n in notes[:2]] == ["out_of_range", "out_of_range"]
-    assert "$218 to $300M" in notes[0][0]["message"]
+    assert "$218 to $300.0M" in notes[0][0]["message"]
     assert notes[2] == []
 
 

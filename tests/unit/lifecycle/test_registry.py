@@ -77,21 +77,6 @@ def test_alias_set_resolve_and_rollback_as_a_stack(trained: Layout, tmp_path: Pa
         reg.set_alias("staging", a)
 
 
-def test_concurrent_alias_moves_are_all_kept(trained: Layout, tmp_path: Path) -> None:
-    reg = Registry(str(tmp_path / "registry"))
-    versions = [reg.register(_fake_artifact(trained, tmp_path / str(i), i)) for i in range(8)]
-    threads = [
-        threading.Thread(target=reg.set_alias, args=("candidate", v, "race")) for v in versions
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    history = reg.history("candidate")
-    assert sorted(m.version for m in history) == sorted(versions)
-    assert reg.resolve("candidate") == history[-1].version
-
-
 @pytest.mark.slow
 def test_cli_register_promote_force_and_show(trained: Layout, tmp_path: Path) -> None:
     runner = CliRunner()

@@ -16,7 +16,7 @@ $(VENV)/.train: pyproject.toml constraints.txt | $(BIN)/python
 	touch $@
 
 $(VENV)/.dev: pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) -e '.[train,serve,client,gcs,s3,bench,dev]'
+	$(PIP) -e '.[train,serve,client,gcs,s3,bench,peers,dev]'
 	touch $@ $(VENV)/.train
 
 # A tool the tests drive outside the project's environment (its pins conflict with ours).
@@ -77,7 +77,7 @@ quality: lint typecheck .venv-tools/.openapi debs
 bench: $(VENV)/.dev
 	$(BIN)/python bench/model_quality.py
 
-## bench-serving: serving benchmark with wrk (about 3 minutes)
+## bench-serving: serving benchmark with wrk, 3 interleaved rounds (about 8 minutes)
 bench-serving: $(VENV)/.dev
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PIP) -e '.[peers]'

@@ -1,6 +1,15 @@
 """Comparison apps for ``bench/serving.py``, served exactly like the real API.
 
-- ``echo_app()``: the same request model, no inference, no logging (the framework's limit).
+The floors are the real app (``create_app()``: same middleware, routes, error handlers and
+orjson serialiser) with one part of the work taken out, so the table shows where the time
+goes:
+
+- ``bare_app()``: the route reads the body and answers a prediction-shaped constant; no
+  validation, no model, no log (the framework's own cost);
+- ``echo_app()``: the route validates the request with its own model and answers the same
+  constant (framework + validation: the fair floor the speed goals are measured against);
+- ``nolog_app()``: the real route and model, with the prediction log switched off (the log's
+  share is the prediction variant minus this one).
 - ``seed_app()``: what the reference course ships: pydantic -> one-row pandas DataFrame ->
   its scikit-learn pipeline's ``predict`` per request (unpickled with joblib).
 """
@@ -8,47 +17,68 @@
 import os
 import uuid
 from pathlib import Path
+from typing import Any
 
 import joblib
+import orjson
 import pandas as pd
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from fastapi.routing import APIRoute
 
 from boxoffice.core.request_model import film_model
 from boxoffice.core.signature import Signature
+from boxoffice.serving import service
+from boxoffice.serving.main import app_from_env
+from boxoffice.serving.routes import predictions
 from boxoffice.serving.schemas import Interval, PredictionResponse
 
 MODEL_DIR = Path(os.environ.get("BOXOFFICE_MODEL_URI", "models/pre_release/export"))
 
 
-def _film() -> type:
-    return film_model(Signature.model_validate_json((MODEL_DIR / "signature.json").read_bytes()))
+def _answer(route: str) -> dict[str, Any]:
+    """What the route answers for one film, without a model: the same keys and types."""
+    return {
+        "worldwide_gross": 1,
+        "interval": {"low": 1, "high": 2, "level": 0.8},
+        "model_version": "floor",
+        "profile": "pre_release",
+        "warnings": [],
+        "request_id": service.request_ids(1)[0],
+    }
 
 
-def _app() -> FastAPI:
-    app = FastAPI()
-
-    @app.get("/health/ready")
-    async def ready() -> dict[str, str]:
-        return {"status": "ready"}
-
-    return app
+def _constant(state: Any, films: list[Any], route: str, *_: Any, **__: Any) -> list[Any]:
+    return [_answer(route) for _ in films]
 
 
 def echo_app() -> FastAPI:
-    film = _film()
-    app = _app()
+    # The route looks predict_films up in its module at call time: the validated body reaches
+    # this constant instead of the model and the log.
+    predictions.predict_films = _constant  # type: ignore[assignment]
+    return app_from_env()
+
+
+def bare_app() -> FastAPI:
+    app = app_from_env()
+    app.router.routes[:] = [
+        r for r in app.router.routes if not (isinstance(r, APIRoute) and r.path == "/v1/prediction")
+    ]
 
     @app.post("/v1/prediction")
-    async def echo(body: film) -> PredictionResponse:  # type: ignore[valid-type]
-        return PredictionResponse(
-            worldwide_gross=1.0,
-            interval=Interval(low=0.5, high=2.0, level=0.8),
-            model_version="echo",
-            profile="pre_release",
-            request_id=uuid.uuid4().hex,
-        )
+    async def bare(request: Request) -> Response:
+        await request.body()
+        return Response(orjson.dumps(_answer("prediction")), media_type="application/json")
 
     return app
+
+
+def nolog_app() -> FastAPI:
+    service._log = lambda *_, **__: None  # type: ignore[assignment]
+    return app_from_env()
+
+
+def _film() -> type:
+    return film_model(Signature.model_validate_json((MODEL_DIR / "signature.json").read_bytes()))
 
 
 def seed_app() -> FastAPI:
@@ -58,7 +88,11 @@ def seed_app() -> FastAPI:
     film = _film()
     model = joblib.load(os.environ["SEED_MODEL"])
     columns = list(model.feature_names_in_)
-    app = _app()
+    app = FastAPI()
+
+    @app.get("/health/ready")
+    async def ready() -> dict[str, str]:
+        return {"status": "ready"}
 
     @app.post("/v1/prediction")
     def predict(body: film) -> PredictionResponse:  # type: ignore[valid-type]

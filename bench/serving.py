@@ -1,15 +1,19 @@
-"""Serving speed against the framework's limit, the reference course's recipe and MLflow.
+"""Serving speed against fair floors, the reference course's recipe and MLflow.
 
-    make bench-serving    # installs wrk and the `peers` extra (MLflow); about 4 minutes
+    make bench-serving    # installs wrk and the `peers` extra (MLflow); about 8 minutes
 
-Variants, one at a time, each with the worker count `make run` uses, on 127.0.0.1, driven by
-wrk with 32 connections (a warm-up, then a measured run): ``prediction`` (this API),
-``echo`` (the same request model, no inference, no logging: the framework's limit),
-``seed_style`` (the course's recipe as the course ships it: a pickled scikit-learn pipeline,
-a one-row DataFrame per request, behind the same gunicorn/uvicorn set-up), ``mlflow``
-(MLflow's scoring server, ``mlflow models serve``, on that recipe saved with
-``mlflow.sklearn``) and ``batch`` (1,000 films per request). Also the cold start: process
-start to the first successful prediction. Writes bench/results/serving.json and serving.md.
+Variants, each with the worker count `make run` uses, on 127.0.0.1, driven by wrk with 32
+connections (a warm-up, then a measured run), in ``--rounds`` interleaved rounds (A B C A B
+C ...; one run is not a figure on a shared 2-core machine): ``prediction`` (this API);
+``nolog`` (the same, prediction log off); ``echo`` (the real app and route, validating with
+the route's model, answering a constant like the route: the fair floor); ``bare`` (the real
+app without validation: the framework); ``seed_style`` (the course's recipe as the course
+ships it: a pickled scikit-learn pipeline, a one-row DataFrame per request, behind the same
+gunicorn/uvicorn set-up); ``batch`` (1,000 films per request) and ``mlflow`` (MLflow's
+scoring server, ``mlflow models serve``, on that recipe saved with ``mlflow.sklearn``). Each
+round also measures one start: to ready and to the first successful prediction. Figures are
+medians over the rounds with min and max; ratios are taken per round, then summarised.
+Writes bench/results/serving.json and serving.md.
 
 Every variant sends the same 1,000 different films of the data in turn (bench/films.py), one
 film a request or all of them in one batch: one film sent again and again keeps the model's
@@ -22,9 +26,11 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -183,18 +189,39 @@ def api_server(
     return Server(ROOT / "docker" / "initializer.sh", env, Path(sys.executable).parent, workers)
 
 
-def cold_start(args: argparse.Namespace, tmp: Path) -> float:
-    """Process start to the first successful prediction (what a scale-from-zero costs)."""
+def cold_start(args: argparse.Namespace, tmp: Path) -> dict[str, float]:
+    """Process start to ready, and to the first successful prediction (what a
+    scale-from-zero costs), both from the same start: separate samples could put the first
+    prediction before readiness."""
     server = api_server(args.model, tmp / "cold", args.workers)
+    marks: dict[str, float] = {}
+    began = time.monotonic()
+
+    def probe() -> bool:
+        if "ready" not in marks:
+            if not server.ready():
+                return False
+            marks["ready"] = time.monotonic() - began
+        answer = httpx.post(server.url + "/v1/prediction", json=FILM, timeout=5)
+        return answer.status_code == 200
+
     try:
-        seconds = server.start(
-            probe=lambda: (
-                httpx.post(server.url + "/v1/prediction", json=FILM, timeout=5).status_code == 200
-            )
-        )
+        first = server.start(probe=probe)
     finally:
         server.stop()
-    return round(seconds, 2)
+    return {"startup_s": round(marks["ready"], 2), "cold_start_s": round(first, 2)}
+
+
+# The API variants: (gunicorn app factory or None for the real API, route). The floors are
+# the real app with a part of the work taken out (bench/apps.py).
+VARIANTS: dict[str, str | None] = {
+    "prediction": None,
+    "nolog": "apps:nolog_app()",
+    "echo": "apps:echo_app()",
+    "bare": "apps:bare_app()",
+    "seed_style": "apps:seed_app()",
+    "batch": None,
+}
 
 
 def run_variant(
@@ -212,95 +239,178 @@ def run_variant(
         # Same server settings as ours (one compute thread per worker), not OpenMP's default
         # of one thread per core in every worker, which oversubscribes the 2 cores.
         env["OMP_NUM_THREADS"] = "1"
-    server = api_server(args.model, tmp / name, args.workers, env)
-    startup = server.start()
+    work = Path(tempfile.mkdtemp(dir=tmp))
+    server = api_server(args.model, work, args.workers, env)
+    server.start()
     try:
         route = "/v1/predictions" if name == "batch" else "/v1/prediction"
         # One request of all the films, or one film a request in turn.
         bodies = [{"films": films[:BATCH]}] if name == "batch" else films
         check = httpx.post(server.url + route, json=bodies[0], timeout=30)
         check.raise_for_status()
-        connections = 8 if name == "batch" else args.connections
-        wrk(server.url + route, bodies, args.warmup, connections, tmp)
-        result = wrk(server.url + route, bodies, args.seconds, connections, tmp)
-        result |= {"startup_s": round(startup, 2), "rss_mb": rss_mb(server.worker_pids())}
+        wrk(server.url + route, bodies, args.warmup, args.connections, tmp)
+        result = wrk(server.url + route, bodies, args.seconds, args.connections, tmp)
+        result["rss_mb"] = rss_mb(server.worker_pids())
     finally:
         server.stop()
+    if name == "batch":
+        result["rows_per_s"] = round(result["rps"] * BATCH)
     print(f"[serving] {name}: {result}", file=sys.stderr, flush=True)
     return result
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    return {
+        "median": round(statistics.median(ordered), 3),
+        "min": round(ordered[0], 3),
+        "max": round(ordered[-1], 3),
+    }
+
+
+def summary(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """One variant over the rounds: the median of each figure at the top (what goals.py
+    reads), with its min and max, and every round's figures."""
+    out: dict[str, Any] = {"rounds": rounds}
+    for key in ("rps", "rows_per_s", "p50_ms", "p99_ms", "rss_mb"):
+        values = [r[key] for r in rounds if key in r]
+        if values:
+            s = spread(values)
+            out[key] = s["median"]
+            out[f"{key}_min"], out[f"{key}_max"] = s["min"], s["max"]
+    out["errors"] = sum(r["errors"] for r in rounds)
+    return out
+
+
+# Ratios computed per round (both sides measured minutes apart, in the same round), then
+# summarised.
+RATIOS = {
+    "prediction/echo rps": ("prediction", "echo", "rps"),
+    "prediction/echo p99": ("prediction", "echo", "p99_ms"),
+    "echo/bare rps": ("echo", "bare", "rps"),
+    "nolog/echo rps": ("nolog", "echo", "rps"),
+    "prediction/nolog rps": ("prediction", "nolog", "rps"),
+    "prediction/mlflow rps": ("prediction", "mlflow", "rps"),
+}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=str(DEFAULT_MODEL))
     parser.add_argument("--workers", type=int, default=2, help="as `make run`")
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--seconds", type=int, default=15)
-    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=32, help="every variant, batch too")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved: A B C A B C ...")
+    parser.add_argument("--variants", default=",".join([*VARIANTS, "mlflow"]))
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
+    parser.add_argument(
+        "--train",
+        default=str(ROOT / "data" / "features" / "train.parquet"),
+        help="the training split the course's recipe learns from (dvc repro writes it)",
+    )
+    parser.add_argument("--params", default=str(ROOT / "params.yaml"))
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
+    chosen = [v for v in args.variants.split(",") if v]
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in chosen}
+    starts: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        _, mlflow_model, columns = course_recipe(tmp)
+        _, mlflow_model, columns = course_recipe(tmp, Path(args.train), Path(args.params))
         films = request_films(Path(args.model), BATCH)
-        cold = cold_start(args, tmp)
-        prediction = run_variant("prediction", None, films, args, tmp)
-        echo = run_variant("echo", "apps:echo_app()", films, args, tmp)
-        seed = run_variant("seed_style", "apps:seed_app()", films, args, tmp)
-        batch = run_variant("batch", None, films, args, tmp)
-        mlflow = (
-            run_mlflow(mlflow_model, columns, films, args, tmp)
-            if mlflow_model
-            else {"not_run": "mlflow-skinny is not installed (make bench-serving installs it)"}
-        )
-    keys = ("rps", "p50_ms", "p99_ms", "errors")
-    result = {
-        "prediction": {k: prediction[k] for k in keys},
-        "echo": {k: echo[k] for k in keys},
-        "seed_style": {k: seed[k] for k in keys},
-        "mlflow": mlflow,
-        "batch": {
-            "rows_per_s": round(batch["rps"] * BATCH),
-            "errors": batch["errors"],
-            "p99_ms": batch["p99_ms"],
-        },
-        "startup_s": prediction["startup_s"],
-        "cold_start_s": cold,
-        "rss_mb_per_worker": prediction["rss_mb"],
-        "config": {
-            "workers": args.workers,
-            "connections": args.connections,
-            "seconds": args.seconds,
-            "warmup_s": args.warmup,
-            "load_generator": "wrk",
-            "films": f"{len(films)} different films of the data, in turn (bench/films.py)",
-        },
+        for _ in range(args.rounds):
+            starts.append(cold_start(args, tmp))
+            for name in chosen:
+                if name == "mlflow":
+                    if mlflow_model is None:
+                        raise SystemExit("mlflow-skinny is not installed (make bench-serving)")
+                    runs[name].append(run_mlflow(mlflow_model, columns, films, args, tmp))
+                else:
+                    runs[name].append(run_variant(name, VARIANTS[name], films, args, tmp))
+    result: dict[str, Any] = {name: summary(r) for name, r in runs.items()}
+    ratios = {}
+    for label, (top, bottom, key) in RATIOS.items():
+        if top in runs and bottom in runs:
+            per_round = [a[key] / b[key] for a, b in zip(runs[top], runs[bottom], strict=True)]
+            ratios[label] = spread(per_round)
+    result["ratios"] = ratios
+    for key in ("startup_s", "cold_start_s"):
+        s = spread([x[key] for x in starts])
+        result[key], result[f"{key}_min"], result[f"{key}_max"] = s["median"], s["min"], s["max"]
+    if "prediction" in result:
+        result["rss_mb_per_worker"] = result["prediction"].get("rss_mb")
+    result["config"] = {
+        "workers": args.workers,
+        "connections": args.connections,
+        "seconds": args.seconds,
+        "warmup_s": args.warmup,
+        "rounds": args.rounds,
+        "order": chosen,
+        "load_generator": "wrk",
+        "films": f"{len(films)} different films of the data, in turn (bench/films.py)",
     }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "serving.json").write_text(json.dumps(result, indent=2) + "\n")
-    rows = [("prediction", prediction), ("echo", echo), ("seed_style", seed)]
-    rows += [("mlflow", mlflow)] if "rps" in mlflow else []
-    table = "\n".join(
-        f"| {name} | {r['rps']:.0f} | {r['p50_ms']} | {r['p99_ms']} | {r['errors']} |"
-        for name, r in rows
-    )
-    md = (
-        f"wrk, {args.connections} connections, {args.seconds} s after a {args.warmup} s warm-up, "
-        f"{args.workers} workers (docker/initializer.sh), all on this machine's 2 cores;"
-        f" {len(films):,} different films of the data, sent in turn.\n\n"
-        "| variant | req/s | p50 ms | p99 ms | errors |\n|---|---:|---:|---:|---:|\n"
-        f"{table}\n\nbatch ({BATCH:,} different films per request):"
-        f" {result['batch']['rows_per_s']:,} rows/s; "
-        f"start to ready: {result['startup_s']} s; start to first prediction (cold start): "
-        f"{result['cold_start_s']} s; RSS per worker: "
-        f"{result['rss_mb_per_worker']} MB.\n"
-    )
+    md = markdown(result, args, len(films))
     (out / "serving.md").write_text(md)
     print(md)
     return 0
+
+
+def _cell(r: dict[str, Any], key: str, fmt: str) -> str:
+    return f"{r[key]:{fmt}} ({r[key + '_min']:{fmt}}-{r[key + '_max']:{fmt}})"
+
+
+def markdown(result: dict[str, Any], args: argparse.Namespace, films: int) -> str:
+    names = [n for n in result["config"]["order"] if n != "batch"]
+    table = "\n".join(
+        f"| {name} | {_cell(result[name], 'rps', '.0f')} | {_cell(result[name], 'p50_ms', '.2f')}"
+        f" | {_cell(result[name], 'p99_ms', '.2f')} | {result[name]['errors']} |"
+        for name in names
+    )
+    ratios = "\n".join(
+        f"| {label} | {s['median']:.2f} | {s['min']:.2f} | {s['max']:.2f} |"
+        for label, s in result["ratios"].items()
+    )
+    lines = [
+        f"wrk, {args.connections} connections, {args.seconds} s after a {args.warmup} s warm-up,"
+        f" {args.workers} workers (docker/initializer.sh), all on this machine's 2 cores;"
+        f" {films:,} different films of the data, sent in turn. {args.rounds} rounds,"
+        " interleaved (every variant once per round, in the order below); each figure is the"
+        " median over the rounds, with (min-max).",
+        "",
+        "Where the time goes: `bare` is the framework (the real app and middleware, the body"
+        " read, an orjson answer); `echo` adds the route's request validation (the fair"
+        " floor); `nolog` adds the model; `prediction` adds the prediction log.",
+        "",
+        "| variant | req/s | p50 ms | p99 ms | errors |",
+        "|---|---:|---:|---:|---:|",
+        table,
+        "",
+        "Ratios, computed per round, then summarised:",
+        "",
+        "| ratio | median | min | max |",
+        "|---|---:|---:|---:|",
+        ratios,
+        "",
+    ]
+    if "batch" in result:
+        b = result["batch"]
+        lines.append(
+            f"batch ({BATCH:,} different films per request, {args.connections} connections):"
+            f" {_cell(b, 'rows_per_s', ',.0f')} rows/s, p99 {_cell(b, 'p99_ms', '.1f')} ms."
+        )
+    lines.append(
+        f"Start to ready: {result['startup_s']} s ({result['startup_s_min']}-"
+        f"{result['startup_s_max']}); start to first prediction (cold start), same starts:"
+        f" {result['cold_start_s']} s ({result['cold_start_s_min']}-"
+        f"{result['cold_start_s_max']}); RSS per worker (prediction):"
+        f" {result.get('rss_mb_per_worker')} MB."
+    )
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

@@ -1,0 +1,228 @@
+"""Nested selection of the recipe's settings: every choice is made on validation years that
+end before the first test year of the headline backtest, so the headline stays out of sample.
+
+    python bench/selection.py                   # validation 2011-2013, test years 2014-2018
+    python bench/selection.py --axes history    # one axis only
+
+Each axis varies one setting around what ``params.yaml`` ships, the others held at theirs;
+each candidate runs the whole training recipe (search, calibration) once per validation
+year, fitted on the films released before it, and is scored on that year. The rule per axis
+is declared below (``AXES``) and recorded with the years that chose. Writes
+``<out>/selection.json`` and ``<out>/selection.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from bench.model_quality import load_frame  # noqa: E402
+
+from boxoffice.core.model import release_years  # noqa: E402
+from boxoffice.core.params import Params, load_params  # noqa: E402
+from boxoffice.core.regression_metrics import regression_metrics  # noqa: E402
+from boxoffice.pipeline.backtest import coverage_by_band, run_backtest, test_years  # noqa: E402
+from boxoffice.pipeline.evaluate import recipe_runner  # noqa: E402
+from boxoffice.pipeline.recipe import base_estimator  # noqa: E402
+
+GOAL = (0.75, 0.85)
+
+# An axis: the setting's candidates as params.yaml edits, and the rule that picks one.
+#   "mae": the lowest mean MAE (log) over the validation years, films as sent;
+#   "mae_both": the lowest mean of that and of the same films sent with only the required
+#     fields (the mask exists for callers who leave fields out);
+#   "intervals": among candidates whose pooled coverage and every budget band's lie within
+#     0.75-0.85, the lowest interval score; if none does, the smallest worst miss.
+AXES: dict[str, tuple[str, dict[str, dict[str, Any]]]] = {
+    "ensemble_size": (
+        "mae",
+        {str(k): {"train": {"ensemble_size": k}} for k in (1, 2, 3)},
+    ),
+    "history": (
+        "mae",
+        {
+            "none": {"history": {"fields": []}},
+            "director": {"history": {"fields": ["director"]}},
+            "distributor": {"history": {"fields": ["distributor"]}},
+            "director+distributor": {"history": {"fields": ["director", "distributor"]}},
+        },
+    ),
+    "mask_rate": (
+        "mae_both",
+        {str(r): {"train": {"mask_rate": r}} for r in (0.0, 0.3, 0.5)},
+    ),
+    "calibration_cells": (
+        "intervals",
+        {
+            "pooled": {"train": {"interval_buckets": [0], "interval_bands": [0]}},
+            "fields sent": {"train": {"interval_buckets": [0, 1, 4], "interval_bands": [0]}},
+            "fields sent x budget band": {
+                "train": {"interval_buckets": [0, 1, 4], "interval_bands": [0, 1e7, 1e8]}
+            },
+        },
+    ),
+}
+
+
+def edited(params: Params, edit: dict[str, dict[str, Any]]) -> Params:
+    """``params`` with one axis's edit, validated as params.yaml would be."""
+    update = {}
+    for section, values in edit.items():
+        current = getattr(params, section)
+        update[section] = type(current).model_validate(current.model_dump() | values)
+    return params.model_copy(update=update)
+
+
+def shipped_name(params: Params, candidates: dict[str, dict[str, dict[str, Any]]]) -> str | None:
+    """The candidate whose edit leaves params as they are (what ships today)."""
+    same = [n for n, edit in candidates.items() if edited(params, edit) == params]
+    return same[0] if same else None
+
+
+def choose(rule: str, scores: dict[str, dict[str, Any]]) -> str:
+    def key(name: str) -> Any:
+        s = scores[name]
+        if rule == "mae":
+            return s["mae_log"]
+        if rule == "mae_both":
+            return (s["mae_log"] + s["required_only_mae_log"]) / 2
+        cells = [s["coverage"], *[c for c in s["coverage_by_budget"].values() if c is not None]]
+        miss = max(max(GOAL[0] - c, c - GOAL[1], 0.0) for c in cells)
+        return (miss, s["interval_score"])
+
+    return min(scores, key=key)
+
+
+Scorer = Callable[[Params], dict[str, Any]]
+
+
+def scorer(params: Params, frame: Any, y: np.ndarray, val_years: int) -> tuple[Scorer, list[int]]:
+    """Score a params variant on the validation years (films of the test years never seen)."""
+    years = release_years(frame, "release_date")
+    first_test = test_years(years, params.evaluate.backtest_years)[0]
+    before = years < first_test
+    val, y_val, yrs = frame[before].reset_index(drop=True), y[before], years[before]
+    chosen_years = test_years(yrs, val_years)
+
+    def score(variant: Params) -> dict[str, Any]:
+        base = base_estimator(variant, "pre_release", ROOT)
+        optional = [f.field for f in base.features if not f.required]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = run_backtest(
+                val, y_val, yrs, recipe_runner(base, variant), val_years, optional=optional
+            )
+        index = result["index"]
+        _, low, high = result["pooled"]
+        budget = val["production_budget"].to_numpy(dtype=float)[index]
+        dollars = base._dollars(yrs)
+        real = budget * np.exp(dollars.log_factor(yrs[index])) if dollars else budget
+        bare = regression_metrics(y_val[index], *result["required_only"])
+        summary = result["summary"]
+        return {
+            "mae_log": summary["mae_log"]["mean"],
+            "r2_log": summary["r2_log"]["mean"],
+            "coverage": summary["coverage"]["mean"],
+            "interval_score": summary["interval_score"]["mean"],
+            "coverage_by_budget": coverage_by_band(y_val[index], low, high, real),
+            "required_only_mae_log": round(bare["mae_log"], 4),
+            "required_only_coverage": round(bare["coverage"], 4),
+        }
+
+    return score, chosen_years
+
+
+def markdown(result: dict[str, Any]) -> str:
+    lines = [
+        "Nested selection: each setting chosen on validation years"
+        f" {result['validation_years']}, each predicted from the films released before it;"
+        f" the headline's test years {result['test_years']} are never seen. One axis at a time"
+        " around the shipped settings (`params.yaml`); rules in `bench/selection.py`.",
+        "",
+        "| axis | rule | candidate | MAE (log) | required-only MAE | R² (log) | coverage"
+        " | budget bands (< $10M / $10-100M / ≥ $100M) | interval score | |",
+        "|---|---|---|---:|---:|---:|---:|---|---:|---|",
+    ]
+    for axis, block in result["axes"].items():
+        for name, s in block["scores"].items():
+            bands = " / ".join(
+                "—" if c is None else f"{c:.3f}" for c in s["coverage_by_budget"].values()
+            )
+            marks = [
+                m
+                for m, on in (
+                    ("chosen", name == block["chosen"]),
+                    ("shipped", name == block["shipped"]),
+                )
+                if on
+            ]
+            lines.append(
+                f"| {axis} | {block['rule']} | {name} | {s['mae_log']:.3f}"
+                f" | {s['required_only_mae_log']:.3f} | {s['r2_log']:.3f} | {s['coverage']:.3f}"
+                f" | {bands} | {s['interval_score']:.3f} | {', '.join(marks)} |"
+            )
+    agree = [a for a, b in result["axes"].items() if b["chosen"] == b["shipped"]]
+    differ = [a for a in result["axes"] if a not in agree]
+    lines += ["", f"Shipped = chosen: {', '.join(agree) or 'none'}."]
+    if differ:
+        lines.append(f"Shipped differs from the nested choice: {', '.join(differ)}.")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--params", default=str(ROOT / "params.yaml"))
+    parser.add_argument("--years", type=int, default=3, help="validation years")
+    parser.add_argument("--axes", default=",".join(AXES))
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
+    args = parser.parse_args(argv)
+    params = load_params(args.params)
+    root = Path(args.params).resolve().parent.as_posix()
+    params = params.model_copy(update={"data": params.data.with_uris(root)})
+    frame = load_frame(params)
+    y = np.log(frame[params.feature_schema.target.field].to_numpy(dtype=float))
+    score, val_years = scorer(params, frame, y, args.years)
+    heads = test_years(release_years(frame, "release_date"), params.evaluate.backtest_years)
+    cache: dict[str, dict[str, Any]] = {}
+    result: dict[str, Any] = {"validation_years": val_years, "test_years": heads, "axes": {}}
+    for axis in [a for a in args.axes.split(",") if a]:
+        rule, candidates = AXES[axis]
+        scores = {}
+        for name, edit in candidates.items():
+            variant = edited(params, edit)
+            key = json.dumps(variant.model_dump(mode="json"), sort_keys=True)
+            if key not in cache:
+                start = time.monotonic()
+                cache[key] = score(variant)
+                print(
+                    f"[selection] {axis}={name}: {cache[key]} ({time.monotonic() - start:.0f} s)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            scores[name] = cache[key]
+        result["axes"][axis] = {
+            "rule": rule,
+            "scores": scores,
+            "chosen": choose(rule, scores),
+            "shipped": shipped_name(params, candidates),
+        }
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "selection.json").write_text(json.dumps(result, indent=2) + "\n")
+    (out / "selection.md").write_text(markdown(result))
+    print(markdown(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

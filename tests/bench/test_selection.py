@@ -1,0 +1,68 @@
+"""bench/selection.py chooses each setting on years before the headline's test years."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT, small_profile, write_project
+
+
+def _load() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("selection", ROOT / "bench/selection.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["selection"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _scores(**by_name: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    base = {"mae_log": 1.0, "required_only_mae_log": 1.2, "coverage": 0.8, "interval_score": 5.0}
+    bands = {"lt_10m": 0.8, "10m_100m": 0.8, "ge_100m": None}
+    return {name: base | {"coverage_by_budget": bands} | s for name, s in by_name.items()}
+
+
+def test_each_rule_picks_what_it_declares() -> None:
+    choose = _load().choose
+    scores = _scores(a={"mae_log": 0.9, "required_only_mae_log": 1.5}, b={"mae_log": 0.95})
+    assert choose("mae", scores) == "a"
+    assert choose("mae_both", scores) == "b"  # the mask is for callers who leave fields out
+    narrow = {"interval_score": 4.0, "coverage_by_budget": {"lt_10m": 0.6, "10m_100m": 0.8}}
+    scores = _scores(narrow=narrow, held={"interval_score": 4.5})
+    assert choose("intervals", scores) == "held"  # a narrower range that misses a band loses
+    assert choose("intervals", _scores(x={"coverage": 0.7}, y={"coverage": 0.72})) == "y"
+
+
+def test_the_shipped_candidate_is_found_from_params() -> None:
+    from boxoffice.core.params import load_params
+
+    module = _load()
+    params = load_params(ROOT / "params.yaml")
+    for axis, (_, candidates) in module.AXES.items():
+        assert module.shipped_name(params, candidates) in candidates, axis
+
+
+@pytest.mark.slow
+def test_selection_never_sees_the_test_years(tmp_path: Path, project_raw: dict[str, Any]) -> None:
+    params = write_project(tmp_path, small_profile(project_raw))
+    out = tmp_path / "results"
+    code = _load().main(
+        ["--params", str(params), "--years", "2", "--axes", "ensemble_size", "--out", str(out)]
+    )
+    assert code == 0
+    result = json.loads((out / "selection.json").read_text())
+    # The small profile backtests 2017-2018: validation is the two years before.
+    assert result["test_years"] == [2017, 2018]
+    assert result["validation_years"] == [2015, 2016]
+    block = result["axes"]["ensemble_size"]
+    assert set(block["scores"]) == {"1", "2", "3"}
+    assert block["shipped"] == "2" and block["chosen"] in block["scores"]
+    assert block["chosen"] == min(block["scores"], key=lambda n: block["scores"][n]["mae_log"])
+    assert "| ensemble_size | mae |" in (out / "selection.md").read_text()

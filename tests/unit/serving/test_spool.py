@@ -3,6 +3,7 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -294,3 +295,50 @@ def test_a_crash_between_the_lake_write_and_the_removal_still_ships_each_record_
     assert ship_segment(lake, "w1", segment) == 3  # the restart's shipper, same segment
     assert not segment.exists() and len(lake.prediction_files()) == 1
     assert _ids(lake) == [f"r{i:04d}" for i in range(3)]  # each once
+
+
+def test_the_shipper_thread_lives_through_a_failing_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error no storage handler expects (here in sealing) is counted and logged; the
+    thread goes on and ships on its next tick."""
+    spool = _spool(tmp_path / "spool", seal_records=1000)
+    lake = Lake(str(tmp_path / "lake"))
+    shipper = Shipper(spool, lake, tmp_path / "spool", poll_s=0.02)
+    real, failures = spool.seal_if_due, []
+
+    def once_broken() -> None:
+        if not failures:
+            failures.append(1)
+            raise RuntimeError("boom")
+        spool.seal()  # then due at once: the next tick ships
+
+    monkeypatch.setattr(spool, "seal_if_due", once_broken)
+    spool.append_batch([_record(1), _record(2)])
+    shipper.start()
+    deadline = time.monotonic() + 30
+    while spool.pending and time.monotonic() < deadline:
+        time.sleep(0.02)
+    alive = shipper._thread.is_alive()
+    monkeypatch.setattr(spool, "seal_if_due", real)
+    shipper.stop()
+    assert failures == [1] and alive
+    assert _ids(lake) == ["r0001", "r0002"]
+
+
+def test_a_failed_adoption_keeps_the_dead_workers_records_for_the_next_one(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "spool"
+    dead = _spool(root, "dead", seal_records=1000)
+    dead.append_batch([_record(i) for i in range(3)])
+    dead.owned.release()
+    blocker = tmp_path / "lake"
+    blocker.write_text("a file where the lake folder should be")
+    alive = _spool(root, "alive")
+    assert Shipper(alive, Lake(str(blocker)), root).adopt_orphans() == 0
+    assert (root / "dead").exists()  # released, not removed: its segment waits
+    blocker.unlink()
+    assert Shipper(alive, Lake(str(blocker)), root).adopt_orphans() == 1
+    assert _ids(Lake(str(blocker))) == ["r0000", "r0001", "r0002"]
+    assert not (root / "dead").exists()

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --constraint constraints.txt
 
-.PHONY: run setup test debs model train lint typecheck quality bench bench-serving bench-profile clean
+.PHONY: run setup test debs model train ct lint typecheck quality bench bench-serving bench-profile clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ model: $(VENV)/.train
 ## train: re-run whatever stages changed
 train: $(VENV)/.train
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/dvc repro
+
+## ct: continuous training as the workflow runs it (CT_IF_DUE=15h: only when due; see deploy/ct/run.sh)
+ct: $(VENV)/.train
+	BIN=$(BIN) deploy/ct/run.sh
 
 ## debs: the Debian packages the tests drive, installed when missing: headless Chromium and its
 ## driver (the page's tests), wrk (the load script the serving benchmark hands it)

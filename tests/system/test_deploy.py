@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,31 +15,23 @@ from tests.conftest import ROOT
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 BIN = Path(sys.executable).parent
-# Every command a workflow runs, and where the suite exercises it.
+# Every command a workflow runs, and the test (file::function) that executes it here.
 EXERCISED = {
-    "make test": "this suite is what `make test` runs",
-    "make quality": "test_static.py + the coverage gate of this run",
-    "make model": "test_dvc.py pulls the export stage from the remote",
-    "make setup": "the install step of `make test`",
-    ".venv/bin/dvc pull": "test_dvc.py",
-    ".venv/bin/dvc push": "test_dvc.py",
-    ".venv/bin/boxoffice retrain": "test_retrain.py",
+    "make test": "tests/system/test_deploy.py::test_make_test_is_what_ci_runs",
+    "make quality": "tests/system/test_static.py::test_static_check_is_clean",
+    "make model": (
+        "tests/system/test_dvc.py::test_dvc_push_then_pull_restores_outputs_from_local_remote"
+    ),
+    "make ct": (
+        "tests/system/test_continuous_training.py"
+        "::test_ct_refused_commits_nothing_promoted_commits_what_it_changed"
+    ),
 }
-# Steps that need a cloud, GitHub or a Docker engine, which this machine does not have, and
-# the shell glue around exit codes.
+# Steps that need a cloud or a Docker engine, which this machine does not have.
 CLOUD_ONLY = (
     "gcloud auth configure-docker",
     "docker build",
     "docker push",
-    "cml comment create",
-    "git config",
-    "git add",
-    "git commit",
-    "git push",
-    "set +e",
-    "code=$?",
-    'echo "code=',
-    'if [ "$code"',
 )
 
 
@@ -72,6 +65,40 @@ def test_every_workflow_command_is_exercised_or_cloud_only(path: Path) -> None:
                 if command:
                     exercised = any(command.startswith(known) for known in EXERCISED)
                     assert exercised or command.startswith(CLOUD_ONLY), command
+
+
+def test_each_exercised_command_names_a_test_that_exists() -> None:
+    for command, where in EXERCISED.items():
+        path, name = where.split("::")
+        assert f"\ndef {name}(" in (ROOT / path).read_text(), (command, where)
+
+
+def test_make_test_is_what_ci_runs() -> None:
+    assert (ROOT / ".ci" / "run").read_text().strip().splitlines()[-1].endswith("make test")
+
+
+ACTION = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+)*$")
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_action_is_pinned_to_a_commit_with_its_tag(path: Path) -> None:
+    for line in path.read_text().splitlines():
+        if "uses:" in line:
+            ref = line.split("uses:", 1)[1].strip()
+            assert ACTION.match(ref), f"{path.name}: {ref} is not pinned to a full commit SHA"
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_every_job_has_a_timeout_and_explicit_permissions(path: Path) -> None:
+    flow = _load(path)
+    for name, job in flow["jobs"].items():
+        assert job.get("timeout-minutes"), f"{path.name}:{name} has no timeout-minutes"
+        assert "permissions" in job or "permissions" in flow, f"{path.name}:{name}"
+
+
+def test_dependabot_covers_actions_and_pip() -> None:
+    config = _load(ROOT / ".github" / "dependabot.yml")
+    assert {u["package-ecosystem"] for u in config["updates"]} == {"github-actions", "pip"}
 
 
 def test_make_targets_named_by_workflows_exist() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -26,15 +27,31 @@ def retrain(
     report: Annotated[
         Path, typer.Option(metavar="PATH", help="Markdown for the CML comment.")
     ] = Path("reports/retrain.md"),
+    if_due: Annotated[
+        str | None,
+        typer.Option(
+            "--if-due",
+            metavar="DURATION",
+            help="Only if the last retraining (recorded in the registry) started at least this"
+            " long ago, e.g. 15h; else exit 6. An hourly schedule with --if-due 15h retrains"
+            " every 15 hours.",
+        ),
+    ] = None,
 ) -> None:
     """Retrain on base data + labelled feedback, gate, promote; exit 0 promoted, 3 not better."""
     from boxoffice.core.params import load_params
     from boxoffice.lake.prediction_log import Lake
-    from boxoffice.lifecycle.registry import Registry
+    from boxoffice.lifecycle.registry import Registry, RunNotDueError, claim_run
     from boxoffice.lifecycle.retrain import RetrainError, report_markdown
     from boxoffice.lifecycle.retrain import retrain as run_retrain
 
     params = load_params(params_path)
+    every = parse_duration(if_due) if if_due is not None else None
+    try:
+        claim_run(Registry(registry), dt.datetime.now(dt.UTC), every)
+    except RunNotDueError as exc:
+        typer.echo(f"not due: {exc}")
+        raise typer.Exit(ExitCode.NOT_DUE) from exc
     try:
         root = params_path.resolve().parent
         result = run_retrain(params, root, Lake(lake), Registry(registry), params_path)
@@ -49,6 +66,19 @@ def retrain(
     )
     typer.echo(f"{result.version}: {verdict}; {report}")
     raise typer.Exit(result.code)
+
+
+UNITS = {"m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> dt.timedelta:
+    """``15h``, ``90m``, ``1d`` as a timedelta; anything else is a usage error naming it."""
+    number, unit = text[:-1], text[-1:]
+    if unit not in UNITS or not number.isdigit() or int(number) == 0:
+        raise typer.BadParameter(
+            f"{text!r} is not a duration such as 15h, 90m or 1d", param_hint="--if-due"
+        )
+    return dt.timedelta(seconds=int(number) * UNITS[unit])
 
 
 @app.command("plots")

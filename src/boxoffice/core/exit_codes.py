@@ -11,3 +11,4 @@ class ExitCode(IntEnum):
     NOT_PROMOTED = 3  # the gate refused the candidate
     TOO_LITTLE_DATA = 4  # monitor drift: no verdict either way
     PRODUCTION_CHANGED = 5  # promote/rollback/retrain: production moved meanwhile; nothing moved
+    NOT_DUE = 6  # retrain --if-due: the last run started too recently (or one is under way)

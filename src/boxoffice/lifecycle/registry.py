@@ -4,6 +4,7 @@ Layout::
 
     <root>/versions/<version>/{model.onnx, signature.json, metadata.json, ..., checksums.json}
     <root>/aliases/<alias>/move-<generation>.json        one object per alias move
+    <root>/runs/run-<n>.json                             when each retraining started
 
 A version is published by writing ``checksums.json`` last: a version without it is invisible,
 so a reader never sees half a version. Versions are content-addressed (``sha-`` + the model's
@@ -14,6 +15,8 @@ created only if that object does not exist yet (the stores' own preconditions: I
 on S3, ifGenerationMatch=0 on GCS, a hard link on a local disk), so it is a compare-and-set
 on the alias as it stood after move n-1: of two promoters that read the same alias, one
 writes move n and the other is told production changed under it, never both recorded.
+Retraining runs are claimed the same way (``claim_run``): of two overlapping runs, one
+creates ``run-<n>`` and the other is told a run is already under way.
 (Registries written before this carry timestamp-named moves; they sort first and count.)
 """
 
@@ -244,6 +247,45 @@ class Registry:
 
 
 MOVE_PREFIX = "move-"  # sorts after the timestamp names of older registries ("2026...")
+
+
+RUN_PREFIX = "run-"
+
+
+def _run_number(path: str) -> int:
+    return int(path.rsplit("/", 1)[-1].removeprefix(RUN_PREFIX).removesuffix(".json"))
+
+
+class RunNotDueError(RuntimeError):
+    """The last retraining started too recently, or another run claimed this slot."""
+
+
+def claim_run(
+    registry: Registry, now: dt.datetime, every: dt.timedelta | None = None
+) -> dt.datetime | None:
+    """Record that a retraining starts at ``now``; with ``every``, only if the last one
+    started at least that long ago (else :class:`RunNotDueError`). Returns when the previous
+    run started (None for the first). The record lives in the registry, beside the models
+    it produces, not in git: a schedule reads it from any machine."""
+    fs = registry.fs
+    fs.makedirs(registry._path("runs"), exist_ok=True)
+    registry._fresh("runs")
+    paths = sorted(fs.glob(registry._path("runs", f"{RUN_PREFIX}*.json")), key=_run_number)
+    last = (
+        dt.datetime.fromisoformat(json.loads(fs.cat_file(paths[-1]))["started"]) if paths else None
+    )
+    if every is not None and last is not None and now - last < every:
+        raise RunNotDueError(
+            f"the last retraining started {last.isoformat()}; next due at "
+            f"{(last + every).isoformat()}"
+        )
+    n = _run_number(paths[-1]) + 1 if paths else 1
+    record = json.dumps({"started": now.isoformat()}).encode()
+    try:
+        create_only(fs, registry._path("runs", f"{RUN_PREFIX}{n:08d}.json"), record)
+    except FileExistsError:
+        raise RunNotDueError("another retraining claimed this run meanwhile") from None
+    return last
 
 
 def _encode(move: AliasMove) -> bytes:

@@ -216,12 +216,15 @@ def main(argv: list[str] | None = None) -> int:
             "chosen": choose(rule, scores),
             "shipped": shipped_name(params, candidates),
         }
-    out = Path(args.out)
+        write(Path(args.out), result)  # after each axis: a long run keeps what it measured
+    print(markdown(result))
+    return 0
+
+
+def write(out: Path, result: dict[str, Any]) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "selection.json").write_text(json.dumps(result, indent=2) + "\n")
     (out / "selection.md").write_text(markdown(result))
-    print(markdown(result))
-    return 0
 
 
 if __name__ == "__main__":

@@ -28,7 +28,9 @@ from tests.conftest import ROOT, small_profile
 from tests.support.serving import log_record
 from tests.system.test_retrain import _film, _unseen, _without_titles
 
-pytestmark = pytest.mark.slow
+# Three small `dvc repro` runs (the origin, a refused and a promoted run): about 8 minutes on
+# 2 idle cores, past the suite-wide default.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
 BIN = Path(sys.executable).parent
 CML = """#!/bin/sh
 # Stands in for CML: records how it was called and the report it was given.

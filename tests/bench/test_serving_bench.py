@@ -62,10 +62,6 @@ def test_comparison_apps_answer_the_bench_film(
     monkeypatch.setenv("BOXOFFICE_LAKE_URI", str(tmp_path / "lake"))
     monkeypatch.setenv("BOXOFFICE_SPOOL_DIR", str(tmp_path / "spool"))
     monkeypatch.setenv("SEED_MODEL", str(course))
-    # The floors swap a part of the real app out (in their own server process in the bench);
-    # restored after this test.
-    monkeypatch.setattr(predictions, "predict_films", predictions.predict_films)
-    monkeypatch.setattr(service, "_log", service._log)
     apps = _apps()
     film = _bench().FILM
     with TestClient(apps.app_from_env()) as real:
@@ -73,15 +69,21 @@ def test_comparison_apps_answer_the_bench_film(
     assert answer.status_code == 200, answer.text
     shapes = {}
     for make in (apps.bare_app, apps.nolog_app, apps.echo_app, apps.seed_app):
-        with TestClient(make()) as client:
-            response = client.post("/v1/prediction", json=film)
-            assert response.status_code == 200, response.text
-            assert response.json()["profile"] == "pre_release"
-            shapes[make.__name__] = response
-            if make is not apps.seed_app:
-                bad = client.post("/v1/prediction", json=film | {"mpaa_rating": 5})
-                # Only the bare floor skips the route's validation.
-                assert bad.status_code == (200 if make is apps.bare_app else 422), bad.text
+        # Each floor swaps a part of the real app out (in its own server process in the
+        # bench); here the part comes back after each app.
+        with monkeypatch.context() as swapped:
+            swapped.setattr(predictions, "router", predictions.router)
+            swapped.setattr(predictions, "predict_films", predictions.predict_films)
+            swapped.setattr(service, "_log", service._log)
+            with TestClient(make()) as client:
+                response = client.post("/v1/prediction", json=film)
+                assert response.status_code == 200, response.text
+                assert response.json()["profile"] == "pre_release"
+                shapes[make.__name__] = response
+                if make is not apps.seed_app:
+                    bad = client.post("/v1/prediction", json=film | {"mpaa_rating": 5})
+                    # Only the bare floor skips the route's validation.
+                    assert bad.status_code == (200 if make is apps.bare_app else 422), bad.text
     for name in ("bare_app", "echo_app", "nolog_app"):  # answered as the route answers
         response = shapes[name]
         assert set(response.json()) == set(answer.json()), name

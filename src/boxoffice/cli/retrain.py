@@ -52,6 +52,9 @@ def retrain(
     except RunNotDueError as exc:
         typer.echo(f"not due: {exc}")
         raise typer.Exit(ExitCode.NOT_DUE) from exc
+    except (OSError, ValueError) as exc:  # an unreachable or unreadable registry
+        typer.echo(f"retrain failed: cannot record the run in {registry}: {exc}", err=True)
+        raise typer.Exit(ExitCode.FAILED) from exc
     try:
         root = params_path.resolve().parent
         result = run_retrain(params, root, Lake(lake), Registry(registry), params_path)

@@ -62,3 +62,11 @@ def test_retrain_if_due_exits_with_its_own_code(tmp_path: Path) -> None:
     assert "not due" in done.output
     bad = runner.invoke(app, [*args, "--if-due", "15 hours"])
     assert bad.exit_code == 2 and "--if-due" in bad.output
+
+
+def test_an_unusable_registry_is_a_clear_failure_not_a_traceback(tmp_path: Path) -> None:
+    blocker = tmp_path / "registry"
+    blocker.write_text("a file where the registry folder should be")
+    done = CliRunner().invoke(app, ["retrain", "--registry", str(blocker), "--if-due", "15h"])
+    assert done.exit_code == ExitCode.FAILED
+    assert "cannot record the run" in done.output and "Traceback" not in done.output

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --constraint constraints.txt
 
-.PHONY: run setup test debs model train ct lint typecheck quality bench bench-serving bench-profile clean
+.PHONY: run setup test debs model train ct image-context lint typecheck quality bench bench-serving bench-profile clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ train: $(VENV)/.train
 ## ct: continuous training as the workflow runs it (CT_IF_DUE=15h: only when due; see deploy/ct/run.sh)
 ct: $(VENV)/.train
 	BIN=$(BIN) deploy/ct/run.sh
+
+## image-context: the serving image's build context in build/image (models verified first)
+image-context: $(VENV)/.train
+	$(BIN)/python deploy/image/context.py build/image
 
 ## debs: the Debian packages the tests drive, installed when missing: headless Chromium and its
 ## driver (the page's tests), wrk (the load script the serving benchmark hands it)

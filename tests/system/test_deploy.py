@@ -22,6 +22,10 @@ EXERCISED = {
     "make model": (
         "tests/system/test_dvc.py::test_dvc_push_then_pull_restores_outputs_from_local_remote"
     ),
+    "make image-context": (
+        "tests/system/test_image_context.py"
+        "::test_the_context_holds_exactly_what_the_dockerfile_copies"
+    ),
     "make ct": (
         "tests/system/test_continuous_training.py"
         "::test_ct_refused_commits_nothing_promoted_commits_what_it_changed"

@@ -358,6 +358,17 @@ def load_frame(params: Params) -> pd.DataFrame:
     return pd.concat([train, holdout], ignore_index=True)
 
 
+def load_project(params_path: str) -> tuple[Params, pd.DataFrame, np.ndarray]:
+    """The params (relative source paths read from the params file's project), the validated
+    films in the evaluate stage's order, and their log target."""
+    params = load_params(params_path)
+    root = Path(params_path).resolve().parent.as_posix()
+    params = params.model_copy(update={"data": params.data.with_uris(root)})
+    frame = load_frame(params)
+    y = np.log(frame[params.feature_schema.target.field].to_numpy(dtype=float))
+    return params, frame, y
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--params", default=str(ROOT / "params.yaml"))
@@ -388,12 +399,7 @@ def main(argv: list[str] | None = None) -> int:
         help="with --merge: re-run the history ablation too (after a change to the recipe)",
     )
     args = parser.parse_args(argv)
-    params = load_params(args.params)
-    # Relative source paths are the params file's project's.
-    root = Path(args.params).resolve().parent.as_posix()
-    params = params.model_copy(update={"data": params.data.with_uris(root)})
-    frame = load_frame(params)
-    y = np.log(frame[params.feature_schema.target.field].to_numpy(dtype=float))
+    params, frame, y = load_project(args.params)
     profiles = [p for p in args.profiles.split(",") if p]
     result: dict[str, Any] = {
         "backtest": "rolling_origin",

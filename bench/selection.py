@@ -26,10 +26,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.model_quality import load_frame  # noqa: E402
+from bench.model_quality import load_project  # noqa: E402
 
 from boxoffice.core.model import release_years  # noqa: E402
-from boxoffice.core.params import Params, load_params  # noqa: E402
+from boxoffice.core.params import Params  # noqa: E402
 from boxoffice.core.regression_metrics import regression_metrics  # noqa: E402
 from boxoffice.pipeline.backtest import coverage_by_band, run_backtest, test_years  # noqa: E402
 from boxoffice.pipeline.evaluate import recipe_runner  # noqa: E402
@@ -186,11 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--axes", default=",".join(AXES))
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
     args = parser.parse_args(argv)
-    params = load_params(args.params)
-    root = Path(args.params).resolve().parent.as_posix()
-    params = params.model_copy(update={"data": params.data.with_uris(root)})
-    frame = load_frame(params)
-    y = np.log(frame[params.feature_schema.target.field].to_numpy(dtype=float))
+    params, frame, y = load_project(args.params)
     score, val_years = scorer(params, frame, y, args.years)
     heads = test_years(release_years(frame, "release_date"), params.evaluate.backtest_years)
     cache: dict[str, dict[str, Any]] = {}

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -12,17 +10,13 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, small_profile, write_project
+from tests.support.scripts import load_script
 
 pytestmark = pytest.mark.slow
 
 
 def _load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("model_quality", ROOT / "bench/model_quality.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["model_quality"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "bench/model_quality.py", "model_quality")
 
 
 def test_model_quality_quick_run_writes_json_and_table(

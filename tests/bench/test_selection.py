@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -12,15 +10,11 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, small_profile, write_project
+from tests.support.scripts import load_script
 
 
 def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("selection", ROOT / "bench/selection.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["selection"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "bench/selection.py", "selection")
 
 
 def _scores(**by_name: dict[str, Any]) -> dict[str, dict[str, Any]]:

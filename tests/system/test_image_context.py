@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import fnmatch
-import importlib.util
 import json
 import shutil
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.support.scripts import load_script
 
 
 def _context() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("image_context", ROOT / "deploy/image/context.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["image_context"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "deploy/image/context.py", "image_context")
 
 
 def _admitted(path: str) -> bool:

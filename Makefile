@@ -67,7 +67,7 @@ debs:
 
 ## test: set up and run the whole suite with coverage
 test: $(VENV)/.dev .venv-tools/.openapi debs
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest --cov=boxoffice --cov-report=term --cov-report=xml:coverage.xml
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest --durations=25 --cov=boxoffice --cov-report=term --cov-report=xml:coverage.xml
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check src tests bench examples

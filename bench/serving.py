@@ -311,9 +311,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variants", default=",".join([*VARIANTS, "mlflow"]))
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
     parser.add_argument(
-        "--train",
-        default=str(ROOT / "data" / "features" / "train.parquet"),
-        help="the training split the course's recipe learns from (dvc repro writes it)",
+        "--features",
+        default=str(ROOT / "data" / "features"),
+        help="the splits (dvc repro writes them): the course's recipe learns from train, the "
+        "load sends films of train and holdout",
     )
     parser.add_argument("--params", default=str(ROOT / "params.yaml"))
     args = parser.parse_args(argv)
@@ -324,8 +325,10 @@ def main(argv: list[str] | None = None) -> int:
     starts: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        _, mlflow_model, columns = course_recipe(tmp, Path(args.train), Path(args.params))
-        films = request_films(Path(args.model), BATCH)
+        features = Path(args.features)
+        splits = (features / "train.parquet", features / "holdout.parquet")
+        _, mlflow_model, columns = course_recipe(tmp, splits[0], Path(args.params))
+        films = request_films(Path(args.model), BATCH, splits)
         for _ in range(args.rounds):
             starts.append(cold_start(args, tmp))
             for name in chosen:

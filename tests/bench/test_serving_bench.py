@@ -101,7 +101,7 @@ def test_serving_bench_rounds_are_interleaved_with_their_spread(
     out = tmp_path / "results"
     argv = ["--model", str(trained.export_dir), "--rounds", "2", "--seconds", "1"]
     argv += ["--warmup", "1", "--connections", "4", "--out", str(out)]
-    argv += ["--train", str(trained.train), "--params", str(trained.root / "params.yaml")]
+    argv += ["--features", str(trained.features_dir), "--params", str(trained.root / "params.yaml")]
     assert bench.main(argv) == 0
     result = json.loads((out / "serving.json").read_text())
     order = result["config"]["order"]

@@ -143,6 +143,18 @@ def _dropped(url: str) -> int:
     return int(float(lines[0].split()[-1])) if lines else 0
 
 
+def wait_adopted(spool: Path, dead: set[str], timeout_s: float = 30) -> None:
+    """Wait until the earlier lifetimes' segments are shipped by this one's adoption. It runs
+    beside the requests, and each segment it ships frees spool space: a disk filled before it
+    ends has room again, and the records "sent while full" all land (seen once in a full
+    suite run, where adoption was slow)."""
+    deadline = time.monotonic() + timeout_s
+    while left := [p for p in spool.glob("*/seg-*") if p.parent.name in dead]:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the dead lifetimes' segments were not adopted: {left}")
+        time.sleep(0.1)
+
+
 def run_lifetimes(export_dir: Path, work: Path, per_phase: int = 30) -> dict[str, Any]:
     """Four lifetimes on one spool (a 2 MB tmpfs) and one lake: SIGTERM; ``kill -9`` before
     anything shipped; a full disk and its recovery; SIGTERM. Returns the tally."""
@@ -153,7 +165,9 @@ def run_lifetimes(export_dir: Path, work: Path, per_phase: int = 30) -> dict[str
         "BOXOFFICE_LAKE_URI": lake.uri,
         "BOXOFFICE_SPOOL_DIR": str(work / "spool"),
         "BOXOFFICE_REPLICA": "pod-a",  # every lifetime the same replica name
-        "BOXOFFICE_SHIP_EVERY_SECONDS": "30",  # nothing ships before the kill -9
+        # Only adoption at start and the drain at SIGTERM ship: nothing before the kill -9,
+        # nothing while the disk is full.
+        "BOXOFFICE_SHIP_EVERY_SECONDS": "600",
     }
     sent = 0
     with small_tmpfs(work / "spool"):
@@ -161,6 +175,7 @@ def run_lifetimes(export_dir: Path, work: Path, per_phase: int = 30) -> dict[str
             server = NamespacedServer(env | {"PROMETHEUS_MULTIPROC_DIR": str(work / f"prom{n}")})
             server.start()
             try:
+                wait_adopted(work / "spool", {life["writer"] for life in soak.lifetimes})
                 soak.answered += _send(server.url, per_phase, sent)
                 sent += per_phase
                 if ending.startswith("disk full"):

@@ -29,7 +29,7 @@ def test_restarts_kill_9_and_a_full_disk_lose_and_duplicate_nothing(
     assert len({pid for _, pid, _ in writers}) == 1, tally  # the same PID in every lifetime
     assert len({token for _, _, token in writers}) == 4, tally  # yet four distinct writers
     assert tally["accepted"] == 100 and tally["sent_while_full"] == 20
-    assert tally["dropped_counted"] >= 1  # the full disk refused writes, and said so
+    assert tally["dropped_counted"] >= 1, tally  # the full disk refused writes, and said so
     assert tally["accounted"], tally  # each one sent while full: landed once, or counted
     assert tally["lost"] == 0 and tally["duplicated"] == 0 and tally["unexpected"] == 0, tally
     assert tally["found_in_lake"] == tally["accepted"] + tally["landed_while_full"]

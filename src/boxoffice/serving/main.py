@@ -78,7 +78,8 @@ def serving_signature(settings: Settings, profile: ServedProfile) -> Signature:
     return Signature(
         target=params.feature_schema.target.field,
         inputs=inputs,
-        interval=Interval(level=0.8, low=0, high=0),
+        # No offsets yet (no model), but the level the pipeline calibrates at.
+        interval=Interval(level=params.train.interval_level, low=0, high=0),
         profile=profile.name,
     )
 
@@ -162,7 +163,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="boxoffice",
         version=__version__,
-        summary="Predict a film's worldwide box-office gross, with an 80% interval.",
+        summary="Predict a film's worldwide box-office gross, with an"
+        f" {signature.interval.level:.0%} interval.",
         lifespan=lifespan,
         docs_url=None,  # served from packaged assets below, not a CDN
         redoc_url=None,

@@ -7,8 +7,9 @@ from pathlib import Path
 import yaml
 
 from boxoffice.serving.config import Settings
-from boxoffice.serving.main import serving_signature
+from boxoffice.serving.model_state import FolderSource, RegistrySource
 from boxoffice.serving.profiles import served_profiles
+from boxoffice.serving.startup import model_source, optional_signature, serving_signature
 from tests.conftest import ROOT
 
 
@@ -21,3 +22,20 @@ def test_fallback_signature_takes_the_configured_interval_level(tmp_path: Path) 
     settings = Settings(model_uri=str(tmp_path / "absent"), params_path=str(params_path))
     default = served_profiles(settings)[0]
     assert serving_signature(settings, default).interval.level == 0.9
+
+
+def test_model_source_is_the_registry_alias_or_the_folder(tmp_path: Path) -> None:
+    folder = Settings(model_uri=str(tmp_path / "model"), params_path=str(tmp_path / "none.yaml"))
+    profile = served_profiles(folder)[0]
+    assert isinstance(model_source(folder, profile), FolderSource)
+    registry = folder.model_copy(
+        update={"registry_uri": str(tmp_path / "registry"), "model_cache_dir": str(tmp_path / "c")}
+    )
+    source = model_source(registry, profile)
+    assert isinstance(source, RegistrySource) and source.alias == profile.alias
+
+
+def test_an_absent_optional_profile_is_not_served(tmp_path: Path) -> None:
+    settings = Settings(model_uri=str(tmp_path / "absent"), params_path=str(tmp_path / "no.yaml"))
+    profile = served_profiles(settings)[0]
+    assert optional_signature(model_source(settings, profile), profile) is None

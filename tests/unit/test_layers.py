@@ -2,7 +2,9 @@
 
 core is the model (schema, features, estimator, artifact, predictor) and imports nothing
 else of the package; lake is storage and the prediction log; pipeline stages, the lifecycle
-and the server build on those two; only the CLI sees everything.
+and the server build on those two; only the CLI sees everything. ``core.io`` (atomic writes)
+is the bottom: every layer may use it, the lake included, and it imports nothing of the
+package.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ ALLOWED = {
     "serving": {"core", "lake", "lifecycle", "serving"},
     "cli": {"core", "lake", "pipeline", "lifecycle", "serving", "cli"},
 }
+# Below every layer: what any module may import whatever its layer.
+BOTTOM = {"boxoffice.core.io"}
 
 
 def _layer(module: str) -> str:
@@ -61,11 +65,33 @@ def test_every_module_sits_in_a_layer() -> None:
 def test_imports_point_one_way(path: Path) -> None:
     rel = path.relative_to(PACKAGE)
     layer = rel.parts[0]
-    wrong = sorted(m for m in _imported(path) if _layer(m) not in ALLOWED[layer])
+    wrong = sorted(_wrong(path, layer))
     assert wrong == [], f"{rel} ({layer}) imports {wrong}"
+
+
+def _wrong(path: Path, layer: str) -> set[str]:
+    return {m for m in _imported(path) if m not in BOTTOM and _layer(m) not in ALLOWED[layer]}
+
+
+def test_the_bottom_imports_nothing_of_the_package() -> None:
+    for module in BOTTOM:
+        path = PACKAGE.joinpath(*module.split(".")[1:]).with_suffix(".py")
+        assert _imported(path) == set(), module
 
 
 def test_the_check_sees_a_wrong_import(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("from boxoffice.serving.main import create_app\n")
-    assert _layer(next(iter(_imported(bad)))) not in ALLOWED["core"]
+    assert _wrong(bad, "core") == {"boxoffice.serving.main"}
+
+
+def test_core_may_not_import_the_lake(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("from boxoffice.lake.storage import read_bytes\nimport boxoffice.core.io\n")
+    assert _wrong(bad, "core") == {"boxoffice.lake.storage"}
+
+
+def test_the_lake_may_use_the_bottom_but_no_other_core_module(tmp_path: Path) -> None:
+    used = tmp_path / "used.py"
+    used.write_text("from boxoffice.core.io import put_atomic\nimport boxoffice.core.model\n")
+    assert _wrong(used, "lake") == {"boxoffice.core.model"}

@@ -14,7 +14,7 @@ from boxoffice.core.artifact import (
     ModelNotFoundError,
 )
 from boxoffice.core.exit_codes import ExitCode
-from boxoffice.lake.storage import write_text_atomic
+from boxoffice.core.io import write_text_atomic
 
 app = command_group()
 

@@ -1,7 +1,8 @@
 """The single encoding path from raw feature values to the model's float32 matrix.
 
-Training, evaluation, export and serving all call :func:`encode`, so preprocessing cannot
-drift between them. Only numpy is used: serving builds no DataFrame per request.
+Training, evaluation, export and serving all encode through :class:`Encoder`, so
+preprocessing cannot drift between them. Only numpy is used: serving builds no DataFrame per
+request.
 """
 
 from __future__ import annotations
@@ -21,7 +22,22 @@ FloatMatrix = npt.NDArray[np.float32]
 FloatArray = npt.NDArray[np.float64]
 Columns = Mapping[str, Sequence[Any] | npt.NDArray[Any]]
 
-__all__ = ["Columns", "Encoder", "FloatMatrix", "fit_categories", "is_missing"]
+__all__ = [
+    "EPOCH_YEAR",
+    "Columns",
+    "Encoder",
+    "FloatMatrix",
+    "calendar_parts",
+    "date_parts",
+    "fit_categories",
+    "is_missing",
+    "row_count",
+    "to_days",
+]
+
+# numpy counts datetime64[Y] from 1970: ``days.astype("datetime64[Y]").astype(int)`` is the
+# calendar year minus this.
+EPOCH_YEAR = 1970
 
 
 def row_count(columns: Columns, n_rows: int | None = None) -> int:
@@ -59,7 +75,7 @@ def date_parts(days: npt.NDArray[np.datetime64], parts: Sequence[str]) -> list[n
 
     # Only the parts asked for: serving computes these on every request.
     table: dict[str, Callable[[], npt.NDArray[Any]]] = {
-        "year": lambda: safe.astype("datetime64[Y]").astype(np.int64) + 1970,
+        "year": lambda: safe.astype("datetime64[Y]").astype(np.int64) + EPOCH_YEAR,
         "month": month,
         # 1970-01-01 was a Thursday; shift so Monday is 0 as in pandas.
         "day_of_week": lambda: (safe.astype(np.int64) + 3) % 7,

@@ -13,13 +13,19 @@ from sklearn.ensemble import HistGradientBoostingRegressor, VotingRegressor
 from sklearn.utils.validation import check_is_fitted
 
 from boxoffice.core.dollars import Dollars, dollars_for
-from boxoffice.core.features import Encoder, date_parts, fit_categories, to_days
+from boxoffice.core.features import EPOCH_YEAR, Encoder, date_parts, fit_categories, to_days
 from boxoffice.core.history import as_of, history_columns, track_table
 from boxoffice.core.intervals import Residuals, calibrate
-from boxoffice.core.params import DEFAULT_PROFILE, FeatureSpec
+from boxoffice.core.params import DEFAULT_PROFILE, FeatureSpec, TrainParams
 from boxoffice.core.signature import History, InputField, Interval, Signature
 
 FloatArray = npt.NDArray[np.float64]
+
+
+def _train_default(name: str) -> Any:
+    """``TrainParams``' default for ``name``: the estimator's defaults come from the params, so
+    an estimator built without them (tests, notebooks) encodes as the pipeline does."""
+    return TrainParams.model_fields[name].default
 
 
 def frame_columns(frame: pd.DataFrame) -> dict[str, Any]:
@@ -51,10 +57,10 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         min_samples_leaf: int = 20,
         l2_regularization: float = 0.0,
         loss: str = "squared_error",
-        category_smoothing: float = 10.0,
-        category_min_count: int = 3,
-        interval_level: float = 0.8,
-        calibration_years: int = 3,
+        category_smoothing: float = _train_default("category_smoothing"),
+        category_min_count: int = _train_default("category_min_count"),
+        interval_level: float = _train_default("interval_level"),
+        calibration_years: int = _train_default("calibration_years"),
         interval_buckets: tuple[int, ...] = (0,),
         interval_bands: tuple[float, ...] = (0.0,),
         horizon_bands: tuple[int, ...] = (1,),
@@ -141,7 +147,7 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             for name in self.history_fields
         ]
         days = to_days(X[self._date_field()].to_numpy())
-        last = days.max().astype("datetime64[Y]").astype(int) + 1970
+        last = days.max().astype("datetime64[Y]").astype(int) + EPOCH_YEAR
         return Signature(
             target=self.target,
             inputs=inputs,
@@ -220,14 +226,15 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         y_real = y_log + (dollars.log_factor(years) if dollars else 0.0)
         self.feature_names_in_ = np.array([s.field for s in self.features], dtype=object)
         signature = self._signature(X, y_real, dollars)
+        if self.calibration_years >= 1:
+            # Calibration fits clones of the recipe, never this model, so the final interval
+            # is known before the trees are fitted and the encoder is built once, with it.
+            interval = self._calibrate(X, y_log, years)
+            signature = signature.model_copy(update={"interval": interval})
+        self.signature_ = signature
         self.encoder_ = Encoder(signature)
         matrix, y_fit = self._training_matrix(self.encoder_, X, y_real)
         self.model_ = self._fit_trees(signature, matrix, y_fit)
-        self.signature_ = signature
-        if self.calibration_years >= 1:
-            interval = self._calibrate(X, y_log, years)
-            self.signature_ = signature.model_copy(update={"interval": interval})
-            self.encoder_ = Encoder(self.signature_)
         return self
 
     # -- intervals ------------------------------------------------------------------------

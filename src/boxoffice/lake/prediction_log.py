@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
-from boxoffice.lake.storage import put_atomic
+from boxoffice.core.io import put_atomic
 
 PREDICTIONS = "predictions"
 

@@ -12,8 +12,8 @@ import json
 import os
 from typing import Any
 
+from boxoffice.core.io import put_atomic
 from boxoffice.lake.prediction_log import Lake
-from boxoffice.lake.storage import put_atomic
 
 REPORTS = "reports"
 KINDS = ("drift", "accuracy")

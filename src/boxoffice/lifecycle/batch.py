@@ -18,10 +18,10 @@ import pyarrow.json as pajson
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ValidationError
 
+from boxoffice.core.io import write_bytes_atomic
 from boxoffice.core.predictor import OnnxPredictor
 from boxoffice.core.request_errors import Notes, readable
 from boxoffice.core.request_model import field_notes, film_model
-from boxoffice.lake.storage import write_bytes_atomic
 
 CHUNK = 1000
 

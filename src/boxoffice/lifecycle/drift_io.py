@@ -13,9 +13,9 @@ import pyarrow.parquet as pq
 
 from boxoffice.core.dollars import dollar_axes
 from boxoffice.core.features import date_parts, to_days
+from boxoffice.core.io import write_text_atomic
 from boxoffice.core.params import FeatureSpec
 from boxoffice.lake.prediction_log import Lake
-from boxoffice.lake.storage import write_text_atomic
 from boxoffice.lifecycle.drift import DriftReport, cell, markdown
 
 

@@ -20,8 +20,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from boxoffice.core.io import put_atomic
 from boxoffice.lake.prediction_log import Lake
-from boxoffice.lake.storage import put_atomic
 
 LABELS = "labels"
 LABEL_SCHEMA = pa.schema(

@@ -15,7 +15,7 @@ from typing import Any
 
 import vl_convert as vlc
 
-from boxoffice.lake.storage import write_text_atomic
+from boxoffice.core.io import write_text_atomic
 from boxoffice.lifecycle.dvc_cli import run_dvc
 
 

@@ -37,8 +37,8 @@ from boxoffice.core.artifact import (
     version_of,
 )
 from boxoffice.core.digest import sha256_bytes
+from boxoffice.core.io import create_only, put_atomic, write_bytes_atomic
 from boxoffice.core.params import DEFAULT_PROFILE
-from boxoffice.lake.storage import create_only, put_atomic, write_bytes_atomic
 
 ALIASES = ("production", "candidate")
 # The default profile's aliases are plain ``production``/``candidate``; another profile's carry

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from boxoffice.core.artifact import METADATA_FILE, SIGNATURE_FILE
+from boxoffice.core.io import write_text_atomic
 from boxoffice.core.layout import Layout
 from boxoffice.core.params import Params
-from boxoffice.lake.storage import write_text_atomic
 from boxoffice.pipeline.common import log, run_stage
 from boxoffice.pipeline.coverage import coverage_table, figure
 

@@ -10,9 +10,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from boxoffice.core.io import write_text_atomic
 from boxoffice.core.layout import Layout
 from boxoffice.core.params import DEFAULT_PROFILE, Params, load_params
-from boxoffice.lake.storage import write_text_atomic
 
 # The id validate gives each row (a hash of the source's id columns); featurize splits on it.
 ROW_ID = "row_id"

@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 from sklearn.inspection import permutation_importance
 
+from boxoffice.core.io import write_text_atomic
 from boxoffice.core.layout import Layout
 from boxoffice.core.model import BoxOfficeRegressor, frame_columns, release_years
 from boxoffice.core.params import Params
 from boxoffice.core.regression_metrics import interval_score, regression_metrics
-from boxoffice.lake.storage import write_text_atomic
 from boxoffice.pipeline.backtest import BANDS, Fitted, coverage_by_band, run_backtest
 from boxoffice.pipeline.common import log, run_stage, write_json
 from boxoffice.pipeline.coverage import by_group, cell, edges_to_bands

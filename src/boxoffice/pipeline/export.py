@@ -22,13 +22,13 @@ from boxoffice.core.artifact import (
 )
 from boxoffice.core.comps import Comps, build_comps
 from boxoffice.core.digest import sha256_bytes
+from boxoffice.core.io import write_bytes_atomic, write_text_atomic
 from boxoffice.core.layout import Layout
 from boxoffice.core.model import BoxOfficeRegressor, frame_columns
 from boxoffice.core.params import Params
 from boxoffice.core.predictor import OnnxPredictor
 from boxoffice.core.regression_metrics import regression_metrics
 from boxoffice.core.signature import Signature
-from boxoffice.lake.storage import write_bytes_atomic, write_text_atomic
 from boxoffice.pipeline.common import ROW_ID, StageError, log, run_stage, write_json
 from boxoffice.pipeline.onnx_graph import convert, merge_average
 from boxoffice.pipeline.recipe import xy

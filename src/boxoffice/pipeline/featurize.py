@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from boxoffice.core.io import write_bytes_atomic
 from boxoffice.core.layout import Layout
 from boxoffice.core.params import Params, SchemaSpec, SplitParams
-from boxoffice.lake.storage import write_bytes_atomic
 from boxoffice.pipeline.common import ROW_ID, log, run_stage, write_json
 
 

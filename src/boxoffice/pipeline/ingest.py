@@ -8,8 +8,9 @@ from typing import Any
 
 from boxoffice.core.data_params import DataParams, SourceParams
 from boxoffice.core.digest import sha256_bytes
+from boxoffice.core.io import write_bytes_atomic
 from boxoffice.core.layout import Layout
-from boxoffice.lake.storage import HashMismatchError, read_bytes, write_bytes_atomic
+from boxoffice.lake.storage import HashMismatchError, read_bytes
 from boxoffice.pipeline.common import log, run_stage, write_json
 
 

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from boxoffice.core.dollars import dollar_axes
-from boxoffice.lake.storage import write_text_atomic
+from boxoffice.core.io import write_text_atomic
 
 
 def write_plot_data(

@@ -13,9 +13,9 @@ from typing import Any
 import pandas as pd
 
 from boxoffice.core.data_params import FEEDBACK_SOURCE, MatchParams, SourceParams
+from boxoffice.core.io import write_bytes_atomic, write_text_atomic
 from boxoffice.core.layout import Layout
 from boxoffice.core.params import Params, SchemaSpec, ValidationParams
-from boxoffice.lake.storage import write_bytes_atomic, write_text_atomic
 from boxoffice.pipeline.common import ROW_ID, StageError, log, run_stage, write_json
 from boxoffice.pipeline.matching import SOURCES_COLUMN, assign_films, merge
 from boxoffice.pipeline.quality import match_report, report_markdown

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from boxoffice.lake.storage import write_bytes_atomic
+from boxoffice.core.io import write_bytes_atomic
 from boxoffice.serving.spool import live_owners
 
 log = logging.getLogger("boxoffice.reload")

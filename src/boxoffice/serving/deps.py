@@ -2,8 +2,9 @@
 
 ``StateDep`` is an ``async def`` dependency (FastAPI runs plain ``def`` ones in a thread pool,
 and a thread hand-off costs more than a prediction). The prediction routes skip injection
-altogether and call :func:`checked_state` with their Request: on the hot path each resolved
-dependency costs more than the model's inference.
+altogether and await :func:`get_state` with their Request: on the hot path each resolved
+dependency costs more than the model's inference. Neither checks the API key: the middleware
+has done that before the body was read.
 """
 
 from __future__ import annotations
@@ -24,14 +25,9 @@ API_KEY_PARAMETER: dict[str, Any] = {
 
 
 async def get_state(request: Request) -> AppState:
+    """The app state the factory attached to the app."""
     state: AppState = request.app.state.boxoffice
     return state
 
 
 StateDep = Annotated[AppState, Depends(get_state)]
-
-
-def checked_state(request: Request) -> AppState:
-    """The app state (the middleware has checked the API key before the body was read)."""
-    state: AppState = request.app.state.boxoffice
-    return state

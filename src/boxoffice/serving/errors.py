@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import cast
+from typing import Any, cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -23,11 +23,18 @@ class ApiError(Exception):
         self.status, self.kind, self.message = status, kind, message
 
 
+def error_envelope(
+    status: int, kind: str, message: str, details: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
+    """The one error shape, for the exception handlers and the middleware alike."""
+    body = {"status": status, "type": kind, "message": message, "details": details or []}
+    return {"error": body}
+
+
 def error_response(
     status: int, kind: str, message: str, details: list[dict[str, str]] | None = None
 ) -> JSONResponse:
-    body = {"status": status, "type": kind, "message": message, "details": details or []}
-    return JSONResponse({"error": body}, status_code=status)
+    return JSONResponse(error_envelope(status, kind, message, details), status_code=status)
 
 
 # Each handler is registered for one exception class (see install), hence the casts.

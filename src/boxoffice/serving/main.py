@@ -1,95 +1,34 @@
-"""The app factory: ``create_app()`` builds the API; the model loads in ``lifespan``."""
+"""The app factory: ``create_app()`` assembles the API; the models load in ``lifespan``.
+
+What a server serves (sources, request schemas, holders) is found in :mod:`.startup`.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from boxoffice import __version__
-from boxoffice.core.artifact import SIGNATURE_FILE, ModelNotFoundError
-from boxoffice.core.params import load_params
 from boxoffice.core.request_model import example_film, field_notes, film_model
-from boxoffice.core.signature import InputField, Interval, Signature
 from boxoffice.lake.prediction_log import Lake
-from boxoffice.lifecycle.registry import Registry
 from boxoffice.serving import docs, errors, metrics
 from boxoffice.serving.access import Access
 from boxoffice.serving.broadcast import ReloadChannel
 from boxoffice.serving.config import Settings
 from boxoffice.serving.middleware import GuardAndMeasure
-from boxoffice.serving.model_state import (
-    TRANSIENT_ERRORS,
-    FolderSource,
-    ModelHolder,
-    ModelSource,
-    RegistrySource,
-)
-from boxoffice.serving.profiles import ServedProfile, served_profiles
 from boxoffice.serving.routes import admin, health, model, predictions, reports, ui
 from boxoffice.serving.service import AppState
 from boxoffice.serving.shipper import Shipper
 from boxoffice.serving.spool import Spool, SpoolDir
+from boxoffice.serving.startup import Served, served
 
 log = logging.getLogger("boxoffice.api")
-
-
-# Reading a signature: missing or unreachable (transient), or not a valid signature.
-SIGNATURE_ERRORS = (*TRANSIENT_ERRORS, ValueError)
-
-
-class SchemaUnavailableError(RuntimeError):
-    """Neither the model's signature nor a params file gives the request schema."""
-
-
-def _model_signature(settings: Settings, profile: ServedProfile) -> Signature:
-    if settings.registry_uri:
-        registry = Registry(settings.registry_uri)
-        version = registry.resolve(profile.alias)
-        data = registry.file(version, SIGNATURE_FILE)  # the signature alone, not the model
-        if data is None:
-            raise ModelNotFoundError(f"{version} has no {SIGNATURE_FILE}")
-        return Signature.model_validate_json(data)
-    return Signature.model_validate_json((Path(profile.folder) / SIGNATURE_FILE).read_bytes())
-
-
-def serving_signature(settings: Settings, profile: ServedProfile) -> Signature:
-    """The request schema: the model's signature, else the feature schema of params.yaml.
-
-    Only JSON/YAML is read here; the model itself loads in the lifespan. The fallback lets a
-    replica start (live, not ready) before its model or registry is reachable.
-    """
-    try:
-        return _model_signature(settings, profile)
-    except SIGNATURE_ERRORS as exc:
-        reason = f"{settings.registry_uri or profile.folder}: {exc}"
-    try:
-        params = load_params(settings.params_path)
-    except OSError as exc:
-        raise SchemaUnavailableError(
-            f"no request schema: cannot read {reason} nor {settings.params_path}"
-        ) from exc
-    log.warning("no model signature yet (%s); request schema from %s", reason, settings.params_path)
-    inputs = [InputField.from_spec(spec) for spec in params.profile_features(profile.name)]
-    return Signature(
-        target=params.feature_schema.target.field,
-        inputs=inputs,
-        interval=Interval(level=0.8, low=0, high=0),
-        profile=profile.name,
-    )
-
-
-def optional_signature(settings: Settings, profile: ServedProfile) -> Signature | None:
-    """Another profile's signature when its model is there to serve (they are optional)."""
-    try:
-        return _model_signature(settings, profile)
-    except SIGNATURE_ERRORS as exc:
-        log.warning("profile %s not served: %s", profile.name, exc)
-        return None
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
 def _start_logging(settings: Settings) -> tuple[Spool, Shipper]:
@@ -110,37 +49,17 @@ def _start_logging(settings: Settings) -> tuple[Spool, Shipper]:
     return spool, shipper
 
 
-def _source(settings: Settings, profile: ServedProfile) -> ModelSource:
-    if settings.registry_uri:
-        cache = Path(settings.model_cache_dir)
-        cache.mkdir(parents=True, exist_ok=True)
-        return RegistrySource(Registry(settings.registry_uri), cache, profile.alias)
-    return FolderSource(profile.folder)
+def _app_state(profiles: list[Served]) -> AppState:
+    default, *others = profiles
+    state = AppState(holder=default.holder, spool=None)
+    state.routes[default.profile.name] = default.profile.route
+    for other in others:
+        state.profiles[other.profile.name] = other.holder
+        state.routes[other.profile.name] = other.profile.route
+    return state
 
 
-def _holder(settings: Settings, profile: ServedProfile, signature: Signature) -> ModelHolder:
-    return ModelHolder(
-        _source(settings, profile),
-        signature,
-        settings.model_retry_seconds,
-        settings.reload_seconds,
-    )
-
-
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
-    default, *declared_others = served_profiles(settings)
-    signature = serving_signature(settings, default)
-    state = AppState(holder=_holder(settings, default, signature), spool=None)
-    state.routes[default.name] = default.route
-    others: dict[ServedProfile, Signature] = {}
-    for profile in declared_others:
-        found = optional_signature(settings, profile)
-        if found is not None:
-            others[profile] = found
-            state.profiles[profile.name] = _holder(settings, profile, found)
-            state.routes[profile.name] = profile.route
-
+def _lifespan(settings: Settings, state: AppState) -> Lifespan:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # The channel notes the standing reload request before the models load (they load
@@ -159,11 +78,39 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             shipper.stop()
             state.spool.owned.release(remove_if_empty=True)
 
+    return lifespan
+
+
+def _include_routers(app: FastAPI, profiles: list[Served], limit: int) -> None:
+    for one in profiles:  # one prediction router per declared profile (params.yaml)
+        name = None if one.profile.default else one.profile.name
+        film, example = film_model(one.signature), example_film(one.signature)
+        app.include_router(predictions.router(film, example, limit, one.profile.prefix, name))
+    for each in (model, admin, health, reports):
+        app.include_router(each.router)
+
+
+def _field_notes(profiles: list[Served], limit: int) -> dict[tuple[str, str], str]:
+    notes: dict[tuple[str, str], str] = {}
+    for one in profiles:
+        notes |= field_notes(one.signature)
+    # Names the setting, not only the number (it said "List should have at most 1000 items").
+    notes[("films", "too_long")] = (
+        f"at most {limit} films per request (the server's BOXOFFICE_BATCH_LIMIT): split the batch"
+    )
+    return notes
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    profiles = served(settings)
+    state = _app_state(profiles)
+    level = profiles[0].signature.interval.level
     app = FastAPI(
         title="boxoffice",
         version=__version__,
-        summary="Predict a film's worldwide box-office gross, with an 80% interval.",
-        lifespan=lifespan,
+        summary=f"Predict a film's worldwide box-office gross, with an {level:.0%} interval.",
+        lifespan=_lifespan(settings, state),
         docs_url=None,  # served from packaged assets below, not a CDN
         redoc_url=None,
     )
@@ -171,28 +118,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ui.install(app)
     app.state.settings = settings
     app.state.boxoffice = state
-    app.state.field_notes = field_notes(signature)
-    for other in others.values():
-        app.state.field_notes |= field_notes(other)
-    limit = settings.batch_limit
-    # Names the setting, not only the number (it said "List should have at most 1000 items").
-    app.state.field_notes[("films", "too_long")] = (
-        f"at most {limit} films per request (the server's BOXOFFICE_BATCH_LIMIT): split the batch"
-    )
+    app.state.field_notes = _field_notes(profiles, settings.batch_limit)
     errors.install(app)
-    app.include_router(
-        predictions.router(film_model(signature), example_film(signature), limit, default.prefix)
-    )
-    for profile, other in others.items():  # one router per declared profile (params.yaml)
-        app.include_router(
-            predictions.router(
-                film_model(other), example_film(other), limit, profile.prefix, profile.name
-            )
-        )
-    app.include_router(model.router)
-    app.include_router(admin.router)
-    app.include_router(health.router)
-    app.include_router(reports.router)
+    _include_routers(app, profiles, settings.batch_limit)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"])
     app.add_middleware(

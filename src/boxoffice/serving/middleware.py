@@ -10,6 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from boxoffice.serving import metrics
 from boxoffice.serving.access import Access
+from boxoffice.serving.errors import error_envelope
 
 
 class _BodyTooLargeError(Exception):
@@ -17,9 +18,8 @@ class _BodyTooLargeError(Exception):
 
 
 async def _send_error(send: Send, status: int, kind: str, message: str) -> None:
-    body = json.dumps(
-        {"error": {"status": status, "type": kind, "message": message, "details": []}}
-    ).encode()
+    # Refused before the app runs, so no exception handler sees it; the shape is theirs.
+    body = json.dumps(error_envelope(status, kind, message)).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

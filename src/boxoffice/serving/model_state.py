@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from boxoffice.core.artifact import (
     CHECKSUMS_FILE,
     METADATA_FILE,
+    SIGNATURE_FILE,
     ModelNotFoundError,
     read_verified,
     version_of,
@@ -76,6 +77,10 @@ class FolderSource:
     def directory(self, version: str) -> Path:
         return self.path
 
+    def signature_bytes(self) -> bytes:
+        """The exported signature alone (the request schema), without loading the model."""
+        return (self.path / SIGNATURE_FILE).read_bytes()
+
 
 class RegistrySource:
     """A registry alias (``production`` by default); versions are cached once verified."""
@@ -87,6 +92,14 @@ class RegistrySource:
 
     def wanted(self) -> str:
         return self.registry.resolve(self.alias)
+
+    def signature_bytes(self) -> bytes:
+        """The alias's signature alone (the request schema), without downloading the model."""
+        version = self.wanted()
+        data = self.registry.file(version, SIGNATURE_FILE)
+        if data is None:
+            raise ModelNotFoundError(f"{version} has no {SIGNATURE_FILE}")
+        return data
 
     def directory(self, version: str) -> Path:
         target = self.cache / version

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from boxoffice.core.features import (
+    EPOCH_YEAR,
     SMALL_BATCH,
     Encoder,
     calendar_parts,
@@ -158,3 +159,23 @@ def test_dates_datetime_cannot_read_go_the_numpy_way() -> None:
     # numpy reads a month as its first day; datetime.date.fromisoformat refuses it.
     year, month = calendar_parts(["2009-12"], ["year", "month"])
     assert (year.tolist(), month.tolist()) == ([2009.0], [12.0])
+
+
+def test_year_is_the_epoch_year_plus_numpy_years() -> None:
+    days = to_days(["1970-06-01", "2009-12-31"])
+    assert list(date_parts(days, ["year"])[0]) == [EPOCH_YEAR, 2009.0]
+    assert days.astype("datetime64[Y]").astype(int)[1] + EPOCH_YEAR == 2009
+
+
+def test_all_lists_every_name_the_package_imports_from_features() -> None:
+    import ast
+
+    from boxoffice.core import features
+    from tests.conftest import ROOT
+
+    imported: set[str] = set()
+    for path in (ROOT / "src" / "boxoffice").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module == "boxoffice.core.features":
+                imported |= {alias.name for alias in node.names}
+    assert imported <= set(features.__all__), sorted(imported - set(features.__all__))

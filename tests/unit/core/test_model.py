@@ -299,3 +299,34 @@ def test_thin_cell_borrows_the_offsets_of_fewer_fields_in_its_own_band() -> None
     assert cells[(10.0, 4)] == cells[(10.0, 1)]  # the big films' own band, not the pool
     assert cells[(0.0, 4)] == cells[(0.0, 1)]
     assert cells[(10.0, 4)][1] < cells[(0.0, 4)][1]
+
+
+def test_estimator_defaults_are_the_train_params_defaults() -> None:
+    # They once disagreed (smoothing 10 vs 5, min count 3 vs 2): one home, the params.
+    from boxoffice.core.params import TrainParams
+
+    model = BoxOfficeRegressor()
+    for name in ("category_smoothing", "category_min_count", "interval_level"):
+        assert getattr(model, name) == TrainParams.model_fields[name].default, name
+    assert model.calibration_years == TrainParams.model_fields["calibration_years"].default
+
+
+def test_fit_builds_the_encoder_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import boxoffice.core.model as model_module
+
+    built: list[object] = []
+
+    class Counting(model_module.Encoder):
+        def __init__(self, signature: object) -> None:
+            built.append(signature)
+            super().__init__(signature)
+
+    monkeypatch.setattr(model_module, "Encoder", Counting)
+    fixed = Interval(level=0.8, low=-1.0, high=1.0)
+    # The calibration fits clones of their own; only this model's encoder is counted here.
+    monkeypatch.setattr(BoxOfficeRegressor, "_calibrate", lambda *_: fixed)
+    X, y = _data()
+    model = _model(calibration_years=2).fit(X, y)
+    assert len(built) == 1
+    assert model.encoder_.signature is model.signature_
+    assert model.signature_.interval == fixed

@@ -169,7 +169,7 @@ def test_starts_without_any_model_from_the_params_schema(trained: Layout, tmp_pa
 
 
 def test_no_signature_and_no_params_is_a_clear_start_error(trained: Layout, tmp_path: Path) -> None:
-    from boxoffice.serving.main import SchemaUnavailableError
+    from boxoffice.serving.startup import SchemaUnavailableError
 
     settings = make_settings(
         trained, tmp_path, model_uri=str(tmp_path / "absent"), params_path=str(tmp_path / "no.yaml")

@@ -10,7 +10,7 @@ import orjson
 from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from boxoffice.serving.deps import API_KEY_PARAMETER, checked_state
+from boxoffice.serving.deps import API_KEY_PARAMETER, get_state
 from boxoffice.serving.model_state import ModelHolder
 from boxoffice.serving.schemas import ERROR_RESPONSES, PredictionResponse, PredictionsResponse
 from boxoffice.serving.service import AppState, predict_films
@@ -57,9 +57,9 @@ def router(
     def holder(state: AppState) -> ModelHolder:
         return state.profiles[profile] if profile else state.holder
 
-    # The hot routes take the Request and check the key themselves: each injected dependency
-    # costs a resolution per request, more than the model's inference. The header is still
-    # documented in the OpenAPI.
+    # The hot routes take the Request and fetch the state themselves (the middleware checked
+    # the key): each injected dependency costs a resolution per request, more than the model's
+    # inference. The header is still documented in the OpenAPI.
     extra = {"parameters": [API_KEY_PARAMETER]}
 
     @api.post(
@@ -74,7 +74,7 @@ def router(
         comps: Comps = 0,
     ) -> Response:
         """Predict one film's worldwide gross with its interval."""
-        state = checked_state(request)
+        state = await get_state(request)
         route = f"{label}prediction"
         return _json(predict_films(state, [body], route, holder(state), comps)[0])
 
@@ -90,7 +90,7 @@ def router(
         comps: Comps = 0,
     ) -> Response:
         """Predict a batch of films; results come back in request order."""
-        state = checked_state(request)
+        state = await get_state(request)
         films: list[BaseModel] = getattr(body, "films")  # noqa: B009 (a run-time built model)
         results = predict_films(state, films, f"{label}predictions", holder(state), comps)
         return _json({"predictions": results, "model_version": results[0]["model_version"]})

@@ -38,13 +38,19 @@ from bench.serving import BATCH, DEFAULT_MODEL, FILM  # noqa: E402
 
 from boxoffice.core.predictor import OnnxPredictor  # noqa: E402
 from boxoffice.core.request_model import film_model  # noqa: E402
-from boxoffice.lake.prediction_log import LOG_SCHEMA, Lake, log_table  # noqa: E402
+from boxoffice.lake.prediction_log import (  # noqa: E402
+    LOG_SCHEMA,
+    Lake,
+    log_record,
+    read_spool_lines,
+    spool_line,
+)
 from boxoffice.serving import metrics  # noqa: E402
 from boxoffice.serving.model_state import LoadedModel  # noqa: E402
 from boxoffice.serving.routes.predictions import batch_model  # noqa: E402
-from boxoffice.serving.service import AppState, predict_films, request_ids, warnings_for  # noqa: E402
-from boxoffice.serving.shipper import _rows, ship_segment  # noqa: E402
-from boxoffice.serving.spool import Spool, SpoolDir, read_segment  # noqa: E402
+from boxoffice.serving.service import AppState, predict_films, request_ids  # noqa: E402
+from boxoffice.serving.shipper import ship_segment  # noqa: E402
+from boxoffice.serving.spool import Spool, SpoolDir  # noqa: E402
 
 
 def median_us(step: Callable[[], object], calls: int) -> float:
@@ -81,7 +87,22 @@ def steps(model_dir: Path, spool_dir: Path) -> dict[str, Callable[[], object]]:
     spool = Spool(owned, seal_records=1000, seal_seconds=2.0, max_records=10**9)
     state = AppState(holder=SimpleNamespace(current=LoadedModel(predictor, "sha-0")), spool=spool)  # type: ignore[arg-type]
     result = predict_films(state, [film], "prediction")[0]
-    record = {"inputs": row, "route": "prediction", "latency_ms": 1.0} | result
+
+    def log_one() -> None:  # what the service spools for one film
+        record = log_record(
+            request_id=result["request_id"],
+            ts=dt.datetime.now(dt.UTC).isoformat(),
+            model_version=result["model_version"],
+            profile=result["profile"],
+            route="prediction",
+            inputs=row,
+            worldwide_gross=result["worldwide_gross"],
+            low=result["interval"]["low"],
+            high=result["interval"]["high"],
+            level=result["interval"]["level"],
+            latency_ms=1.0,
+        )
+        spool.append_batch([record])
 
     def observe() -> None:
         metrics.PREDICTED.observe(result["worldwide_gross"])
@@ -103,8 +124,11 @@ def steps(model_dir: Path, spool_dir: Path) -> dict[str, Callable[[], object]]:
             encoder.log_deflator(columns, 1),
             encoder.interval_offsets(columns, 1),
         ),
-        "warnings + request id": lambda: (warnings_for(signature, columns, 1), request_ids(1)),
-        "spool append (zero-loss log)": lambda: spool.append_batch([record]),
+        "input edges (warnings) + request id": lambda: (
+            predictor.edges.check(columns, 1),
+            request_ids(1),
+        ),
+        "log record + spool append (zero-loss log)": log_one,
         "Prometheus metrics": observe,
         "JSON serialisation (orjson)": lambda: orjson.dumps(result),
         "the whole service call (predict_films), the same film": lambda: predict_films(
@@ -135,7 +159,8 @@ def batch_steps(model_dir: Path, work: Path) -> dict[str, Callable[[], object]]:
     payload = {"predictions": results, "model_version": "sha-0"}
     spool.seal()
     segment = owned.segments()[0]  # exactly what the service spooled for one request
-    records = read_segment(segment)
+    spooled = segment.read_bytes()
+    records = orjson.loads(spooled.splitlines()[0])["records"]  # as the service built them
     lake = Lake(str(work / "lake"))
     signature = predictor.signature
     rows = [film.model_dump(exclude_none=True) for film in films]
@@ -150,8 +175,7 @@ def batch_steps(model_dir: Path, work: Path) -> dict[str, Callable[[], object]]:
     )
     output = predictor.session.get_outputs()[0].name
 
-    lake_rows = next(iter(_rows(records).values()))
-    typed = [row | {"ts": dt.datetime.fromisoformat(row["ts"])} for row in lake_rows]
+    typed = [row | {"ts": dt.datetime.fromisoformat(row["ts"])} for row in records]
 
     def ship() -> None:
         # ship_segment deletes what it shipped: ship a fresh copy each time.
@@ -173,14 +197,14 @@ def batch_steps(model_dir: Path, work: Path) -> dict[str, Callable[[], object]]:
         "the whole service call (predict_films, spool included)": lambda: predict_films(
             state, films, "predictions"
         ),
-        "spool line, orjson": lambda: orjson.dumps(records, default=str),
+        "spool line, orjson": lambda: spool_line(records),
         "spool line, stdlib json (before)": lambda: json.dumps(
-            records, separators=(",", ":"), default=str
+            {"records": records}, separators=(",", ":"), default=str
         ),
         "response, orjson": lambda: orjson.dumps(payload),
         "response, stdlib json (before)": lambda: json.dumps(payload, separators=(",", ":")),
         "shipper: the records to Parquet in the lake (background thread)": ship,
-        "shipper's table, Arrow's JSON reader": lambda: log_table(lake_rows),
+        "shipper's table, Arrow's JSON reader": lambda: read_spool_lines(spooled),
         # Last: its first call imports pandas, which the steps above must not pay for.
         "shipper's table, pa.Table.from_pylist (before)": lambda: pa.Table.from_pylist(
             typed, schema=LOG_SCHEMA

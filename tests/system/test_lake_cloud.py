@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from boxoffice.core.layout import Layout
-from boxoffice.lake.prediction_log import Lake
+from boxoffice.lake.prediction_log import Lake, log_table
 from boxoffice.serving.main import create_app
 from tests.support.serving import FILM, log_record, make_settings
 
@@ -31,8 +31,9 @@ def test_lake_round_trip_on_cloud_protocols(
 ) -> None:
     uri = request.getfixturevalue(lake_fixture)
     lake = Lake(f"{uri}/roundtrip", skip_instance_cache=True)
-    lake.write_predictions("2026-11-25", "w", 1, [_row(1), _row(2)])
-    lake.write_predictions("2026-11-25", "w", 1, [_row(1), _row(2)])  # a retry: same object
+    rows = log_table([_row(1), _row(2)])
+    lake.write_predictions("2026-11-25", "w", 1, rows)
+    lake.write_predictions("2026-11-25", "w", 1, rows)  # a retry: same object
     files = lake.prediction_files()
     assert len(files) == 1 and files[0].endswith("predictions/date=2026-11-25/w-00000001.parquet")
     assert sorted(lake.read_predictions().column("request_id").to_pylist()) == ["id1", "id2"]

@@ -43,6 +43,7 @@ def _start_logging(settings: Settings) -> tuple[Spool, Shipper]:
         max_records=settings.spool_max_records,
         on_drop=metrics.SPOOL_DROPPED.inc,
         on_degraded=lambda degraded: metrics.LOGGING_DEGRADED.set(1 if degraded else 0),
+        on_pending=metrics.SPOOL_PENDING.set,
     )
     shipper = Shipper(spool, Lake(settings.lake_uri), root)
     shipper.start()

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from boxoffice.core.predictor import OnnxPredictor
+from boxoffice.lake.prediction_log import log_record
 from boxoffice.serving import metrics
 from boxoffice.serving.broadcast import ReloadChannel
 from boxoffice.serving.errors import ApiError
@@ -132,25 +133,23 @@ def _log(
         return
     ts = dt.datetime.now(dt.UTC).isoformat()
     records = [
-        {
-            "request_id": result["request_id"],
-            "ts": ts,
-            "model_version": result["model_version"],
-            "profile": result["profile"],
-            "route": route,
-            "inputs": row,  # stringified by the shipper, off the request path
-            "worldwide_gross": result["worldwide_gross"],
-            "low": result["interval"]["low"],
-            "high": result["interval"]["high"],
-            "level": result["interval"]["level"],
-            "latency_ms": round(latency_ms, 3),
-        }
+        log_record(
+            request_id=result["request_id"],
+            ts=ts,
+            model_version=result["model_version"],
+            profile=result["profile"],
+            route=route,
+            inputs=row,
+            worldwide_gross=result["worldwide_gross"],
+            low=result["interval"]["low"],
+            high=result["interval"]["high"],
+            level=result["interval"]["level"],
+            latency_ms=round(latency_ms, 3),
+        )
         for result, row in zip(results, rows, strict=True)
     ]
     try:
         state.spool.append_batch(records)
-        # Set here too: while the lake hangs, the shipper cannot report the growing backlog.
-        metrics.SPOOL_PENDING.set(state.spool.pending)
     except SpoolError as exc:
         # Documented policy: answer anyway; the spool counted the drop (Prometheus too) and
         # heals itself on the next write; the loss is logged, never silent.

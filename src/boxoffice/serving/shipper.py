@@ -2,50 +2,27 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
-from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import orjson
-
-from boxoffice.lake.prediction_log import Lake
+from boxoffice.lake.prediction_log import Lake, by_date
 from boxoffice.serving import metrics
-from boxoffice.serving.spool import Spool, SpoolDir, orphans, read_segment
+from boxoffice.serving.spool import Spool, SpoolDir, orphans, read_segment, segment_seq
 
 log = logging.getLogger("boxoffice.shipper")
 
 MAX_BACKOFF_S = 60.0
 
 
-def _rows(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """Lake rows by date, inputs as JSON text (the lake's stable schema); the ISO
-    timestamps go as they are, Arrow's JSON reader types them."""
-    by_date: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    dates: dict[str, str] = {}  # the films of one request share one timestamp
-    for record in records:
-        ts = record["ts"]
-        date = dates.get(ts) or dates.setdefault(
-            ts, dt.datetime.fromisoformat(ts).date().isoformat()
-        )
-        inputs = record["inputs"]
-        if not isinstance(inputs, str):
-            inputs = orjson.dumps(inputs, option=orjson.OPT_SORT_KEYS, default=str).decode()
-        by_date[date].append(record | {"inputs": inputs})
-    return by_date
-
-
 def ship_segment(lake: Lake, owner: str, segment: Path) -> int:
     """Write one sealed segment to the lake and delete it; returns how many records went."""
-    records = read_segment(segment)
-    seq = int(segment.name.split(".")[0].split("-")[1])
-    for date, rows in sorted(_rows(records).items()):
-        lake.write_predictions(date, owner, seq, rows)
+    table = read_segment(segment)
+    for date, rows in by_date(table):
+        lake.write_predictions(date, owner, segment_seq(segment), rows)
     segment.unlink()
-    return len(records)
+    return int(table.num_rows)
 
 
 class Shipper:
@@ -80,7 +57,6 @@ class Shipper:
             metrics.SHIPPED.inc(n)
             if own:
                 self.spool.shipped(n)
-            metrics.SPOOL_PENDING.set(self.spool.pending)
         self._backoff = 0.0
         return True
 
@@ -104,7 +80,6 @@ class Shipper:
     def _tick(self) -> None:
         self.spool.seal_if_due()
         self._ship_dir(self.spool.owned, own=True)
-        metrics.SPOOL_PENDING.set(self.spool.pending)
 
     def _survive(self, step: Callable[[], object]) -> None:
         """Run one step of the loop; no error may end the thread that empties the spool."""

@@ -1,8 +1,9 @@
 """A crash-safe local spool for prediction log records.
 
-Each worker process owns one directory (held by an exclusive ``flock``) and appends JSON lines
-to its active segment with one ``write`` per record: a record is in the kernel's page cache
-before the response leaves, so it survives SIGKILL of the process. Full segments are sealed
+Each worker process owns one directory (held by an exclusive ``flock``) and appends one line
+per request (:func:`~boxoffice.lake.prediction_log.spool_line`) to its active segment with one
+``write``: a record is in the kernel's page cache before the response leaves, so it survives
+SIGKILL of the process. Full segments are sealed
 (``.ready``) for the shipper. A directory whose owner died can be adopted by another worker.
 """
 
@@ -18,7 +19,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
+import pyarrow as pa
+
+from boxoffice.lake.prediction_log import read_spool_lines, spool_line
 
 ACTIVE_SUFFIX = ".jsonl"
 READY_SUFFIX = ".ready"
@@ -38,7 +41,13 @@ class SpoolWriteError(SpoolError):
     """The spool's disk refused the write (folder deleted, disk full, permissions...)."""
 
 
-def _seq(path: Path) -> int:
+def segment_path(folder: Path, seq: int, suffix: str) -> Path:
+    """The one name of segment ``seq`` (``seg-00000042.jsonl``): writers and shippers agree."""
+    return folder / f"seg-{seq:08d}{suffix}"
+
+
+def segment_seq(path: Path) -> int:
+    """The sequence number in a segment's name: its lake object's, so a re-ship overwrites."""
     return int(path.name.split(".")[0].split("-")[1])
 
 
@@ -86,13 +95,13 @@ class SpoolDir:
         os.close(self._lock_fd)
 
     def segments(self) -> list[Path]:
-        return sorted(self.path.glob(f"seg-*{READY_SUFFIX}"), key=_seq)
+        return sorted(self.path.glob(f"seg-*{READY_SUFFIX}"), key=segment_seq)
 
     def actives(self) -> list[Path]:
-        return sorted(self.path.glob(f"seg-*{ACTIVE_SUFFIX}"), key=_seq)
+        return sorted(self.path.glob(f"seg-*{ACTIVE_SUFFIX}"), key=segment_seq)
 
     def next_seq(self) -> int:
-        seqs = [_seq(p) for p in (*self.segments(), *self.actives())]
+        seqs = [segment_seq(p) for p in (*self.segments(), *self.actives())]
         return max(seqs, default=-1) + 1
 
     def seal_leftovers(self) -> None:
@@ -101,16 +110,9 @@ class SpoolDir:
             active.rename(active.with_suffix(READY_SUFFIX))
 
 
-def read_segment(path: Path) -> list[dict[str, Any]]:
-    """Records of a segment (one line per request); a torn last line is skipped."""
-    records: list[dict[str, Any]] = []
-    for line in path.read_bytes().splitlines():
-        try:
-            batch = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            continue
-        records.extend(batch if isinstance(batch, list) else [batch])
-    return records
+def read_segment(path: Path) -> pa.Table:
+    """Records of a segment as the lake's table; a torn last line is skipped."""
+    return read_spool_lines(path.read_bytes())
 
 
 class Spool:
@@ -125,6 +127,7 @@ class Spool:
         max_records: int,
         on_drop: Callable[[int], object] | None = None,
         on_degraded: Callable[[bool], object] | None = None,
+        on_pending: Callable[[int], object] | None = None,
     ):
         self.owned = owned
         self.seal_records = seal_records
@@ -135,13 +138,27 @@ class Spool:
         self._fd: int | None = None
         self._count = 0
         self._opened_at = 0.0
-        self.pending = sum(len(read_segment(p)) for p in owned.segments())
+        # Told the unshipped count whenever it changes (the gauge): set in one place, here.
+        self._on_pending = on_pending
+        self._pending = 0
+        self.pending = sum(read_segment(p).num_rows for p in owned.segments())
         self.dropped = 0
         self._on_drop = on_drop  # told every count that is dropped (the Prometheus counter)
         # Told True when writes start failing and False when one lands again (the gauge).
         self._on_degraded = on_degraded
         # The last write's failure (None when the last write landed): readiness reports it.
         self._error: str | None = None
+
+    @property
+    def pending(self) -> int:
+        """Records spooled and not yet shipped (what a lake outage lets grow)."""
+        return self._pending
+
+    @pending.setter
+    def pending(self, count: int) -> None:
+        self._pending = count
+        if self._on_pending is not None:
+            self._on_pending(count)
 
     @property
     def error(self) -> str | None:
@@ -162,10 +179,12 @@ class Spool:
 
     def _open(self) -> int:
         self.owned.heal()
-        path = self.owned.path / f"seg-{self._seq:08d}{ACTIVE_SUFFIX}"
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._fd = os.open(self._active(), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         self._opened_at = time.monotonic()
         return self._fd
+
+    def _active(self) -> Path:
+        return segment_path(self.owned.path, self._seq, ACTIVE_SUFFIX)
 
     def _drop(self, n: int) -> None:
         self.dropped += n
@@ -189,7 +208,7 @@ class Spool:
     def _close_after_failure_locked(self) -> None:
         """After a failed write (a full disk), seal what the segment holds so far, so that the
         records already accepted ship once space returns; an empty segment is removed."""
-        active = self.owned.path / f"seg-{self._seq:08d}{ACTIVE_SUFFIX}"
+        active = self._active()
         with contextlib.suppress(OSError):  # renames and unlinks need no free blocks
             if self._count > 0:
                 active.rename(active.with_suffix(READY_SUFFIX))
@@ -202,9 +221,7 @@ class Spool:
 
         A line torn by a crash belongs to a request whose response was never sent.
         """
-        # orjson writes dates as ISO text, as str() would, for a fraction of the stdlib's time
-        # (bench/results/profile.md).
-        data = orjson.dumps(records, default=str) + b"\n"
+        data = spool_line(records)
         with self._lock:
             if self.pending + len(records) > self.max_records:
                 self._drop(len(records))
@@ -245,7 +262,7 @@ class Spool:
     def _seal_locked(self) -> None:
         if self._fd is None:
             return
-        active = self.owned.path / f"seg-{self._seq:08d}{ACTIVE_SUFFIX}"
+        active = self._active()
         try:
             active.rename(active.with_suffix(READY_SUFFIX))
         except FileNotFoundError:  # deleted under us: its records are gone, nothing to ship

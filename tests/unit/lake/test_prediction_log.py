@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from boxoffice.lake.prediction_log import LOG_SCHEMA, Lake, log_table
+from boxoffice.lake.prediction_log import LOG_SCHEMA, Lake, by_date, log_table
+from boxoffice.lake.prediction_log import log_record as build_record
 from tests.conftest import ROOT
 from tests.support.serving import log_record
 
@@ -36,7 +37,9 @@ def test_shipping_does_not_import_pandas(tmp_path: Path) -> None:
         "from boxoffice.lake.prediction_log import Lake\n"
         "from tests.support.serving import log_record\n"
         f"lake = Lake({str(tmp_path / 'lake')!r})\n"
-        "lake.write_predictions('2026-11-25', 'w', 1, [log_record('a'), log_record('b')])\n"
+        "from boxoffice.lake.prediction_log import read_spool_lines, spool_line\n"
+        "table = read_spool_lines(spool_line([log_record('a'), log_record('b')]))\n"
+        "lake.write_predictions('2026-11-25', 'w', 1, table)\n"
         "assert lake.prediction_files(), 'nothing written'\n"
         "print('pandas' in sys.modules)\n"
     )
@@ -48,3 +51,35 @@ def test_shipping_does_not_import_pandas(tmp_path: Path) -> None:
         "a",
         "b",
     ]
+
+
+def test_one_builder_makes_the_record_the_schema_declares() -> None:
+    record = build_record(
+        request_id="a",
+        ts="2026-11-25T10:00:00+00:00",
+        model_version="v",
+        profile="pre_release",
+        route="prediction",
+        inputs={"title": "B", "budget_usd": 5},
+        worldwide_gross=1.0,
+        low=0.5,
+        high=2.0,
+        level=0.8,
+        latency_ms=0.1,
+    )
+    assert list(record) == LOG_SCHEMA.names
+    assert record["inputs"] == '{"budget_usd":5,"title":"B"}'  # sorted: one film, one text
+    assert log_table([record]).to_pylist()[0]["inputs"] == record["inputs"]
+
+
+def test_the_partition_is_the_utc_date_oldest_first() -> None:
+    table = log_table(
+        [
+            log_record("late", ts="2026-11-26T00:00:01+00:00"),
+            log_record("early", ts="2026-11-25T23:59:59+00:00"),
+            log_record("also", ts="2026-11-26T01:00:00+01:00"),  # 00:00 UTC
+        ]
+    )
+    parts = {date: part.column("request_id").to_pylist() for date, part in by_date(table)}
+    assert list(parts) == ["2026-11-25", "2026-11-26"]
+    assert parts == {"2026-11-25": ["early"], "2026-11-26": ["late", "also"]}

@@ -7,9 +7,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
-from boxoffice.lake.prediction_log import Lake
+from boxoffice.lake.prediction_log import Lake, log_table, spool_line
 from boxoffice.serving.shipper import Shipper, ship_segment
 from boxoffice.serving.spool import (
     Spool,
@@ -17,6 +18,8 @@ from boxoffice.serving.spool import (
     SpoolFullError,
     SpoolWriteError,
     read_segment,
+    segment_path,
+    segment_seq,
 )
 from tests.support.serving import log_record
 
@@ -104,16 +107,64 @@ def test_full_spool_refuses_and_counts(tmp_path: Path) -> None:
 def test_reshipping_a_segment_overwrites_the_same_object(tmp_path: Path) -> None:
     lake = Lake(str(tmp_path / "lake"))
     rows = [_record(1) | {"ts": __import__("datetime").datetime(2026, 1, 1)}]
-    first = lake.write_predictions("2026-01-01", "w", 3, rows)
-    second = lake.write_predictions("2026-01-01", "w", 3, rows)
+    first = lake.write_predictions("2026-01-01", "w", 3, log_table(rows))
+    second = lake.write_predictions("2026-01-01", "w", 3, log_table(rows))
     assert first == second and len(lake.prediction_files()) == 1
 
 
 def test_read_segment_skips_torn_line(tmp_path: Path) -> None:
     path = tmp_path / "seg-00000001.ready"
-    path.write_bytes(b'{"a": 1}\n{"a": ')
-    assert read_segment(path) == [{"a": 1}]
+    path.write_bytes(spool_line([_record(1)]) + b'{"records": [{"request_id": "torn')
+    assert read_segment(path).column("request_id").to_pylist() == ["r0001"]
     assert path.exists()
+
+
+def test_a_damaged_line_costs_only_itself(tmp_path: Path) -> None:
+    """One unreadable line in the middle (a disk's garbage) must not hold the segment back
+    forever: the lines around it ship."""
+    path = tmp_path / "seg-00000001.ready"
+    path.write_bytes(spool_line([_record(1)]) + b"\x00\x00garbage\n" + spool_line([_record(2)]))
+    assert read_segment(path).column("request_id").to_pylist() == ["r0001", "r0002"]
+
+
+def test_a_segment_an_earlier_version_spooled_still_ships(tmp_path: Path) -> None:
+    """Before the one-line contract a request was a JSON list with its inputs as an object;
+    such a segment, left by the last release's worker, reads into today's records."""
+    old = [_record(1) | {"inputs": {"title": "B", "budget": 5}}, _record(2)]
+    path = tmp_path / "seg-00000001.ready"
+    path.write_bytes(orjson.dumps(old) + b"\n")
+    table = read_segment(path)
+    assert table.column("request_id").to_pylist() == ["r0001", "r0002"]
+    assert table.column("inputs").to_pylist() == ['{"budget":5,"title":"B"}', "{}"]
+
+
+def test_a_segment_has_one_name_builder_and_one_parser(tmp_path: Path) -> None:
+    path = segment_path(tmp_path, 42, ".ready")
+    assert path.name == "seg-00000042.ready" and segment_seq(path) == 42
+
+
+def test_the_pending_count_is_told_wherever_it_changes(tmp_path: Path) -> None:
+    """The gauge is set in one place, the spool's callback: on append, on shipping, and at
+    start for what a previous lifetime left sealed."""
+    told: list[int] = []
+    owned = SpoolDir.try_claim(tmp_path / "spool" / "w1")
+    assert owned is not None
+    spool = Spool(owned, seal_records=2, seal_seconds=60, max_records=100, on_pending=told.append)
+    spool.append_batch([_record(1)])
+    spool.append_batch([_record(2), _record(3)])
+    Shipper(spool, Lake(str(tmp_path / "lake")), tmp_path / "spool").stop()
+    assert told == [0, 1, 3, 0]
+    owned.release()
+    again = SpoolDir.try_claim(tmp_path / "spool" / "w1")
+    assert again is not None
+    spool = Spool(again, seal_records=1, seal_seconds=60, max_records=100)
+    spool.append_batch([_record(4)])  # sealed, not shipped: the next lifetime starts with it
+    again.release()
+    last = SpoolDir.try_claim(tmp_path / "spool" / "w1")
+    assert last is not None
+    told.clear()
+    Spool(last, seal_records=1, seal_seconds=60, max_records=100, on_pending=told.append)
+    assert told == [1]
 
 
 def test_folders_that_are_not_spools_are_left_alone(tmp_path: Path) -> None:

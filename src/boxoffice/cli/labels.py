@@ -28,8 +28,8 @@ def labels_add(
     Good rows are stored and each bad row is reported with its number and reason; ids that
     match no logged prediction are stored too (it may not be shipped yet) and reported.
     """
+    from boxoffice.core.batch import read_table
     from boxoffice.lake.prediction_log import Lake
-    from boxoffice.lifecycle.batch import read_table
     from boxoffice.lifecycle.labels import add_labels, check_columns, check_labels, unmatched
 
     try:

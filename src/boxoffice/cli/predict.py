@@ -106,7 +106,7 @@ def predict(
     Columns are the API's field names (production_budget, release_date, ...). Exits 1 when
     no row could be scored.
     """
-    from boxoffice.lifecycle.batch import check_writable, read_table, score_file
+    from boxoffice.core.batch import check_writable, read_table, score_file
 
     rejects = rejects or output_path.with_name(output_path.stem + ".rejects.csv")
     try:

@@ -1,4 +1,4 @@
-"""Continuous training by hand, and the pipeline's plots."""
+"""Continuous training by hand."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from boxoffice.cli.options import LakeUri, RegistryUri, command_group, fail
+from boxoffice.cli.options import LakeUri, RegistryUri, command_group
 from boxoffice.core.artifact import (
     IntegrityError,
     ModelNotFoundError,
@@ -82,19 +82,3 @@ def parse_duration(text: str) -> dt.timedelta:
             f"{text!r} is not a duration such as 15h, 90m or 1d", param_hint="--if-due"
         )
     return dt.timedelta(seconds=int(number) * UNITS[unit])
-
-
-@app.command("plots")
-def plots(
-    out: Annotated[Path, typer.Option(metavar="PATH", help="The HTML file to write.")] = Path(
-        "dvc_plots/offline.html"
-    ),
-    root: Annotated[Path, typer.Option(metavar="PATH", help="The DVC project.")] = Path(),
-) -> None:
-    """The pipeline's plots as one self-contained HTML file that opens offline."""
-    from boxoffice.lifecycle.plots_offline import write_offline_html
-
-    try:
-        typer.echo(f"wrote {write_offline_html(root, out)}")
-    except (OSError, RuntimeError, ValueError) as exc:
-        raise fail(str(exc)) from exc

@@ -8,6 +8,7 @@ A retrain is recommended when the share of drifted features reaches ``share_thre
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from typing import Any
 
@@ -201,18 +202,66 @@ def cell(value: float | None) -> str:
     return "" if value is None else f"{value:.4g}"
 
 
-def markdown(report: DriftReport, images: list[str]) -> str:
-    rows = "\n".join(
-        f"| {f.feature} | {f.method} | {cell(f.p_value)} | {cell(f.distance)} |"
-        f" {_threshold(f)} | {_result(f)} | {f.reference_n} |"
-        f" {f.current_n} |"
+# The report's one table: the markdown (the CML comment) and the HTML page render these
+# same headers and cells, so the two cannot disagree about a feature.
+TABLE_HEADER = (
+    "feature",
+    "test",
+    "p-value",
+    "distance",
+    "threshold",
+    "result",
+    "reference n",
+    "current n",
+)
+_ALIGN = ("---", "---", "---:", "---:", "---:", "---", "---:", "---:")
+RULE = (
+    "A p-value below its threshold (KS, chi-squared) or a distance at or above it"
+    " (Wasserstein, Jensen-Shannon) is drift."
+)
+
+
+def table_rows(report: DriftReport) -> list[tuple[str, ...]]:
+    return [
+        (
+            f.feature,
+            f.method,
+            cell(f.p_value),
+            cell(f.distance),
+            _threshold(f),
+            _result(f),
+            str(f.reference_n),
+            str(f.current_n),
+        )
         for f in report.features
-    )
-    pictures = "\n".join(f"![{name}]({name})" for name in images)
+    ]
+
+
+def headline(report: DriftReport) -> str:
+    """The verdict in one sentence (markdown: the decision in bold)."""
     return (
-        f"# Drift report\n\nDrifted: {report.counts}, {report.share:.0%} (threshold "
-        f"{report.share_threshold:.0%}): {report.verdict}.\n\nA p-value below its threshold"
-        " (KS, chi-squared) or a distance at or above it (Wasserstein, Jensen-Shannon) is"
-        " drift.\n\n| feature | test | p-value | distance | threshold | result | reference n |"
-        f" current n |\n|---|---|---:|---:|---:|---|---:|---:|\n{rows}\n\n{pictures}\n"
+        f"Drifted: {report.counts}, {report.share:.0%} (threshold "
+        f"{report.share_threshold:.0%}): {report.verdict}."
+    )
+
+
+def markdown(report: DriftReport, images: list[str]) -> str:
+    lines = [f"| {' | '.join(row)} |" for row in (TABLE_HEADER, _ALIGN, *table_rows(report))]
+    pictures = "\n".join(f"![{name}]({name})" for name in images)
+    table = "\n".join(lines)
+    return f"# Drift report\n\n{headline(report)}\n\n{RULE}\n\n{table}\n\n{pictures}\n"
+
+
+def html_page(report: DriftReport, images: list[str]) -> str:
+    """The same report as one HTML page (the same table, escaped)."""
+
+    def row(cells: tuple[str, ...], tag: str) -> str:
+        return "<tr>" + "".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in cells) + "</tr>"
+
+    body = "".join(row(r, "td") for r in table_rows(report))
+    pictures = "".join(f'<img src="{html.escape(name)}">' for name in images)
+    said = html.escape(headline(report).replace("**", ""))
+    return (
+        f"<html><body><h1>Drift report</h1><p>{said}</p><p>{html.escape(RULE)}</p>"
+        f"<table>{row(TABLE_HEADER, 'th')}{body}</table>{pictures}</body></html>\n"
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from boxoffice.core.features import date_parts, to_days
 from boxoffice.core.io import write_text_atomic
 from boxoffice.core.params import FeatureSpec
 from boxoffice.lake.prediction_log import Lake
-from boxoffice.lifecycle.drift import DriftReport, cell, markdown
+from boxoffice.lifecycle.drift import DriftReport, html_page, markdown
 
 
 def reference_columns(path: Path, specs: list[FeatureSpec]) -> dict[str, list[Any]]:
@@ -89,20 +88,6 @@ def write_report(
     out.mkdir(parents=True, exist_ok=True)
     drifted = [s for s in specs if any(f.feature == s.field and f.drifted for f in report.features)]
     images = [_plot(out, s, ref[s.field], cur[s.field]) for s in drifted]
-    text = markdown(report, images)
-    write_text_atomic(out / "drift.md", text)
-    body = "".join(
-        f"<tr><td>{html.escape(f.feature)}</td><td>{f.method}</td><td>{cell(f.p_value)}</td>"
-        f"<td>{cell(f.distance)}</td><td>{f.threshold:g}</td>"
-        f"<td>{'drifted' if f.drifted else 'ok'}</td></tr>"
-        for f in report.features
-    )
-    pictures = "".join(f'<img src="{html.escape(name)}">' for name in images)
-    verdict = html.escape(report.verdict.replace("**", ""))
-    write_text_atomic(
-        out / "drift.html",
-        f"<html><body><h1>Drift report</h1><p>{report.share:.0%} of features drifted: {verdict}"
-        "</p><table><tr><th>feature</th><th>test</th><th>p-value</th><th>distance</th>"
-        f"<th>threshold</th><th>result</th></tr>{body}</table>{pictures}</body></html>\n",
-    )
+    write_text_atomic(out / "drift.md", markdown(report, images))
+    write_text_atomic(out / "drift.html", html_page(report, images))
     return out / "drift.md"

@@ -15,12 +15,12 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from boxoffice.core.dvc_cli import run_dvc
 from boxoffice.core.exit_codes import ExitCode
 from boxoffice.core.io import write_text_atomic
 from boxoffice.core.layout import Layout
 from boxoffice.core.params import Params, SchemaSpec
 from boxoffice.lake.prediction_log import Lake
-from boxoffice.lifecycle.dvc_cli import run_dvc
 from boxoffice.lifecycle.gate import Decision, Promotion, promote
 from boxoffice.lifecycle.labels import labelled_requests
 from boxoffice.lifecycle.lineage import version_extras

@@ -181,3 +181,26 @@ def test_a_share_of_the_few_testable_features_is_no_verdict(
     assert not report.enough_data and not report.retrain
     assert report.verdict.startswith(f"too little data: 4 of {len(specs)} features")
     assert "untested" in markdown(report, [])
+
+
+def test_the_markdown_and_the_page_render_one_table(
+    frames: tuple[pd.DataFrame, pd.DataFrame], project_params: Params
+) -> None:
+    """The HTML page once had its own table: an untested feature read "ok" with a threshold
+    there, "untested" in the markdown, and the page had no sample sizes."""
+    import re
+
+    from boxoffice.lifecycle.drift import TABLE_HEADER, html_page, table_rows
+
+    train, holdout = frames
+    specs = list(project_params.feature_schema.features)
+    current = holdout.sample(200, random_state=3).copy()
+    current["imdb_rating"] = None  # untested: nothing sent
+    report = drift_report(specs, _columns(train), _columns(current), project_params.drift)
+    rows = table_rows(report)
+    assert any(row[5] == "untested" for row in rows)
+    page = html_page(report, [])
+    cells = [re.findall(r"<t[dh]>(.*?)</t[dh]>", r) for r in re.findall(r"<tr>(.*?)</tr>", page)]
+    assert cells == [list(TABLE_HEADER), *[list(row) for row in rows]]
+    text = markdown(report, [])
+    assert all(f"| {' | '.join(row)} |" in text for row in rows)

@@ -15,8 +15,8 @@ from typing import Any
 
 import vl_convert as vlc
 
+from boxoffice.core.dvc_cli import run_dvc
 from boxoffice.core.io import write_text_atomic
-from boxoffice.lifecycle.dvc_cli import run_dvc
 
 
 def dvc_plots(root: Path) -> dict[str, list[dict[str, Any]]]:

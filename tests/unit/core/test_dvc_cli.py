@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from boxoffice.lifecycle.dvc_cli import dvc_executable, run_dvc
+from boxoffice.core.dvc_cli import dvc_executable, run_dvc
 
 
 def test_dvc_beside_the_interpreter_is_used_without_path(

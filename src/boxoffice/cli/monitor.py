@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from boxoffice.cli.options import LakeUri, command_group, fail
 from boxoffice.core.exit_codes import ExitCode
+
+if TYPE_CHECKING:  # the drift tests (scipy) load only when drift is asked for
+    from boxoffice.lifecycle.drift import DriftReport
 
 app = command_group("Live accuracy and drift of the served models.", no_args_is_help=True)
 
@@ -52,8 +56,30 @@ def monitor_drift(
 
     Exit 0: no retrain needed; 1: retrain recommended; 4: too little data for a verdict.
     """
-    import datetime as dt
+    report, path = _drift_report(lake, params_path, reference, _since(since), out)
+    if not report.enough_data:
+        typer.echo(f"{report.verdict}; report: {path}")
+        raise typer.Exit(ExitCode.TOO_LITTLE_DATA)
+    drifted = [f.feature for f in report.features if f.drifted]
+    typer.echo(f"drifted: {report.counts} {drifted}; report: {path}")
+    if report.retrain:
+        typer.echo("retrain recommended")
+        raise typer.Exit(1)
 
+
+def _since(since: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(since) if since else None
+    except ValueError as exc:
+        raise fail(
+            f"--since must be a date as YYYY-MM-DD (e.g. 2026-11-01), got {since!r}"
+        ) from exc
+
+
+def _drift_report(
+    lake: str, params_path: Path, reference: Path, start: dt.date | None, out: Path
+) -> tuple[DriftReport, Path]:
+    """Compare, write the report, and publish its summary (the page shows the latest)."""
     from boxoffice.core.params import load_params
     from boxoffice.lake.prediction_log import Lake
     from boxoffice.lake.reports import publish_report
@@ -64,12 +90,6 @@ def monitor_drift(
     # The served profile's fields: the ones requests carry.
     specs = list(params.profile_features(params.serve_profile))
     try:
-        start = dt.date.fromisoformat(since) if since else None
-    except ValueError as exc:
-        raise fail(
-            f"--since must be a date as YYYY-MM-DD (e.g. 2026-11-01), got {since!r}"
-        ) from exc
-    try:
         ref = reference_columns(reference, specs)
     except (OSError, ValueError) as exc:
         raise fail(str(exc)) from exc
@@ -77,12 +97,6 @@ def monitor_drift(
     cur = logged_columns(store, specs, start)
     report = drift_report(specs, ref, cur, params.drift)
     path = write_report(out, report, specs, ref, cur)
-    publish_report(store, "drift", summary(report, since=since))  # the page shows the latest
-    if not report.enough_data:
-        typer.echo(f"{report.verdict}; report: {path}")
-        raise typer.Exit(ExitCode.TOO_LITTLE_DATA)
-    drifted = [f.feature for f in report.features if f.drifted]
-    typer.echo(f"drifted: {report.counts} {drifted}; report: {path}")
-    if report.retrain:
-        typer.echo("retrain recommended")
-        raise typer.Exit(1)
+    since = start.isoformat() if start else None
+    publish_report(store, "drift", summary(report, since=since))
+    return report, path

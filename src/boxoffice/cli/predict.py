@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -23,6 +23,10 @@ from boxoffice.core.money import format_money
 from boxoffice.core.params import DEFAULT_PROFILE
 from boxoffice.core.predictor import OnnxPredictor
 from boxoffice.core.request_model import accepted_range, date_range
+from boxoffice.core.signature import Signature
+
+if TYPE_CHECKING:  # the batch reader (pyarrow's CSV and JSON) loads only when a file is scored
+    from boxoffice.core.batch import BatchSummary
 
 app = command_group()
 
@@ -52,6 +56,13 @@ def model_info(
     inputs = ", ".join(f"{i.field}{'*' if i.required else ''}" for i in signature.inputs)
     typer.echo(f"  inputs (* required): {inputs}")
     typer.echo(f"  interval level: {signature.interval.level:.0%}")
+    _echo_ranges(signature)
+    _echo_measured(metadata)
+    typer.echo(f"  signature: {directory / SIGNATURE_FILE}")
+
+
+def _echo_ranges(signature: Signature) -> None:
+    """What each dollar field accepts, and where it warns."""
     for item in signature.inputs:
         if item.kind == "numeric" and item.dollars and item.observed:
             low, high = accepted_range(item)
@@ -60,6 +71,10 @@ def model_info(
                 f"  {item.field}: accepts {format_money(low)} to {format_money(high)}; warns"
                 f" outside the films learned from ({seen} in constant dollars)"
             )
+
+
+def _echo_measured(metadata: dict[str, Any]) -> None:
+    """The export's measured figures: the rolling-origin backtest and the frozen holdout."""
     backtest = metadata.get("backtest") or {}
     if backtest.get("summary"):
         years = backtest.get("test_years") or []
@@ -69,7 +84,6 @@ def model_info(
     holdout = metadata.get("holdout_metrics", {})
     if holdout:
         typer.echo(f"  frozen holdout (random 20%): {_figures(holdout)}")
-    typer.echo(f"  signature: {directory / SIGNATURE_FILE}")
 
 
 FIGURES = {"mae_log": "MAE (log)", "r2_log": "R² (log)", "r2": "R² ($)", "coverage": "80% coverage"}
@@ -106,17 +120,9 @@ def predict(
     Columns are the API's field names (production_budget, release_date, ...). Exits 1 when
     no row could be scored.
     """
-    from boxoffice.core.batch import check_writable, read_table, score_file
-
     rejects = rejects or output_path.with_name(output_path.stem + ".rejects.csv")
     try:
-        check_writable(output_path, rejects)  # before scoring, not after the whole file
-        predictor = OnnxPredictor.load(model_dir)
-        total = read_table(input_path, encoding).num_rows
-        with typer.progressbar(length=total, label="scoring", file=sys.stderr) as bar:
-            summary = score_file(
-                predictor, input_path, output_path, rejects, bar.update, encoding=encoding
-            )
+        summary = _score(input_path, output_path, model_dir, rejects, encoding)
     except (ModelNotFoundError, IntegrityError, OSError, ValueError, LookupError) as exc:
         raise fail(str(exc)) from exc
     typer.echo(
@@ -125,3 +131,18 @@ def predict(
     )
     if summary.scored == 0:
         raise fail(f"no row could be scored; see why in {rejects}")
+
+
+def _score(
+    input_path: Path, output_path: Path, model_dir: Path, rejects: Path, encoding: str | None
+) -> BatchSummary:
+    """Score the file with a progress bar on stderr (the rows are counted first)."""
+    from boxoffice.core.batch import check_writable, read_table, score_file
+
+    check_writable(output_path, rejects)  # before scoring, not after the whole file
+    predictor = OnnxPredictor.load(model_dir)
+    total = read_table(input_path, encoding).num_rows
+    with typer.progressbar(length=total, label="scoring", file=sys.stderr) as bar:
+        return score_file(
+            predictor, input_path, output_path, rejects, bar.update, encoding=encoding
+        )

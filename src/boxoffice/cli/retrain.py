@@ -41,20 +41,12 @@ def retrain(
     """Retrain on base data + labelled feedback, gate, promote; exit 0 promoted, 3 not better."""
     from boxoffice.core.params import load_params
     from boxoffice.lake.prediction_log import Lake
-    from boxoffice.lifecycle.registry import Registry, RunNotDueError, claim_run
+    from boxoffice.lifecycle.registry import Registry
     from boxoffice.lifecycle.retrain import RetrainError, report_markdown
     from boxoffice.lifecycle.retrain import retrain as run_retrain
 
     params = load_params(params_path)
-    every = parse_duration(if_due) if if_due is not None else None
-    try:
-        claim_run(Registry(registry), dt.datetime.now(dt.UTC), every)
-    except RunNotDueError as exc:
-        typer.echo(f"not due: {exc}")
-        raise typer.Exit(ExitCode.NOT_DUE) from exc
-    except (OSError, ValueError) as exc:  # an unreachable or unreadable registry
-        typer.echo(f"retrain failed: cannot record the run in {registry}: {exc}", err=True)
-        raise typer.Exit(ExitCode.FAILED) from exc
+    _claim(registry, parse_duration(if_due) if if_due is not None else None)
     try:
         root = params_path.resolve().parent
         result = run_retrain(params, root, Lake(lake), Registry(registry), params_path)
@@ -72,6 +64,20 @@ def retrain(
 
 
 UNITS = {"m": 60, "h": 3600, "d": 86400}
+
+
+def _claim(registry: str, every: dt.timedelta | None) -> None:
+    """Record this run in the registry, or exit: not due yet (6), or the registry failed (1)."""
+    from boxoffice.lifecycle.registry import Registry, RunNotDueError, claim_run
+
+    try:
+        claim_run(Registry(registry), dt.datetime.now(dt.UTC), every)
+    except RunNotDueError as exc:
+        typer.echo(f"not due: {exc}")
+        raise typer.Exit(ExitCode.NOT_DUE) from exc
+    except (OSError, ValueError) as exc:  # an unreachable or unreadable registry
+        typer.echo(f"retrain failed: cannot record the run in {registry}: {exc}", err=True)
+        raise typer.Exit(ExitCode.FAILED) from exc
 
 
 def parse_duration(text: str) -> dt.timedelta:

@@ -119,21 +119,15 @@ def score_file(
     progress: Callable[[int], None] = lambda n: None,
     encoding: str | None = None,
 ) -> BatchSummary:
-    film = film_model(predictor.signature)
-    problems = field_notes(predictor.signature)
-    fields = {i.field for i in predictor.signature.inputs}
     check_writable(output, rejects)
     table = read_table(source, encoding)
-    required = [i.field for i in predictor.signature.inputs if i.required]
-    missing = [name for name in required if name not in table.column_names]
-    if missing:
-        raise MissingColumnsError(
-            f"{source.name} has no column {', '.join(missing)}: expected the API's field names"
-            f" ({', '.join(sorted(fields))}); found {', '.join(table.column_names)}"
-        )
+    _require_columns(predictor, table, source)
     rows = table.to_pylist()
     scored: list[dict[str, Any]] = []
     rejected: list[dict[str, Any]] = []
+    film = film_model(predictor.signature)
+    problems = field_notes(predictor.signature)
+    fields = {i.field for i in predictor.signature.inputs}
     for start, chunk in _chunks(rows):
         valid: list[tuple[dict[str, Any], BaseModel]] = []
         for offset, row in enumerate(chunk):
@@ -142,22 +136,7 @@ def score_file(
                 valid.append((row, film.model_validate(clean)))
             except ValidationError as exc:
                 rejected.append({"row": start + offset + 1, "reason": _problems(exc, problems)})
-        if valid:
-            films = [f.model_dump() for _, f in valid]
-            raw = {name: [f.get(name) for f in films] for name in fields}
-            columns, notes = predictor.edges.check(raw, len(films))
-            out = predictor.predict(columns, n_rows=len(films))
-            for i, (row, _) in enumerate(valid):
-                scored.append(
-                    row
-                    | {
-                        "worldwide_gross": float(out.value[i]),
-                        "interval_low": float(out.low[i]),
-                        "interval_high": float(out.high[i]),
-                        # What the API would warn about, one message per line.
-                        "warnings": "\n".join(n["message"] for n in notes[i]),
-                    }
-                )
+        scored.extend(_scored(predictor, fields, valid))
         progress(len(chunk))
     write_table(pa.Table.from_pylist(scored), output)
     write_table(
@@ -167,3 +146,37 @@ def score_file(
         rejects,
     )
     return BatchSummary(rows=len(rows), scored=len(scored), rejected=len(rejected))
+
+
+def _require_columns(predictor: OnnxPredictor, table: pa.Table, source: Path) -> None:
+    fields = {i.field for i in predictor.signature.inputs}
+    required = [i.field for i in predictor.signature.inputs if i.required]
+    missing = [name for name in required if name not in table.column_names]
+    if missing:
+        raise MissingColumnsError(
+            f"{source.name} has no column {', '.join(missing)}: expected the API's field names"
+            f" ({', '.join(sorted(fields))}); found {', '.join(table.column_names)}"
+        )
+
+
+def _scored(
+    predictor: OnnxPredictor, fields: set[str], valid: list[tuple[dict[str, Any], BaseModel]]
+) -> list[dict[str, Any]]:
+    """The valid rows of a chunk with their forecast, range and the API's warnings."""
+    if not valid:
+        return []
+    films = [f.model_dump() for _, f in valid]
+    raw = {name: [f.get(name) for f in films] for name in fields}
+    columns, notes = predictor.edges.check(raw, len(films))
+    out = predictor.predict(columns, n_rows=len(films))
+    return [
+        row
+        | {
+            "worldwide_gross": float(out.value[i]),
+            "interval_low": float(out.low[i]),
+            "interval_high": float(out.high[i]),
+            # What the API would warn about, one message per line.
+            "warnings": "\n".join(n["message"] for n in notes[i]),
+        }
+        for i, (row, _) in enumerate(valid)
+    ]

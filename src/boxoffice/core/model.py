@@ -47,6 +47,8 @@ def hide(frame: pd.DataFrame, fields: list[str], rate: float, rng: np.random.Gen
 class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
     """Predicts log worldwide gross (nominal dollars of the release year) from raw fields."""
 
+    # Long by scikit-learn's rule, and whole on purpose: __init__ stores each parameter as
+    # given and nothing else (get_params and clone read this signature).
     def __init__(
         self,
         features: tuple[FeatureSpec, ...] = (),

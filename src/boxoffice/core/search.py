@@ -70,6 +70,15 @@ def cv_mae(
     return float(np.concatenate(errors).mean())
 
 
+def _within_budget(params: SearchParams, done: int, total: int, elapsed: float) -> None:
+    if params.max_seconds is not None and elapsed > params.max_seconds:
+        raise SearchTimeoutError(
+            f"rule 'search.max_seconds': {done}/{total} candidates after"
+            f" {elapsed:.0f}s > {params.max_seconds:.0f}s; raise the limit or lower"
+            " search.max_candidates"
+        )
+
+
 def search(
     base: BoxOfficeRegressor,
     X: pd.DataFrame,
@@ -91,22 +100,15 @@ def search(
     result = SearchResult(best_params={}, best_score=float("inf"))
     result.folds = [int(years[test[0]]) for _, test in splits]
     for i, cand in enumerate(todo, start=1):
-        elapsed = time.monotonic() - start
-        if params.max_seconds is not None and elapsed > params.max_seconds:
-            raise SearchTimeoutError(
-                f"rule 'search.max_seconds': {i - 1}/{len(todo)} candidates after"
-                f" {elapsed:.0f}s > {params.max_seconds:.0f}s; raise the limit or lower"
-                " search.max_candidates"
-            )
+        _within_budget(params, i - 1, len(todo), time.monotonic() - start)
         score = cv_mae(clone(base).set_params(**cand), X, y, splits)
         result.history.append({"params": cand, "mae_log": round(score, 5)})
         if score < result.best_score:
             result.best_params, result.best_score = cand, score
         if progress:
-            elapsed = time.monotonic() - start
             print(
                 f"[search] {i}/{len(todo)} mae_log={score:.4f} best={result.best_score:.4f}"
-                f" elapsed={elapsed:.1f}s",
+                f" elapsed={time.monotonic() - start:.1f}s",
                 file=sys.stderr,
                 flush=True,
             )

@@ -39,36 +39,12 @@ def _plot(out: Path, spec: FeatureSpec, ref: list[Any], cur: list[Any]) -> str:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import numpy as np
 
     fig, ax = plt.subplots(figsize=(4, 3))
     if spec.kind == "categorical":
-        names, counts = np.unique([str(v) for v in ref if v is not None], return_counts=True)
-        top = list(names[np.argsort(-counts)][:8])
-        for label, values, shift in (("reference", ref, -0.2), ("current", cur, 0.2)):
-            total = max(sum(v is not None for v in values), 1)
-            shares = [sum(str(v) == t for v in values) / total for t in top]
-            ax.bar(np.arange(len(top)) + shift, shares, width=0.4, label=label)
-        ax.set_xticks(range(len(top)), top, rotation=60, fontsize=6)
+        _bars(ax, ref, cur)
     else:
-
-        def numbers(values: list[Any]) -> Any:
-            if spec.kind == "date":
-                return date_parts(to_days(values), ["year"])[0]
-            return np.array([np.nan if v is None else float(v) for v in values])
-
-        seen = [x[~np.isnan(x)] for x in (numbers(ref), numbers(cur))]
-        bins: Any = 30
-        if spec.dollars and all(len(x) and x.min() > 0 for x in seen):
-            # Budgets span four orders of magnitude: log bins, axis labelled in dollars.
-            both = np.concatenate(seen)
-            bins = np.geomspace(both.min(), both.max(), 30)
-            dollar_axes(ax, "x")
-        for label, x in zip(("reference", "current"), seen, strict=True):
-            # Each side's share of its films per bin: comparable whatever the sample sizes.
-            share = np.full(len(x), 1 / max(len(x), 1))
-            ax.hist(x, bins=bins, weights=share, alpha=0.5, label=label)
-        ax.set_ylabel("share of films", fontsize=7)
+        _histograms(ax, spec, ref, cur)
     ax.set_title(spec.field)
     ax.legend(fontsize=6)
     fig.tight_layout()
@@ -76,6 +52,41 @@ def _plot(out: Path, spec: FeatureSpec, ref: list[Any], cur: list[Any]) -> str:
     fig.savefig(out / name, dpi=70)
     plt.close(fig)
     return name
+
+
+def _bars(ax: Any, ref: list[Any], cur: list[Any]) -> None:
+    """Each side's share of the reference's 8 most common values."""
+    import numpy as np
+
+    names, counts = np.unique([str(v) for v in ref if v is not None], return_counts=True)
+    top = list(names[np.argsort(-counts)][:8])
+    for label, values, shift in (("reference", ref, -0.2), ("current", cur, 0.2)):
+        total = max(sum(v is not None for v in values), 1)
+        shares = [sum(str(v) == t for v in values) / total for t in top]
+        ax.bar(np.arange(len(top)) + shift, shares, width=0.4, label=label)
+    ax.set_xticks(range(len(top)), top, rotation=60, fontsize=6)
+
+
+def _histograms(ax: Any, spec: FeatureSpec, ref: list[Any], cur: list[Any]) -> None:
+    import numpy as np
+
+    def numbers(values: list[Any]) -> Any:
+        if spec.kind == "date":
+            return date_parts(to_days(values), ["year"])[0]
+        return np.array([np.nan if v is None else float(v) for v in values])
+
+    seen = [x[~np.isnan(x)] for x in (numbers(ref), numbers(cur))]
+    bins: Any = 30
+    if spec.dollars and all(len(x) and x.min() > 0 for x in seen):
+        # Budgets span four orders of magnitude: log bins, axis labelled in dollars.
+        both = np.concatenate(seen)
+        bins = np.geomspace(both.min(), both.max(), 30)
+        dollar_axes(ax, "x")
+    for label, x in zip(("reference", "current"), seen, strict=True):
+        # Each side's share of its films per bin: comparable whatever the sample sizes.
+        share = np.full(len(x), 1 / max(len(x), 1))
+        ax.hist(x, bins=bins, weights=share, alpha=0.5, label=label)
+    ax.set_ylabel("share of films", fontsize=7)
 
 
 def write_report(

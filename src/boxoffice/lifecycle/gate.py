@@ -14,7 +14,7 @@ from boxoffice.core.params import DEFAULT_PROFILE, GateParams, Params
 from boxoffice.core.predictor import OnnxPredictor
 from boxoffice.core.regression_metrics import regression_metrics
 from boxoffice.lifecycle import latency
-from boxoffice.lifecycle.registry import AliasChangedError, Registry, alias_for
+from boxoffice.lifecycle.registry import AliasChangedError, AliasState, Registry, alias_for
 
 
 @dataclass
@@ -90,32 +90,34 @@ def promote(
     candidate = score(registry, version, columns, y_log)
     production = score(registry, current, columns, y_log) if current else None
     decision = decide(candidate, production, params.gate)
-    forced = force and not decision.promote
-    changed: AliasChangedError | None = None
-    if decision.promote or force:
-        try:
-            registry.set_alias(alias, version, reason or f"{source}: gate passed", expect=before)
-        except AliasChangedError as exc:
-            changed = exc
-    registry.record_decision(
-        version,
-        decision.as_dict()
-        | {
-            "version": version,
-            "production_version": current,
-            "forced": forced,
-            "reason": reason,
-            "source": source,
-            # What happened: a passing gate whose compare-and-set lost moved nothing.
-            "outcome": "production_changed"
-            if changed
-            else "promoted"
-            if decision.promote or force
-            else "refused",
-        },
-    )
-    promoted = (decision.promote or force) and changed is None
+    moves = decision.promote or force
+    changed = None
+    if moves:
+        changed = _compare_and_set(
+            registry, alias, version, reason or f"{source}: gate passed", before
+        )
+    # What happened: a passing gate whose compare-and-set lost moved nothing.
+    outcome = "production_changed" if changed else "promoted" if moves else "refused"
+    record = {
+        "version": version,
+        "production_version": current,
+        "forced": force and not decision.promote,
+    }
+    record |= {"reason": reason, "source": source, "outcome": outcome}
+    registry.record_decision(version, decision.as_dict() | record)
+    promoted = moves and changed is None
     return Promotion(version, current, decision, promoted=promoted, changed=changed)
+
+
+def _compare_and_set(
+    registry: Registry, alias: str, version: str, reason: str, before: AliasState
+) -> AliasChangedError | None:
+    """Move ``alias`` only if it still is ``before``; the refusal when another moved it."""
+    try:
+        registry.set_alias(alias, version, reason, expect=before)
+    except AliasChangedError as exc:
+        return exc
+    return None
 
 
 def decide(

@@ -15,12 +15,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from boxoffice.core.predictor import OnnxPredictor
+from boxoffice.core.edges import Note
+from boxoffice.core.predictor import OnnxPredictor, Prediction
 from boxoffice.lake.prediction_log import log_record
 from boxoffice.serving import metrics
 from boxoffice.serving.broadcast import ReloadChannel
 from boxoffice.serving.errors import ApiError
-from boxoffice.serving.model_state import ModelHolder
+from boxoffice.serving.model_state import LoadedModel, ModelHolder
 from boxoffice.serving.spool import Spool, SpoolError
 
 log = logging.getLogger("boxoffice.api")
@@ -70,9 +71,22 @@ def predict_films(
     columns, notes = model.predictor.edges.check(raw, len(rows))
     _as_read(rows, columns, notes)
     out = model.predictor.predict(columns, n_rows=len(rows))
+    results = _results(model, out, notes)
+    if comps:
+        for result, near in zip(results, nearest(model.predictor, columns, comps), strict=True):
+            result["comps"] = near
+    latency_ms = (time.perf_counter() - start) * 1000 / max(len(rows), 1)
+    _log(state, results, rows, route, latency_ms)
+    for value in out.value:
+        metrics.PREDICTED.observe(float(value))
+    metrics.PREDICTIONS.labels(model.version).inc(len(results))
+    return results
+
+
+def _results(model: LoadedModel, out: Prediction, notes: list[list[Note]]) -> list[dict[str, Any]]:
     signature = model.predictor.signature
     level = signature.interval.level
-    results = [
+    return [
         {
             # Whole dollars: a forecast is not good to the cent (440134841.679578 was).
             "worldwide_gross": round(float(value)),
@@ -83,18 +97,9 @@ def predict_films(
             "request_id": request_id,
         }
         for value, low, high, note, request_id in zip(
-            out.value, out.low, out.high, notes, request_ids(len(rows)), strict=True
+            out.value, out.low, out.high, notes, request_ids(len(notes)), strict=True
         )
     ]
-    if comps:
-        for result, near in zip(results, nearest(model.predictor, columns, comps), strict=True):
-            result["comps"] = near
-    latency_ms = (time.perf_counter() - start) * 1000 / max(len(rows), 1)
-    _log(state, results, rows, route, latency_ms)
-    for value in out.value:
-        metrics.PREDICTED.observe(float(value))
-    metrics.PREDICTIONS.labels(model.version).inc(len(results))
-    return results
 
 
 def _as_read(rows: list[dict[str, Any]], columns: dict[str, list[Any]], notes: Any) -> None:

@@ -41,6 +41,8 @@ Comps = Annotated[
 ]
 
 
+# Whole on purpose: the two routes close over this profile's request models, route label
+# and holder; split apart, each would need them passed in again.
 def router(
     film: type[BaseModel],
     example: dict[str, Any],

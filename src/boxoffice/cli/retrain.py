@@ -17,6 +17,7 @@ from boxoffice.core.exit_codes import ExitCode
 from boxoffice.core.io import write_text_atomic
 
 app = command_group()
+VERDICTS = {ExitCode.OK: "promoted", ExitCode.PRODUCTION_CHANGED: "production changed"}
 
 
 @app.command()
@@ -56,9 +57,7 @@ def retrain(
     write_text_atomic(report, report_markdown(result))
     for line in result.decision.reasons if result.decision else ["already production"]:
         typer.echo(f"  {line}")
-    verdict = {ExitCode.OK: "promoted", ExitCode.PRODUCTION_CHANGED: "production changed"}.get(
-        ExitCode(result.code), "not promoted"
-    )
+    verdict = VERDICTS.get(ExitCode(result.code), "not promoted")
     typer.echo(f"{result.version}: {verdict}; {report}")
     raise typer.Exit(result.code)
 

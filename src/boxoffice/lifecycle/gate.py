@@ -91,22 +91,16 @@ def promote(
     production = score(registry, current, columns, y_log) if current else None
     decision = decide(candidate, production, params.gate)
     moves = decision.promote or force
-    changed = None
-    if moves:
-        changed = _compare_and_set(
-            registry, alias, version, reason or f"{source}: gate passed", before
-        )
+    why = reason or f"{source}: gate passed"
+    changed = _compare_and_set(registry, alias, version, why, before) if moves else None
     # What happened: a passing gate whose compare-and-set lost moved nothing.
     outcome = "production_changed" if changed else "promoted" if moves else "refused"
-    record = {
-        "version": version,
-        "production_version": current,
-        "forced": force and not decision.promote,
-    }
-    record |= {"reason": reason, "source": source, "outcome": outcome}
-    registry.record_decision(version, decision.as_dict() | record)
-    promoted = moves and changed is None
-    return Promotion(version, current, decision, promoted=promoted, changed=changed)
+    forced = force and not decision.promote
+    said = {"forced": forced, "reason": reason, "source": source, "outcome": outcome}
+    registry.record_decision(
+        version, decision.as_dict() | {"version": version, "production_version": current} | said
+    )
+    return Promotion(version, current, decision, promoted=moves and not changed, changed=changed)
 
 
 def _compare_and_set(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -73,53 +74,99 @@ def run_backtest(
     caller who sends only the required fields gets): pooled as ``required_only``.
     """
     heads = test_years(years, n_years)
-    scores, pooled, blanked, far = [], [], [], []
+    gathered = _Gathered()
     for start in sorted(set(heads) | set(horizon_starts or [])):
         before = years < start
         if not before.any():
             continue
         last = float(np.nanmax(years[before]))
         reach = np.flatnonzero((years >= start) & (years <= last + max_horizon))
-        test = frame.iloc[reach]
-        if optional:
-            bare = test.assign(**{name: None for name in optional})
-            test = pd.concat([test, bare], ignore_index=True)
-        pred, low, high = runner(frame[before], y_log[before], test)
-        n = len(reach)
-        bare_fit = _cut(pred, low, high, slice(n, None)) if optional else None
-        pred, low, high = _cut(pred, low, high, slice(0, n))
-        far.append((reach, years[reach] - last, pred, low, high))
+        fitted, bare_fit = _fit(frame[before], y_log[before], frame.iloc[reach], runner, optional)
+        gathered.far.append((reach, years[reach] - last, *fitted))
         if start not in heads:
             continue
         head = years[reach] == start
-        during = reach[head]
-        scores.append(
+        gathered.add_head(y_log, start, reach[head], head, fitted, bare_fit)
+        if progress:
+            scored = (int(before.sum()), int(head.sum()), len(reach))
+            _print_progress(label, start, gathered.scores[-1]["mae_log"], scored, max_horizon)
+    return gathered.result()
+
+
+def _fit(
+    train: pd.DataFrame,
+    y_train: FloatArray,
+    test: pd.DataFrame,
+    runner: Runner,
+    optional: list[str] | None,
+) -> tuple[Fitted, Fitted | None]:
+    """``runner`` on ``test`` and, with ``optional``, on a copy with those fields blanked."""
+    n = len(test)
+    if optional:
+        bare = test.assign(**{name: None for name in optional})
+        test = pd.concat([test, bare], ignore_index=True)
+    pred, low, high = runner(train, y_train, test)
+    bare_fit = _cut(pred, low, high, slice(n, None)) if optional else None
+    return _cut(pred, low, high, slice(0, n)), bare_fit
+
+
+@dataclass
+class _Gathered:
+    """What the fits leave: the headline's rows (each start year by its own fit, also blanked)
+    and every fit's rows with how many years ahead of its last training film they fall."""
+
+    scores: list[dict[str, float]] = field(default_factory=list)
+    pooled: list[tuple[Any, ...]] = field(default_factory=list)
+    blanked: list[Fitted] = field(default_factory=list)
+    far: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def add_head(
+        self,
+        y_log: FloatArray,
+        start: int,
+        during: npt.NDArray[np.intp],
+        head: npt.NDArray[np.bool_],
+        fitted: Fitted,
+        bare_fit: Fitted | None,
+    ) -> None:
+        """Score the films released in ``start`` itself: ``during`` in the frame, ``head``
+        among the fit's rows."""
+        pred, low, high = fitted
+        self.scores.append(
             regression_metrics(y_log[during], *_cut(pred, low, high, head)) | {"year": start}
         )
-        pooled.append((during, *_cut(pred, low, high, head)))
+        self.pooled.append((during, *_cut(pred, low, high, head)))
         if bare_fit is not None:
-            blanked.append(_cut(*bare_fit, head))
-        if progress:
-            print(
-                f"[backtest] {label} {start}: mae_log={scores[-1]['mae_log']:.4f}"
-                f" ({int(before.sum())} films before, {len(during)} tested,"
-                f" {n} scored up to {max_horizon} years ahead)",
-                file=sys.stderr,
-                flush=True,
-            )
-    return {
-        "years": [int(s["year"]) for s in scores],
-        "per_year": scores,
-        "summary": summarise(scores),
-        "index": np.concatenate([p[0] for p in pooled]),
-        "pooled": _stack([p[1:] for p in pooled]),
-        "required_only": _stack(blanked) if blanked else None,
-        "horizon": {
-            "index": np.concatenate([f[0] for f in far]),
-            "years": np.concatenate([f[1] for f in far]),
-            "fitted": _stack([f[2:] for f in far]),
-        },
-    }
+            self.blanked.append(_cut(*bare_fit, head))
+
+    def result(self) -> dict[str, Any]:
+        return {
+            "years": [int(s["year"]) for s in self.scores],
+            "per_year": self.scores,
+            "summary": summarise(self.scores),
+            "index": np.concatenate([p[0] for p in self.pooled]),
+            "pooled": _stack([p[1:] for p in self.pooled]),
+            "required_only": _stack(self.blanked) if self.blanked else None,
+            "horizon": {
+                "index": np.concatenate([f[0] for f in self.far]),
+                "years": np.concatenate([f[1] for f in self.far]),
+                "fitted": _stack([f[2:] for f in self.far]),
+            },
+        }
+
+
+def _print_progress(
+    label: str, start: int, mae_log: float, scored: tuple[int, int, int], max_horizon: int
+) -> None:
+    """``scored``: films before ``start``, tested in it, scored up to ``max_horizon`` ahead."""
+    before, tested, reached = scored
+    print(
+        f"[backtest] {label} {start}: mae_log={mae_log:.4f}"
+        f" ({before} films before, {tested} tested,"
+        f" {reached} scored up to {max_horizon} years ahead)",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _cut(pred: FloatArray, low: FloatArray | None, high: FloatArray | None, part: Any) -> Fitted:

@@ -79,7 +79,17 @@ def card_markdown(
     quality: dict[str, Any] | None = None,
     last_film: str | None = None,
 ) -> str:
-    default = params.serve_profile
+    return (
+        _overview(base_year, params.serve_profile)
+        + "\n".join(sections)
+        + "\n## Training data\n\n"
+        + training_data(quality or {}, params.feature_schema.target.column)
+        + _caveats(params, last_film)
+    )
+
+
+def _overview(base_year: int, default: str) -> str:
+    """The sections before the profiles': the models, their use, factors and evaluation."""
     return (
         "# Model card: boxoffice worldwide-gross forecasts\n\n"
         "_Written by `dvc repro` (stage `card`) from the run's own figures; do not edit._\n\n"
@@ -104,10 +114,12 @@ def card_markdown(
         " are split-conformal per (budget band, optional fields sent) cell, calibrated on the"
         " last training years each predicted from the years before, then widened per horizon"
         " band by how much wider older out-of-time fits missed at that horizon.\n\n"
-        + "\n".join(sections)
-        + "\n## Training data\n\n"
-        + training_data(quality or {}, params.feature_schema.target.column)
-        + "\n## Caveats and known limits\n\n"
+    )
+
+
+def _caveats(params: Params, last_film: str | None) -> str:
+    return (
+        "\n## Caveats and known limits\n\n"
         f"- The data ends {last_film}: a forecast for a film released today is an extrapolation"
         " of years. Releases more than"
         f" {params.dollars.max_years_ahead} years after the last film are refused (no backtest"

@@ -60,19 +60,7 @@ def backtest(params: Params, layout: Layout, frame: pd.DataFrame) -> dict[str, A
     base = base_estimator(params, layout.profile, layout.root)
     X, y = xy(frame, params.feature_schema)
     years = release_years(X, base._date_field())
-    optional = [f.field for f in base.features if not f.required]
-    max_horizon = params.dollars.max_years_ahead
-    result = run_backtest(
-        X,
-        y,
-        years,
-        recipe_runner(base, params),
-        params.evaluate.backtest_years,
-        label=layout.profile,
-        optional=optional,
-        horizon_starts=horizon_starts(years, params.evaluate.horizon_fits, max_horizon),
-        max_horizon=max_horizon,
-    )
+    result = _run_recipe(params, layout.profile, base, X, y, years)
     index = result["index"]
     pred, low, high = result["pooled"]
     model_years = years[index]
@@ -101,6 +89,31 @@ def backtest(params: Params, layout: Layout, frame: pd.DataFrame) -> dict[str, A
     }
 
 
+def _run_recipe(
+    params: Params,
+    profile: str,
+    base: BoxOfficeRegressor,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    years: np.ndarray,
+) -> dict[str, Any]:
+    """The recipe's backtest, each test film also sent with only the required fields, and
+    older fits reaching every horizon the API accepts."""
+    optional = [f.field for f in base.features if not f.required]
+    max_horizon = params.dollars.max_years_ahead
+    return run_backtest(
+        X,
+        y,
+        years,
+        recipe_runner(base, params),
+        params.evaluate.backtest_years,
+        label=profile,
+        optional=optional,
+        horizon_starts=horizon_starts(years, params.evaluate.horizon_fits, max_horizon),
+        max_horizon=max_horizon,
+    )
+
+
 def coverage_cells(
     *, y: np.ndarray, result: dict[str, Any], budget: np.ndarray, sent: np.ndarray, params: Params
 ) -> dict[str, Any]:
@@ -123,15 +136,6 @@ def coverage_cells(
     far_pred, far_low, far_high = far["fitted"]
     score = interval_score(far_y, far_low, far_high, level=level)
     error = np.abs(far_y - far_pred)
-
-    def per_band(values: np.ndarray) -> dict[str, float]:
-        """The mean of ``values`` per horizon band (how error grows with the horizon)."""
-        return {
-            name: round(float(values[(far["years"] >= lo) & (far["years"] < hi)].mean()), 4)
-            for name, lo, hi in horizon_bands
-            if ((far["years"] >= lo) & (far["years"] < hi)).any()
-        }
-
     return {
         "goal": list(goal),
         "budget": by_group(inside, budget, list(BANDS), goal=goal, level=level),
@@ -139,8 +143,19 @@ def coverage_cells(
         "horizon": by_group(
             _inside(far_y, far["fitted"]), far["years"], horizon_bands, goal=goal, level=level
         ),
-        "horizon_mae_log": per_band(error),
-        "horizon_interval_score": per_band(score),
+        "horizon_mae_log": _mean_per_band(error, far["years"], horizon_bands),
+        "horizon_interval_score": _mean_per_band(score, far["years"], horizon_bands),
+    }
+
+
+def _mean_per_band(
+    values: np.ndarray, ahead: np.ndarray, bands: list[tuple[str, float, float]]
+) -> dict[str, float]:
+    """The mean of ``values`` per horizon band of ``ahead`` (how error grows with the horizon)."""
+    return {
+        name: round(float(values[(ahead >= lo) & (ahead < hi)].mean()), 4)
+        for name, lo, hi in bands
+        if ((ahead >= lo) & (ahead < hi)).any()
     }
 
 

@@ -26,15 +26,7 @@ def report_markdown(
     images: list[str],
 ) -> str:
     years = backtest["test_years"]
-    head = "| year | films | " + " | ".join(METRIC_NAMES.values()) + " |\n"
-    head += "|---" * (len(METRIC_NAMES) + 2) + "|\n"
-    rows = "".join(
-        f"| {int(s['year'])} | — | " + " | ".join(figure(s.get(k)) for k in METRIC_NAMES) + " |\n"
-        for s in backtest["per_year"]
-    )
-    mean = "| **mean** | {} | ".format(backtest["films_tested"]) + " | ".join(
-        figure(backtest["summary"].get(k, {}).get("mean")) for k in METRIC_NAMES
-    )
+    table = _per_year_table(backtest)
     bands = ", ".join(
         f"{BAND_NAMES.get(k, k)}: {figure(v)}"
         for k, v in in_band_order(backtest["coverage_by_budget"])
@@ -46,7 +38,7 @@ def report_markdown(
         f"# boxoffice model report: profile `{backtest['profile']}`\n\n"
         f"## Rolling-origin backtest (headline)\n\nEach year {years[0]}-{years[-1]} is predicted"
         " by the training recipe (search included) fitted only on films released before it.\n\n"
-        f"{head}{rows}{mean} |\n\n"
+        f"{table}\n"
         f"80% interval coverage by constant-dollar budget: {bands}.\n\n"
         + coverage_table(backtest.get("coverage_cells"))
         + "\n"
@@ -60,3 +52,17 @@ def report_markdown(
         f"Best parameters: `{json.dumps(search['best_params'], sort_keys=True)}`\n\n"
         f"{quality_md}\n## Plots (backtest predictions)\n\n{pictures}\n"
     )
+
+
+def _per_year_table(backtest: dict[str, Any]) -> str:
+    """Each test year's metrics, then their means over the years."""
+    head = "| year | films | " + " | ".join(METRIC_NAMES.values()) + " |\n"
+    head += "|---" * (len(METRIC_NAMES) + 2) + "|\n"
+    rows = "".join(
+        f"| {int(s['year'])} | — | " + " | ".join(figure(s.get(k)) for k in METRIC_NAMES) + " |\n"
+        for s in backtest["per_year"]
+    )
+    mean = "| **mean** | {} | ".format(backtest["films_tested"]) + " | ".join(
+        figure(backtest["summary"].get(k, {}).get("mean")) for k in METRIC_NAMES
+    )
+    return f"{head}{rows}{mean} |\n"

@@ -123,10 +123,29 @@ def finish(
     quarantine = pd.concat(
         [r.quarantine.assign(**{SOURCE_COLUMN: n}) for n, r in checked.items()], ignore_index=True
     )
+    return ValidationResult(
+        clean=merged,
+        quarantine=quarantine,
+        report=_merged_report(checked, merged, quarantine, schema=schema, rules=rules),
+        by_source=clean_by,
+        films=ids,
+        positions={n: r.positions["rows"] for n, r in checked.items()},
+    )
+
+
+def _merged_report(
+    checked: dict[str, ValidationResult],
+    merged: pd.DataFrame,
+    quarantine: pd.DataFrame,
+    *,
+    schema: SchemaSpec,
+    rules: ValidationParams,
+) -> dict[str, Any]:
+    """The sources' counts summed over the merged films, each source's own report kept."""
     totals: Counter[str] = Counter()
     for result in checked.values():
         totals.update(result.report["rules"])
-    report = {
+    return {
         "rows_in": sum(r.report["rows_in"] for r in checked.values()),
         "rows_clean": len(merged),
         "rows_quarantined": len(quarantine),
@@ -137,14 +156,6 @@ def finish(
         },
         "sources": {n: r.report for n, r in checked.items()},
     }
-    return ValidationResult(
-        clean=merged,
-        quarantine=quarantine,
-        report=report,
-        by_source=clean_by,
-        films=ids,
-        positions={n: r.positions["rows"] for n, r in checked.items()},
-    )
 
 
 def _date_column(schema: SchemaSpec) -> str:

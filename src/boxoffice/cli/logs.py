@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from boxoffice.cli.options import LakeUri, command_group, fail
+from boxoffice.cli.options import LakeUri, command_group, fail, since_date
 from boxoffice.core.money import format_money
 
 app = command_group("Read the prediction log from the data lake.", no_args_is_help=True)
@@ -16,15 +16,24 @@ app = command_group("Read the prediction log from the data lake.", no_args_is_he
 def logs_query(
     sql: Annotated[str, typer.Argument(metavar="SQL", help="SQL over the table `predictions`.")],
     lake: LakeUri = "lake",
+    since: Annotated[
+        str | None,
+        typer.Option(
+            metavar="YYYY-MM-DD",
+            help="Only the lake's partitions from this date (UTC) on are read: a window's"
+            " cost, not the lake's.",
+        ),
+    ] = None,
 ) -> None:
     """Run DuckDB SQL over the logged predictions (read-only: no file, URL or extension access).
 
     An operator tool: do not pass it SQL written by people you do not trust.
     """
-    from boxoffice.lake.queries import query
+    from boxoffice.lake import queries
 
+    start = since_date(since)
     try:
-        typer.echo(query(lake, sql))
+        typer.echo(queries.query(lake, sql, queries.since(start) if start else None))
     except ValueError as exc:
         raise fail(str(exc)) from exc
 
@@ -37,13 +46,13 @@ def logs_tail(
     ] = 10,
 ) -> None:
     """Show the latest logged predictions, one line each: full request id and inputs."""
-    from boxoffice.lake.queries import records
+    from boxoffice.lake.queries import newest, records
 
     # n is an int (typer parsed it), so the f-string cannot inject SQL.
     columns = "ts, request_id, model_version, profile, route, worldwide_gross, inputs"
     sql = f"SELECT {columns} FROM predictions ORDER BY ts DESC LIMIT {int(n)}"  # noqa: S608  # nosec B608
     try:
-        rows = records(lake, sql)
+        rows = records(lake, sql, newest(n))  # the newest partitions only
     except ValueError as exc:
         raise fail(str(exc)) from exc
     if not rows:

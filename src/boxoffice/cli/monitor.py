@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from boxoffice.cli.options import LakeUri, command_group, fail
+from boxoffice.cli.options import LakeUri, command_group, fail, since_date
 from boxoffice.core.exit_codes import ExitCode
 
 if TYPE_CHECKING:  # the drift tests (scipy) load only when drift is asked for
@@ -56,7 +56,7 @@ def monitor_drift(
 
     Exit 0: no retrain needed; 1: retrain recommended; 4: too little data for a verdict.
     """
-    report, path = _drift_report(lake, params_path, reference, _since(since), out)
+    report, path = _drift_report(lake, params_path, reference, since_date(since), out)
     if not report.enough_data:
         typer.echo(f"{report.verdict}; report: {path}")
         raise typer.Exit(ExitCode.TOO_LITTLE_DATA)
@@ -65,15 +65,6 @@ def monitor_drift(
     if report.retrain:
         typer.echo("retrain recommended")
         raise typer.Exit(1)
-
-
-def _since(since: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(since) if since else None
-    except ValueError as exc:
-        raise fail(
-            f"--since must be a date as YYYY-MM-DD (e.g. 2026-11-01), got {since!r}"
-        ) from exc
 
 
 def _drift_report(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -60,3 +61,13 @@ def fail(message: str) -> typer.Exit:
     """Print ``message`` on stderr; the caller raises the returned exit (code 1)."""
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(1)
+
+
+def since_date(since: str | None) -> dt.date | None:
+    """The ``--since`` option as a date (None when not given); a wrong one exits 1, saying so."""
+    try:
+        return dt.date.fromisoformat(since) if since else None
+    except ValueError as exc:
+        raise fail(
+            f"--since must be a date as YYYY-MM-DD (e.g. 2026-11-01), got {since!r}"
+        ) from exc

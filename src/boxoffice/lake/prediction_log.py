@@ -13,6 +13,7 @@ in Arrow, into the table the lake stores.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -69,19 +70,64 @@ class Lake:
         put_atomic(self.fs, target, buffer.getvalue())
         return target
 
-    def prediction_files(self) -> list[str]:
-        pattern = self.path(PREDICTIONS, "date=*", "*.parquet")
-        return sorted(self.fs.glob(pattern))
+    def partitions(self) -> list[str]:
+        """The log's date partitions (``YYYY-MM-DD``, the UTC date of ``ts``), oldest first."""
+        found = self.fs.glob(self.path(PREDICTIONS, "date=*"))
+        return sorted(str(p).rsplit("date=", 1)[1] for p in found)
 
-    def read_predictions(self, files: Iterable[str] | None = None) -> pa.Table:
-        paths = list(files) if files is not None else self.prediction_files()
+    def prediction_files(self, since: dt.date | None = None) -> list[str]:
+        """The log's objects, oldest partition first. With ``since``, only the partitions from
+        that date on: their folder names say the date, so nothing older is listed or read."""
+        if since is None:
+            return sorted(self.fs.glob(self.path(PREDICTIONS, "date=*", "*.parquet")))
+        return [f for d in self.partitions() if d >= since.isoformat() for f in self._files(d)]
+
+    def _files(self, date: str) -> list[str]:
+        return sorted(self.fs.glob(self.path(PREDICTIONS, f"date={date}", "*.parquet")))
+
+    def read_predictions(
+        self,
+        files: Iterable[str] | None = None,
+        *,
+        since: dt.date | None = None,
+        columns: list[str] | None = None,
+    ) -> pa.Table:
+        """The logged predictions (``since``: only the partitions from that date on;
+        ``columns``: only those columns are read from each object)."""
+        paths = list(files) if files is not None else self.prediction_files(since)
+        schema = _schema(columns)
         if not paths:
-            return LOG_SCHEMA.empty_table()
-        tables = [pq.read_table(self.fs.open(p, "rb")) for p in paths]
-        # Files written before a column was added read with it null.
-        return pa.concat_tables(
-            [t.cast(LOG_SCHEMA) if t.schema == LOG_SCHEMA else _widen(t) for t in tables]
-        )
+            return schema.empty_table()
+        return pa.concat_tables([self._read(p, schema) for p in paths])
+
+    def latest(self, n: int, columns: list[str] | None = None) -> pa.Table:
+        """At least the ``n`` newest predictions, if the lake holds them: partitions are read
+        newest first until they hold ``n`` rows. Every row of a partition is newer than every
+        row of an older one (the partition is the UTC date of ``ts``)."""
+        tables, rows = [], 0
+        for date in reversed(self.partitions()):
+            if rows >= n:
+                break
+            tables.append(self.read_predictions(self._files(date), columns=columns))
+            rows += tables[-1].num_rows
+        return pa.concat_tables(tables) if tables else _schema(columns).empty_table()
+
+    def _read(self, path: str, schema: pa.Schema) -> pa.Table:
+        with self.fs.open(path, "rb") as handle:
+            stored = pq.ParquetFile(handle)
+            present = [n for n in schema.names if n in stored.schema_arrow.names]
+            table = stored.read(columns=present)
+        return table.cast(schema) if table.schema == schema else _widen(table, schema)
+
+
+def _schema(columns: list[str] | None) -> pa.Schema:
+    """The log's schema, or the part of it that ``columns`` names (in the log's order)."""
+    if columns is None:
+        return LOG_SCHEMA
+    unknown = sorted(set(columns) - set(LOG_SCHEMA.names))
+    if unknown:
+        raise ValueError(f"the prediction log has no column {', '.join(unknown)}")
+    return pa.schema([f for f in LOG_SCHEMA if f.name in columns])
 
 
 def log_record(
@@ -186,10 +232,12 @@ def by_date(table: pa.Table) -> Iterator[tuple[str, pa.Table]]:
         yield date.as_py().isoformat(), table.filter(pc.equal(dates, date))
 
 
-def _widen(table: pa.Table) -> pa.Table:
+def _widen(table: pa.Table, schema: pa.Schema) -> pa.Table:
     """A log file of an older schema, with the columns it lacks as nulls."""
     columns = [
-        table.column(f.name) if f.name in table.column_names else pa.nulls(len(table), f.type)
-        for f in LOG_SCHEMA
+        table.column(f.name).cast(f.type)
+        if f.name in table.column_names
+        else pa.nulls(len(table), f.type)
+        for f in schema
     ]
-    return pa.Table.from_arrays(columns, schema=LOG_SCHEMA)
+    return pa.Table.from_arrays(columns, schema=schema)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import duckdb
+import pyarrow as pa
 
 from boxoffice.lake.prediction_log import Lake
 
@@ -20,25 +22,45 @@ SANDBOX: dict[str, str | bool | int | float | list[str]] = {
 }
 
 
-def query(lake_uri: str, sql: str) -> str:
-    """Run ``sql`` against a table ``predictions``; returns DuckDB's text rendering."""
-    return _run(lake_uri, sql, lambda relation: str(relation))
+Read = Callable[[Lake], pa.Table]
 
 
-def records(lake_uri: str, sql: str) -> list[dict[str, Any]]:
+def query(lake_uri: str, sql: str, read: Read | None = None) -> str:
+    """Run ``sql`` against a table ``predictions``; returns DuckDB's text rendering.
+
+    ``read`` says what of the lake ``predictions`` holds (default: all of it), e.g.
+    :func:`since` or :func:`newest`: the lake is read by partition, before the SQL runs.
+    """
+    return _run(lake_uri, sql, lambda relation: str(relation), read)
+
+
+def records(lake_uri: str, sql: str, read: Read | None = None) -> list[dict[str, Any]]:
     """Rows of ``sql`` as dicts (for output DuckDB's table would wrap or cut)."""
     return _run(
         lake_uri,
         sql,
         lambda rel: [dict(zip(rel.columns, row, strict=True)) for row in rel.fetchall()],
+        read,
     )
 
 
-def _run(lake_uri: str, sql: str, render: Callable[[duckdb.DuckDBPyRelation], T]) -> T:
+def since(date: dt.date) -> Read:
+    """Only the partitions from ``date`` on."""
+    return lambda lake: lake.read_predictions(since=date)
+
+
+def newest(n: int) -> Read:
+    """The partitions that hold the ``n`` newest predictions."""
+    return lambda lake: lake.latest(n)
+
+
+def _run(
+    lake_uri: str, sql: str, render: Callable[[duckdb.DuckDBPyRelation], T], read: Read | None
+) -> T:
     lake = Lake(lake_uri)
     if not lake.exists():  # said as such, not as "no logged predictions yet"
         raise ValueError(f"no lake at {lake_uri} (check --lake or BOXOFFICE_LAKE_URI)")
-    table = lake.read_predictions()
+    table = read(lake) if read is not None else lake.read_predictions()
     connection = duckdb.connect(config=SANDBOX)
     try:
         connection.register("predictions", table)

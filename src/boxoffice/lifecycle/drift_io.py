@@ -26,7 +26,8 @@ def reference_columns(path: Path, specs: list[FeatureSpec]) -> dict[str, list[An
 def logged_columns(
     lake: Lake, specs: list[FeatureSpec], since: dt.date | None
 ) -> dict[str, list[Any]]:
-    table = lake.read_predictions()
+    # Only the partitions from ``since`` on, and only the two columns drift reads.
+    table = lake.read_predictions(since=since, columns=["ts", "inputs"])
     if since is not None and table.num_rows:
         start = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
         table = table.filter(pc.greater_equal(table.column("ts"), start))

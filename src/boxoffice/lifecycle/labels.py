@@ -106,7 +106,7 @@ def check_labels(rows: list[dict[str, Any]]) -> LabelBatch:
 
 def unmatched(lake: Lake, request_ids: list[str]) -> list[str]:
     """The ids that match no logged prediction (a typo, or a prediction not shipped yet)."""
-    logged = set(lake.read_predictions().column("request_id").to_pylist())
+    logged = set(lake.read_predictions(columns=["request_id"]).column("request_id").to_pylist())
     return [rid for rid in request_ids if rid not in logged]
 
 

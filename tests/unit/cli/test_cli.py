@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from boxoffice.cli import app
 from boxoffice.core.layout import Layout
+from tests.support.lake import lake_of_three_days
 
 
 def test_model_info_describes_verified_model(trained: Layout) -> None:
@@ -52,3 +54,19 @@ def test_logs_on_a_lake_that_is_not_there_say_so(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["logs", "tail", "--lake", str(tmp_path / "nonexistent")])
     assert result.exit_code == 1
     assert "no lake at" in result.output and "no logged predictions yet" not in result.output
+
+
+def test_logs_read_only_the_partitions_their_window_needs(tmp_path: Path) -> None:
+    lake = str(lake_of_three_days(tmp_path / "lake").uri)  # its oldest object is not Parquet
+    runner = CliRunner()
+    sql = "SELECT count(*) AS n, min(request_id) AS first FROM predictions"
+    windowed = runner.invoke(app, ["logs", "query", sql, "--lake", lake, "--since", "2026-11-26"])
+    assert windowed.exit_code == 0, windowed.output
+    assert re.search(r"│\s+4 │ 26-a\s", windowed.output), windowed.output  # 26 and 27 only
+    tail = runner.invoke(app, ["logs", "tail", "-n", "3", "--lake", lake])
+    assert tail.exit_code == 0, tail.output
+    assert [line.split()[2] for line in tail.output.splitlines()] == ["27-b", "27-a", "26-b"]
+    whole = runner.invoke(app, ["logs", "query", sql, "--lake", lake])
+    assert whole.exit_code == 1  # all of the lake: the unreadable object is read
+    wrong = runner.invoke(app, ["logs", "query", sql, "--lake", lake, "--since", "26 Nov"])
+    assert wrong.exit_code == 1 and "--since must be a date as YYYY-MM-DD" in wrong.output

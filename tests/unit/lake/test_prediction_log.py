@@ -7,9 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow as pa
+import pytest
+
 from boxoffice.lake.prediction_log import LOG_SCHEMA, Lake, by_date, log_table
 from boxoffice.lake.prediction_log import log_record as build_record
 from tests.conftest import ROOT
+from tests.support.lake import lake_of_three_days
 from tests.support.serving import log_record
 
 
@@ -83,3 +87,34 @@ def test_the_partition_is_the_utc_date_oldest_first() -> None:
     parts = {date: part.column("request_id").to_pylist() for date, part in by_date(table)}
     assert list(parts) == ["2026-11-25", "2026-11-26"]
     assert parts == {"2026-11-25": ["early"], "2026-11-26": ["late", "also"]}
+
+
+def test_a_window_reads_only_its_partitions(tmp_path: Path) -> None:
+    lake = lake_of_three_days(tmp_path / "lake")
+    assert lake.partitions() == ["2026-11-25", "2026-11-26", "2026-11-27"]
+    table = lake.read_predictions(since=dt.date(2026, 11, 26), columns=["request_id", "ts"])
+    assert table.column_names == ["request_id", "ts"]
+    assert table.column("request_id").to_pylist() == ["26-a", "26-b", "27-a", "27-b"]
+    with pytest.raises(pa.ArrowInvalid):  # the whole lake does open the oldest object
+        lake.read_predictions()
+
+
+def test_the_newest_predictions_come_from_the_newest_partitions(tmp_path: Path) -> None:
+    lake = lake_of_three_days(tmp_path / "lake")
+    assert lake.latest(2).column("request_id").to_pylist() == ["27-a", "27-b"]
+    assert lake.latest(3).column("request_id").to_pylist() == ["27-a", "27-b", "26-a", "26-b"]
+    assert lake.latest(1, columns=["inputs"]).column_names == ["inputs"]
+    assert Lake(str(tmp_path / "empty")).latest(5).num_rows == 0
+
+
+def test_a_column_the_log_lacks_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="no column budget"):
+        lake_of_three_days(tmp_path / "lake").read_predictions(columns=["budget"])
+
+
+def test_an_object_written_before_a_column_existed_reads_it_as_null(tmp_path: Path) -> None:
+    lake = Lake(str(tmp_path / "lake"))
+    old = log_table([log_record("old")]).drop_columns(["level", "latency_ms"])
+    lake.write_predictions("2026-11-25", "w", 1, old)
+    table = lake.read_predictions(columns=["request_id", "level"])
+    assert table.to_pylist() == [{"request_id": "old", "level": None}]

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --constraint constraints.txt
 
-.PHONY: run setup test debs model train ct image-context lint typecheck quality bench bench-serving bench-profile clean
+.PHONY: run setup test debs model train ct image-context lint typecheck quality bench bench-serving bench-profile bench-lake clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -96,6 +96,10 @@ bench-profile: $(VENV)/.dev
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PIP) -e '.[profile]'
 	$(BIN)/python bench/profile_under_load.py
+
+## bench-lake: the log read by window against the whole lake, on 100K, 1M and 10M generated predictions
+bench-lake: $(VENV)/.dev
+	$(BIN)/python bench/lake.py
 
 clean:
 	rm -rf $(VENV) .venv-tools .pytest_cache .mypy_cache .ruff_cache coverage.xml .coverage

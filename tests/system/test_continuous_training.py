@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from boxoffice.core.params import load_params
-from boxoffice.lake.prediction_log import Lake
+from boxoffice.lake.prediction_log import Lake, log_table
 from boxoffice.lifecycle.labels import add_labels, check_labels
 from boxoffice.lifecycle.registry import Registry
 from boxoffice.pipeline.matching import title_key
@@ -114,7 +114,7 @@ def origin(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         | {"inputs": json.dumps(_film(r, params))}
         for i, r in enumerate(unseen)
     ]
-    lake.write_predictions("2026-11-30", "w1", 0, rows)
+    lake.write_predictions("2026-11-30", "w1", 0, log_table(rows))
     labels = [
         {"request_id": f"req{i:04d}", "title": r["Title"], "worldwide_gross": r["Worldwide Gross"]}
         for i, r in enumerate(unseen)

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 import orjson  # noqa: E402
 import pyarrow as pa  # noqa: E402
-from bench.films import request_films  # noqa: E402
+from bench.films import FEATURES, request_films, splits_of  # noqa: E402
 from bench.serving import BATCH, DEFAULT_MODEL, FILM  # noqa: E402
 
 from boxoffice.core.predictor import OnnxPredictor  # noqa: E402
@@ -64,7 +64,9 @@ def median_us(step: Callable[[], object], calls: int) -> float:
     return round(statistics.median(times) * 1e6, 1)
 
 
-def steps(model_dir: Path, spool_dir: Path) -> dict[str, Callable[[], object]]:
+def steps(
+    model_dir: Path, spool_dir: Path, splits: tuple[Path, Path]
+) -> dict[str, Callable[[], object]]:
     predictor = OnnxPredictor.load(model_dir)
     signature, encoder = predictor.signature, predictor.encoder
     film_class = film_model(signature)
@@ -75,7 +77,7 @@ def steps(model_dir: Path, spool_dir: Path) -> dict[str, Callable[[], object]]:
     matrix = encoder(columns, 1)
     output = predictor.session.get_outputs()[0].name
     # Real traffic: a different film each call (the same film keeps its trees in the caches).
-    others = [film_class.model_validate(other) for other in request_films(model_dir, BATCH)]
+    others = [film_class.model_validate(other) for other in request_films(model_dir, BATCH, splits)]
     other_rows = [o.model_dump(exclude_none=True) for o in others]
     whole = encoder(
         {i.field: [r.get(i.field) for r in other_rows] for i in signature.inputs}, BATCH
@@ -140,7 +142,9 @@ def steps(model_dir: Path, spool_dir: Path) -> dict[str, Callable[[], object]]:
     }
 
 
-def batch_steps(model_dir: Path, work: Path) -> dict[str, Callable[[], object]]:
+def batch_steps(
+    model_dir: Path, work: Path, splits: tuple[Path, Path]
+) -> dict[str, Callable[[], object]]:
     """One 1,000-film request, step by step, and what shipping its records costs later.
 
     The stdlib's JSON, which the spool and the response used before, is timed in the same run
@@ -148,7 +152,7 @@ def batch_steps(model_dir: Path, work: Path) -> dict[str, Callable[[], object]]:
     """
     predictor = OnnxPredictor.load(model_dir)
     batch_class = batch_model(film_model(predictor.signature), BATCH)
-    body = json.dumps({"films": request_films(model_dir, BATCH)}).encode()
+    body = json.dumps({"films": request_films(model_dir, BATCH, splits)}).encode()
     films = batch_class.model_validate_json(body).films  # type: ignore[attr-defined]
     same = batch_class.model_validate({"films": [FILM] * BATCH}).films  # type: ignore[attr-defined]
     owned = SpoolDir.try_claim(work / "spool")
@@ -256,15 +260,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=5000)
     parser.add_argument("--batch-calls", type=int, default=60)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument(
+        "--features", type=Path, default=FEATURES, help="the featurize stage's splits folder"
+    )
     args = parser.parse_args(argv)
+    splits = splits_of(args.features)
     with tempfile.TemporaryDirectory() as tmp:
         measured = {
-            name: median_us(step, args.calls) for name, step in steps(args.model, Path(tmp)).items()
+            name: median_us(step, args.calls)
+            for name, step in steps(args.model, Path(tmp), splits).items()
         }
     with tempfile.TemporaryDirectory() as tmp:
         batch = {
             name: median_us(step, args.batch_calls)
-            for name, step in batch_steps(args.model, Path(tmp)).items()
+            for name, step in batch_steps(args.model, Path(tmp), splits).items()
         }
     result: dict[str, Any] = {
         "model": str(

@@ -36,7 +36,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.films import request_films  # noqa: E402
+from bench.films import FEATURES, request_films, splits_of  # noqa: E402
 from bench.serving import BATCH, DEFAULT_MODEL, api_server, wrk  # noqa: E402
 
 # (layer, a frame that puts a sample in it), first match wins.
@@ -111,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument(
+        "--features", type=Path, default=FEATURES, help="the featurize stage's splits folder"
+    )
     args = parser.parse_args(argv)
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if shutil.which("wrk") is None or not Path(spy).exists():
@@ -121,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         server.start()
         try:
             route = server.url + "/v1/prediction"
-            films = request_films(args.model, BATCH)
+            films = request_films(args.model, BATCH, splits_of(args.features))
             httpx.post(route, json=films[0], timeout=10).raise_for_status()
             wrk(route, films, 3, args.connections, tmp)  # warm-up
             out = tmp / "stacks.txt"

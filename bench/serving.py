@@ -44,7 +44,7 @@ from sklearn.pipeline import Pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.films import request_films  # noqa: E402
+from bench.films import request_films, splits_of  # noqa: E402
 from tests.support.server import Server  # noqa: E402
 
 from boxoffice.core.params import load_params  # noqa: E402
@@ -325,8 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     starts: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        features = Path(args.features)
-        splits = (features / "train.parquet", features / "holdout.parquet")
+        splits = splits_of(Path(args.features))
         _, mlflow_model, columns = course_recipe(tmp, splits[0], Path(args.params))
         films = request_films(Path(args.model), BATCH, splits)
         for _ in range(args.rounds):

@@ -17,6 +17,7 @@ from boxoffice.core.layout import Layout
 def test_every_step_is_timed_and_tabled(trained: Layout, tmp_path: Path) -> None:
     out = tmp_path / "results"
     args = ["--model", str(trained.export_dir), "--out", str(out)]
+    args += ["--features", str(trained.features_dir)]  # a fresh clone has no data/features
     assert main([*args, "--calls", "5", "--batch-calls", "1"]) == 0
     result = json.loads((out / "profile.json").read_text())
     steps = result["steps_us"] | result["batch_steps_us"]

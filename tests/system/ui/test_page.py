@@ -142,11 +142,23 @@ def _type(browser: WebDriver, field: str, text: str) -> None:
     element.send_keys(text)
 
 
+# One script in the page: the page redraws the health table every few seconds, and an element
+# found by one call can be gone by the next (a StaleElementReferenceException in CI's run).
+HEALTH_ROW = """
+for (const row of document.querySelectorAll('#health-table tr')) {
+  const th = row.querySelector('th');
+  if (th && th.textContent.replace(/\\s+/g, ' ').trim() === arguments[0]) {
+    const td = row.querySelector('td');
+    return td ? td.innerText.trim() : '';
+  }
+}
+return '';
+"""
+
+
 def _health_row(browser: WebDriver, name: str) -> str:
-    cells = browser.find_elements(
-        By.XPATH, f"//table[@id='health-table']//tr[th[normalize-space()='{name}']]/td"
-    )
-    return cells[0].text if cells else ""
+    text: str = browser.execute_script(HEALTH_ROW, name)
+    return text
 
 
 def _posted(browser: WebDriver) -> list[str]:

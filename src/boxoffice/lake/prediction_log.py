@@ -192,9 +192,13 @@ def read_spool_lines(data: bytes) -> pa.Table:
     if not body:
         return LOG_SCHEMA.empty_table()
     try:
-        lines = pa_json.read_json(io.BytesIO(body), parse_options=_PARSE, read_options=_ONE_THREAD)
+        return _parsed(body)
     except pa.ArrowInvalid:  # a damaged line, or a spool written before this format
         return _salvaged(body)
+
+
+def _parsed(body: bytes) -> pa.Table:
+    lines = pa_json.read_json(io.BytesIO(body), parse_options=_PARSE, read_options=_ONE_THREAD)
     records = lines.column("records").combine_chunks().flatten()
     return pa.Table.from_struct_array(records).cast(LOG_SCHEMA)
 
@@ -202,15 +206,18 @@ def read_spool_lines(data: bytes) -> pa.Table:
 def _salvaged(body: bytes) -> pa.Table:
     """The readable lines only, one by one. Spools of earlier versions held a request as a
     JSON list with the inputs as an object: they are read into today's records."""
-    lines = []
+    tables = [LOG_SCHEMA.empty_table()]
     for line in body.splitlines():
         try:
             value = orjson.loads(line)
-        except orjson.JSONDecodeError:
+            records = value.get("records", []) if isinstance(value, dict) else value
+            line = spool_line([_as_text_inputs(r) for r in records if isinstance(r, dict)])
+            # Each line alone: one that Arrow still refuses (a value of the wrong type) costs
+            # itself, and never sends the segment round again (it would stay in the spool).
+            tables.append(_parsed(line))
+        except (orjson.JSONDecodeError, AttributeError, TypeError, pa.ArrowInvalid):
             continue
-        records = value.get("records", []) if isinstance(value, dict) else value
-        lines.append(spool_line([_as_text_inputs(r) for r in records if isinstance(r, dict)]))
-    return read_spool_lines(b"".join(lines)) if lines else LOG_SCHEMA.empty_table()
+    return pa.concat_tables(tables)
 
 
 def _as_text_inputs(record: dict[str, Any]) -> dict[str, Any]:

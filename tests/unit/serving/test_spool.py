@@ -127,6 +127,15 @@ def test_a_damaged_line_costs_only_itself(tmp_path: Path) -> None:
     assert read_segment(path).column("request_id").to_pylist() == ["r0001", "r0002"]
 
 
+def test_a_line_arrow_refuses_even_alone_costs_only_itself(tmp_path: Path) -> None:
+    """Valid JSON with a value of the wrong type: salvaging once re-parsed the whole segment,
+    which failed again the same way, without end (the segment would never ship)."""
+    path = tmp_path / "seg-00000001.ready"
+    wrong = spool_line([_record(2) | {"low": "not a number"}])
+    path.write_bytes(spool_line([_record(1)]) + wrong + b"[3]\n" + spool_line([_record(4)]))
+    assert read_segment(path).column("request_id").to_pylist() == ["r0001", "r0004"]
+
+
 def test_a_segment_an_earlier_version_spooled_still_ships(tmp_path: Path) -> None:
     """Before the one-line contract a request was a JSON list with its inputs as an object;
     such a segment, left by the last release's worker, reads into today's records."""

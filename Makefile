@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --constraint constraints.txt
 
-.PHONY: run setup test debs model train ct image-context lint typecheck quality bench bench-serving bench-profile bench-lake clean
+.PHONY: run setup test debs model train ct compact image-context lint typecheck quality bench bench-serving bench-profile bench-lake clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,12 @@ $(VENV)/.train: pyproject.toml constraints.txt | $(BIN)/python
 
 $(VENV)/.dev: pyproject.toml constraints.txt | $(BIN)/python
 	$(PIP) -e '.[train,serve,client,gcs,s3,bench,peers,dev]'
-	touch $@ $(VENV)/.train
+	touch $@ $(VENV)/.train $(VENV)/.lake
+
+# The lake's own upkeep reads and writes it on any storage: no training tools.
+$(VENV)/.lake: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) -e '.[serve,gcs,s3]'
+	touch $@
 
 # A tool the tests drive outside the project's environment (its pins conflict with ours).
 .venv-tools/.openapi: constraints-tools.txt
@@ -49,6 +54,11 @@ model: $(VENV)/.train
 ## train: re-run whatever stages changed
 train: $(VENV)/.train
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/dvc repro
+
+## compact: merge each past day's small prediction objects into one (the lake is
+## BOXOFFICE_LAKE_URI, default ./lake); safe beside running servers, to stop and to re-run
+compact: $(VENV)/.lake
+	$(BIN)/boxoffice lake compact
 
 ## ct: continuous training as the workflow runs it (CT_IF_DUE=15h: only when due; see deploy/ct/run.sh)
 ct: $(VENV)/.train

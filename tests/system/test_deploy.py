@@ -26,6 +26,10 @@ EXERCISED = {
         "tests/system/test_image_context.py"
         "::test_the_context_holds_exactly_what_the_dockerfile_copies"
     ),
+    "make compact": (
+        "tests/system/test_compaction.py"
+        "::test_make_compact_the_workflows_command_compacts_the_lake_it_is_given"
+    ),
     "make ct": (
         "tests/system/test_continuous_training.py"
         "::test_ct_refused_commits_nothing_promoted_commits_what_it_changed"

@@ -14,8 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from boxoffice.core.layout import Layout
+from boxoffice.lake.compaction import compact_partition
 from boxoffice.lake.prediction_log import Lake, log_table
 from boxoffice.serving.main import create_app
+from tests.support.compaction import DAY, read_counts, write_objects
 from tests.support.serving import FILM, log_record, make_settings
 
 pytestmark = pytest.mark.slow
@@ -49,3 +51,18 @@ def test_api_logs_every_prediction_to_cloud_lake(
         ids = [client.post("/v1/prediction", json=FILM).json()["request_id"] for _ in range(12)]
     got = Lake(uri, skip_instance_cache=True).read_predictions().column("request_id").to_pylist()
     assert sorted(got) == sorted(ids)
+
+
+@pytest.mark.parametrize("lake_fixture", ["s3_lake", "gcs_lake"])
+def test_compaction_on_cloud_protocols_keeps_each_prediction_once(
+    lake_fixture: str, request: pytest.FixtureRequest
+) -> None:
+    uri = request.getfixturevalue(lake_fixture)
+    lake = Lake(f"{uri}/compaction", skip_instance_cache=True)
+    ids = write_objects(lake, "w-1-t", range(5))
+    done = compact_partition(lake, DAY)
+    assert (done.merged, done.removed) == (5, 5) and len(lake.listed(DAY)) == 1
+    write_objects(lake, "w-1-t", range(3, 4))  # a segment shipped again after the merge
+    assert read_counts(lake) == dict.fromkeys(ids, 1)
+    assert compact_partition(lake, DAY).removed == 1 and len(lake.listed(DAY)) == 1
+    assert read_counts(lake) == dict.fromkeys(ids, 1)

@@ -63,11 +63,11 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
-def since_date(since: str | None) -> dt.date | None:
-    """The ``--since`` option as a date (None when not given); a wrong one exits 1, saying so."""
+def since_date(since: str | None, option: str = "--since") -> dt.date | None:
+    """A date option (None when not given); a wrong one exits 1, naming ``option``."""
     try:
         return dt.date.fromisoformat(since) if since else None
     except ValueError as exc:
         raise fail(
-            f"--since must be a date as YYYY-MM-DD (e.g. 2026-11-01), got {since!r}"
+            f"{option} must be a date as YYYY-MM-DD (e.g. 2026-11-01), got {since!r}"
         ) from exc

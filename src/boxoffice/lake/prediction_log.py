@@ -3,7 +3,8 @@
 The lake is a folder tree under a local path, ``gs://`` or ``s3://`` URL (fsspec).
 Prediction logs land as ``<lake>/predictions/date=YYYY-MM-DD/<writer>-<seq>.parquet``. A
 writer re-shipping the same segment after a crash writes the same object name, so each
-prediction is stored once.
+prediction is stored once; after a compaction, readers skip the names a merged object holds
+(:mod:`boxoffice.lake.manifest`).
 
 A log record has one shape from the request to the lake: :func:`log_record` builds it
 (the columns of ``LOG_SCHEMA``, the film's inputs as JSON text), :func:`spool_line`
@@ -26,8 +27,12 @@ import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
 from boxoffice.core.io import put_atomic
+from boxoffice.lake.manifest import MANIFEST_KEY, ManifestError, visible
 
 PREDICTIONS = "predictions"
+# A compaction deletes objects after writing the one that holds them; a reader that lists
+# before and reads after lists again (each deletion was a compaction's, one at a time).
+_RELISTS = 5
 
 LOG_SCHEMA = pa.schema(
     [
@@ -76,14 +81,27 @@ class Lake:
         return sorted(str(p).rsplit("date=", 1)[1] for p in found)
 
     def prediction_files(self, since: dt.date | None = None) -> list[str]:
-        """The log's objects, oldest partition first. With ``since``, only the partitions from
-        that date on: their folder names say the date, so nothing older is listed or read."""
-        if since is None:
-            return sorted(self.fs.glob(self.path(PREDICTIONS, "date=*", "*.parquet")))
-        return [f for d in self.partitions() if d >= since.isoformat() for f in self._files(d)]
+        """The objects a reader reads, oldest partition first: each prediction in one of them
+        (:mod:`boxoffice.lake.manifest`). With ``since``, only the partitions from that date
+        on: their folder names say the date, so nothing older is listed or read."""
+        start = since.isoformat() if since is not None else ""
+        return [f for d in self.partitions() if d >= start for f in self.partition_objects(d)]
 
-    def _files(self, date: str) -> list[str]:
+    def listed(self, date: str) -> list[str]:
+        """Every object in one partition, as stored (superseded ones too)."""
         return sorted(self.fs.glob(self.path(PREDICTIONS, f"date={date}", "*.parquet")))
+
+    def partition_objects(self, date: str, listed: list[str] | None = None) -> list[str]:
+        """The objects of one partition that hold each of its predictions once."""
+        return visible(self.listed(date) if listed is None else listed, self.manifest)
+
+    def manifest(self, path: str) -> frozenset[str]:
+        """The object names a compacted object holds (read from its Parquet footer)."""
+        with self.fs.open(path, "rb") as handle:
+            metadata = pq.read_metadata(handle).metadata or {}
+        if MANIFEST_KEY not in metadata:
+            raise ManifestError(f"{path} is named as compacted but has no manifest")
+        return frozenset(orjson.loads(metadata[MANIFEST_KEY]))
 
     def read_predictions(
         self,
@@ -94,23 +112,39 @@ class Lake:
     ) -> pa.Table:
         """The logged predictions (``since``: only the partitions from that date on;
         ``columns``: only those columns are read from each object)."""
-        paths = list(files) if files is not None else self.prediction_files(since)
         schema = _schema(columns)
-        if not paths:
-            return schema.empty_table()
-        return pa.concat_tables([self._read(p, schema) for p in paths])
+        if files is not None:
+            tables = [self._read(p, schema) for p in files]
+        else:
+            start = since.isoformat() if since is not None else ""
+            dates = [d for d in self.partitions() if d >= start]
+            tables = [self.read_partition(d, schema) for d in dates]
+        return pa.concat_tables(tables) if tables else schema.empty_table()
+
+    def read_partition(self, date: str, schema: pa.Schema = LOG_SCHEMA) -> pa.Table:
+        """One partition's predictions, each once, even while a compaction runs: an object
+        deleted between the listing and the read is in a new compacted object, so the
+        partition is listed again."""
+        for _ in range(_RELISTS):
+            try:
+                tables = [self._read(p, schema) for p in self.partition_objects(date)]
+            except FileNotFoundError:
+                continue
+            return pa.concat_tables(tables) if tables else schema.empty_table()
+        raise RuntimeError(f"partition {date} kept changing while it was read; try again")
 
     def latest(self, n: int, columns: list[str] | None = None) -> pa.Table:
         """At least the ``n`` newest predictions, if the lake holds them: partitions are read
         newest first until they hold ``n`` rows. Every row of a partition is newer than every
         row of an older one (the partition is the UTC date of ``ts``)."""
+        schema = _schema(columns)
         tables, rows = [], 0
         for date in reversed(self.partitions()):
             if rows >= n:
                 break
-            tables.append(self.read_predictions(self._files(date), columns=columns))
+            tables.append(self.read_partition(date, schema))
             rows += tables[-1].num_rows
-        return pa.concat_tables(tables) if tables else _schema(columns).empty_table()
+        return pa.concat_tables(tables) if tables else schema.empty_table()
 
     def _read(self, path: str, schema: pa.Schema) -> pa.Table:
         with self.fs.open(path, "rb") as handle:

@@ -16,7 +16,7 @@ $(VENV)/.train: pyproject.toml constraints.txt | $(BIN)/python
 	touch $@
 
 $(VENV)/.dev: pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) -e '.[train,serve,client,gcs,s3,bench,peers,dev]'
+	$(PIP) -e '.[train,serve,client,gcs,s3,bench,peers,spark,dev]'
 	touch $@ $(VENV)/.train $(VENV)/.lake
 
 # The lake's own upkeep reads and writes it on any storage: no training tools.
@@ -69,11 +69,14 @@ image-context: $(VENV)/.train
 	$(BIN)/python deploy/image/context.py build/image
 
 ## debs: the Debian packages the tests drive, installed when missing: headless Chromium and its
-## driver (the page's tests), wrk (the load script the serving benchmark hands it)
+## driver (the page's tests), wrk (the load script the serving benchmark hands it), a Java
+## runtime (PySpark's JVM: the lake read by Spark)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 debs:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v wrk >/dev/null || \
-		{ $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver wrk; }
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v wrk >/dev/null \
+		&& command -v java >/dev/null || \
+		{ $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver wrk \
+			default-jre-headless; }
 
 ## test: set up and run the whole suite with coverage
 test: $(VENV)/.dev .venv-tools/.openapi debs

@@ -267,9 +267,19 @@ def log_table(rows: list[dict[str, Any]]) -> pa.Table:
 
 
 def by_date(table: pa.Table) -> Iterator[tuple[str, pa.Table]]:
-    """The log's rows by their UTC date (the lake's partition), oldest first."""
+    """The log's rows by their UTC date (the lake's partition), oldest first.
+
+    A record without a time (a salvaged line of an old spool) goes with the newest date
+    rather than nowhere: a partition-less record would keep its segment from ever shipping.
+    """
     dates = pc.cast(table.column("ts"), pa.date32())
-    for date in pc.unique(dates).sort():  # Arrow scalars: no Python object goes into Arrow
+    known = pc.unique(pc.drop_null(dates)).sort()  # Arrow scalars: no Python object into Arrow
+    if dates.null_count and len(known):
+        dates = pc.fill_null(dates, known[-1])
+    elif dates.null_count:
+        dates = pc.fill_null(dates, pa.scalar(dt.datetime.now(dt.UTC).date(), pa.date32()))
+        known = pc.unique(dates)
+    for date in known:
         yield date.as_py().isoformat(), table.filter(pc.equal(dates, date))
 
 

@@ -161,11 +161,12 @@ FROM predictions p JOIN latest l USING (request_id) ORDER BY p.request_id
 """
 
 
-def joined_rows(lake: Lake, sql: str) -> list[dict[str, Any]]:
-    """Rows of ``sql`` over the lake's ``predictions``, ``labels`` and ``latest`` (DuckDB)."""
+def joined_rows(lake: Lake, sql: str, columns: list[str]) -> list[dict[str, Any]]:
+    """Rows of ``sql`` over the lake's ``predictions`` (only ``columns`` are read from each
+    object), ``labels`` and ``latest`` (DuckDB)."""
     connection = duckdb.connect()
     try:
-        connection.register("predictions", lake.read_predictions())
+        connection.register("predictions", lake.read_predictions(columns=columns))
         connection.register("labels", read_labels(lake))
         connection.execute(LATEST_LABELS_SQL)
         result = connection.sql(sql)
@@ -176,9 +177,10 @@ def joined_rows(lake: Lake, sql: str) -> list[dict[str, Any]]:
 
 def accuracy(lake: Lake) -> list[dict[str, Any]]:
     """Live metrics per model version: logged predictions joined with their labels."""
-    return joined_rows(lake, ACCURACY_SQL)
+    columns = ["request_id", "model_version", "worldwide_gross", "low", "high"]
+    return joined_rows(lake, ACCURACY_SQL, columns)
 
 
 def labelled_requests(lake: Lake) -> list[dict[str, Any]]:
     """Logged inputs of every labelled request, with its observed gross (latest label)."""
-    return joined_rows(lake, LABELLED_SQL)
+    return joined_rows(lake, LABELLED_SQL, ["request_id", "inputs"])

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pyspark import SparkContext
 from pyspark.sql import SparkSession
 
 from boxoffice.core.params import load_params
@@ -93,7 +94,13 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         .getOrCreate()
     )
     yield session
+    gateway = SparkContext._gateway  # the JVM this process started: stopped, not left running
     session.stop()
+    if gateway is not None:
+        gateway.shutdown()
+        gateway.proc.terminate()
+        gateway.proc.wait(30)
+        SparkContext._gateway = SparkContext._jvm = None
 
 
 def _views(spark: Any, lake: Lake) -> None:

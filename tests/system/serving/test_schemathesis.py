@@ -36,14 +36,15 @@ def test_no_server_error_and_responses_match_the_schema(api_schema: Any) -> None
         if operation.body:  # schema-breaking input needs something to break
             _fuzz(operation, GenerationMode.NEGATIVE, counts)
     assert len(counts) >= 6, counts
-    assert sum(counts.values()) >= 1000, counts
+    assert sum(counts.values()) >= 500, counts
 
 
 def _fuzz(operation: Any, mode: GenerationMode, counts: dict[str, int]) -> None:
     """Schema-valid (positive) and schema-breaking (negative) requests for one operation."""
     label = operation.label
 
-    @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+    # 100 per operation and mode: half the suite's earlier cost, still hundreds of requests.
+    @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
     @given(case=operation.as_strategy(generation_mode=mode))
     def check(case: Any) -> None:
         counts[label] = counts.get(label, 0) + 1

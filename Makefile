@@ -110,9 +110,11 @@ bench-profile: $(VENV)/.dev
 	$(PIP) -e '.[profile]'
 	$(BIN)/python bench/profile_under_load.py
 
-## bench-lake: the log read by window against the whole lake, on 100K, 1M and 10M generated predictions
+## bench-lake: the log read by window against the whole lake, on 100K, 1M and 10M generated
+## predictions; then 7 days of 1,000 small objects each, before and after `lake compact`
 bench-lake: $(VENV)/.dev
 	$(BIN)/python bench/lake.py
+	$(BIN)/python bench/compaction.py
 
 clean:
 	rm -rf $(VENV) .venv-tools .pytest_cache .mypy_cache .ruff_cache coverage.xml .coverage

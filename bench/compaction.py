@@ -66,7 +66,7 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         f"`python bench/compaction.py`: {result['days']} days of {result['objects_per_day']:,}"
         f" objects of {result['per_object']:,} predictions (what as many shipments leave);"
-        " each question in a fresh process, seconds of the question itself and peak RSS.",
+        " each question in a fresh process, seconds of the question itself (imports left out).",
         "",
         "| | objects | MB | " + " | ".join(f"{q}: s" for q in ASKED) + " |",
         "|---|---:|---:|" + "---:|" * len(ASKED),

@@ -38,7 +38,11 @@ def lake_compact(
     Safe to stop at any point and to run again: the merged object is written before what it
     holds is deleted, and readers skip what a merged object already holds.
     """
-    from boxoffice.lake.compaction import compact_partition, partitions_to_compact
+    from boxoffice.lake.compaction import (
+        PartitionChangedError,
+        compact_partition,
+        partitions_to_compact,
+    )
     from boxoffice.lake.manifest import ManifestError
     from boxoffice.lake.prediction_log import Lake
 
@@ -53,8 +57,11 @@ def lake_compact(
     for day in dates:  # a line per partition as it is done: progress on a long run
         try:
             done = compact_partition(store, day)
-        except (FileNotFoundError, ManifestError) as exc:
-            raise fail(f"partition {day} changed while compacting ({exc}); run again") from exc
+        except PartitionChangedError:  # safe: this run wrote nothing there
+            typer.echo(f"{day}: another compaction changed it meanwhile; left to that one")
+            continue
+        except ManifestError as exc:
+            raise fail(str(exc)) from exc
         typer.echo(_said(done))
 
 

@@ -47,7 +47,9 @@ def create_only(fs: Any, path: str, data: bytes) -> None:
         try:
             fs.pipe_file(path, data, mode="create")
         except OSError as exc:  # s3fs reports a failed precondition as an OSError of its own
-            if isinstance(exc, FileExistsError) or "PreconditionFailed" in str(exc):
+            # 412 PreconditionFailed; 409 ConditionalRequestConflict: a concurrent create won
+            conflict = ("PreconditionFailed", "ConditionalRequestConflict")
+            if isinstance(exc, FileExistsError) or any(c in str(exc) for c in conflict):
                 raise FileExistsError(path) from exc
             raise
         return

@@ -4,6 +4,12 @@ Crash-safe by order: the merged object is written whole (its name not taken befo
 what it holds is deleted. A crash between the two leaves objects that readers skip
 (:mod:`boxoffice.lake.manifest`), and the next run deletes them. Run twice, the second run
 finds nothing to merge: it is idempotent.
+
+Every run merges the whole partition as it sees it, earlier merged objects included: no
+object is left out for its size, because two runs that each left out a different one would
+hold overlapping parts of the partition, which no reader can read once. The price: a run
+over a partition that is still growing (today's) rewrites it whole. Memory: the merged
+object's compressed bytes and one row group of rows.
 """
 
 from __future__ import annotations
@@ -17,13 +23,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from boxoffice.core.io import create_only
-from boxoffice.lake.manifest import MANIFEST_KEY, basename, compacted_name, is_compacted
+from boxoffice.lake.manifest import (
+    MANIFEST_KEY,
+    basename,
+    compacted_name,
+    is_compacted,
+    unchanged,
+)
 from boxoffice.lake.prediction_log import LOG_SCHEMA, Lake
 
 log = logging.getLogger("boxoffice.compaction")
 
-# Objects at least this large are left as they are: merging them again only rewrites bytes.
-TARGET_BYTES = 64 * 1024 * 1024
 # Rows per row group of a merged object: the small objects' row groups would be many and tiny.
 ROW_GROUP = 128 * 1024
 
@@ -37,22 +47,36 @@ class Compaction:
     written: str | None  # the new object, if one was written
 
 
-def compact_partition(lake: Lake, date: str, target_bytes: int = TARGET_BYTES) -> Compaction:
-    """Merge the partition's readable objects under ``target_bytes`` into one object.
+class PartitionChangedError(RuntimeError):
+    """Another compaction changed the partition while this one read it: nothing was written."""
 
-    Superseded objects (held by a compacted object already) are deleted. An object a server
-    writes meanwhile is not in this run's listing, so it is neither merged nor deleted.
+
+def compact_partition(lake: Lake, date: str) -> Compaction:
+    """Merge the partition's readable objects into one; delete the superseded ones.
+
+    An object a server writes meanwhile is not in this run's listing, so it is neither
+    merged nor deleted.
     """
     listed = lake.listed(date)
     readable = lake.partition_objects(date, listed)
     superseded = [p for p in listed if p not in readable]
-    small = [p for p in readable if lake.fs.size(p) < target_bytes]
-    if len(small) < 2:  # one object rewritten alone gains nothing
+    if len(readable) < 2:  # one object rewritten alone gains nothing
         return Compaction(date, 0, 0, _remove(lake, superseded), None)
-    leaves = frozenset().union(*(_leaves(lake, p) for p in small))
+    try:
+        leaves = frozenset().union(*(_leaves(lake, p) for p in readable))
+        data, rows = _merged(lake, readable, leaves)
+    except FileNotFoundError as exc:
+        raise PartitionChangedError(f"{date}: {exc}") from exc
+    # The listing must have been whole: a merged object that missed some of the partition
+    # would overlap the one that did not (see boxoffice.lake.manifest).
+    if not unchanged(listed, lake.listed(date)):
+        raise PartitionChangedError(f"{date}: another compaction ran meanwhile")
     target = lake.path("predictions", f"date={date}", compacted_name(leaves))
-    rows = _merge(lake, small, leaves, target)
-    return Compaction(date, len(small), rows, _remove(lake, small + superseded), target)
+    try:
+        create_only(lake.fs, target, data)
+    except FileExistsError:  # the same objects merged by an earlier run or another operator
+        log.info("%s is there already: only the deletes are left", target)
+    return Compaction(date, len(readable), rows, _remove(lake, readable + superseded), target)
 
 
 def _leaves(lake: Lake, path: str) -> frozenset[str]:
@@ -60,8 +84,8 @@ def _leaves(lake: Lake, path: str) -> frozenset[str]:
     return lake.manifest(path) if is_compacted(path) else frozenset([basename(path)])
 
 
-def _merge(lake: Lake, sources: list[str], leaves: frozenset[str], target: str) -> int:
-    """Write the rows of ``sources`` to ``target``, one source in memory at a time."""
+def _merged(lake: Lake, sources: list[str], leaves: frozenset[str]) -> tuple[bytes, int]:
+    """The rows of ``sources`` as one Parquet object naming ``leaves``; and its row count."""
     metadata = {MANIFEST_KEY: orjson.dumps(sorted(leaves))}
     buffer = io.BytesIO()
     rows, pending = 0, []
@@ -71,11 +95,7 @@ def _merge(lake: Lake, sources: list[str], leaves: frozenset[str], target: str) 
             if sum(t.num_rows for t in pending) >= ROW_GROUP:
                 rows += _flush(writer, pending)
         rows += _flush(writer, pending)
-    try:
-        create_only(lake.fs, target, buffer.getvalue())
-    except FileExistsError:  # the same objects merged by an earlier run or another operator
-        log.info("%s is there already: only the deletes are left", target)
-    return rows
+    return buffer.getvalue(), rows
 
 
 def _flush(writer: pq.ParquetWriter, pending: list[pa.Table]) -> int:

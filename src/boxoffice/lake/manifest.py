@@ -6,9 +6,10 @@ name can still be listed after the merge: a compaction stopped between its write
 deletes, or a worker re-shipping a segment after a crash, which writes the segment's object
 again under its old name. Both are skipped, because a compacted object already holds them.
 
-Compactions only ever delete what a written object holds, and they merge the objects they
-see, compacted ones included. So of two compacted objects one holds all the other's names or
-none of them: the larger is read, the other was superseded.
+Compactions only ever delete what a written object holds, and each merges every object of
+the partition it sees, compacted ones included, from a listing checked against a second one
+(:func:`unchanged`). What a partition holds only grows, so of two compacted objects one
+holds all the other's names: the larger is read, the other was superseded.
 """
 
 from __future__ import annotations
@@ -57,3 +58,10 @@ def visible(paths: Iterable[str], leaves_of: Callable[[str], frozenset[str]]) ->
         covered |= leaves
     loose = [p for p in listed if p not in manifests and basename(p) not in covered]
     return sorted(chosen + loose)
+
+
+def unchanged(first: list[str], second: list[str]) -> bool:
+    """Whether a read from listing ``first`` still holds, listed again as ``second``: no object
+    read is gone and no compacted object appeared (new writers' objects may have)."""
+    new = set(second) - set(first)
+    return set(first) <= set(second) and not any(is_compacted(p) for p in new)

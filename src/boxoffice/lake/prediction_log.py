@@ -27,9 +27,11 @@ import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 
 from boxoffice.core.io import put_atomic
-from boxoffice.lake.manifest import MANIFEST_KEY, ManifestError, visible
+from boxoffice.lake.manifest import MANIFEST_KEY, ManifestError, unchanged, visible
 
 PREDICTIONS = "predictions"
+# The partition of records that carry no time at all (salvaged from an old spool).
+NO_DATE = dt.date(1970, 1, 1)
 # A compaction deletes objects after writing the one that holds them; a reader that lists
 # before and reads after lists again (each deletion was a compaction's, one at a time).
 _RELISTS = 5
@@ -122,15 +124,21 @@ class Lake:
         return pa.concat_tables(tables) if tables else schema.empty_table()
 
     def read_partition(self, date: str, schema: pa.Schema = LOG_SCHEMA) -> pa.Table:
-        """One partition's predictions, each once, even while a compaction runs: an object
-        deleted between the listing and the read is in a new compacted object, so the
-        partition is listed again."""
+        """One partition's predictions, each once, even while a compaction runs.
+
+        A listing is no snapshot (a local folder is read in batches, a bucket in pages): it
+        can miss a merged object written meanwhile and the objects it then deleted. So the
+        partition is listed again after the read; if an object read is gone or a compacted
+        object appeared, the read is done again from the new listing.
+        """
         for _ in range(_RELISTS):
+            listed = self.listed(date)
             try:
-                tables = [self._read(p, schema) for p in self.partition_objects(date)]
+                tables = [self._read(p, schema) for p in self.partition_objects(date, listed)]
             except FileNotFoundError:
                 continue
-            return pa.concat_tables(tables) if tables else schema.empty_table()
+            if unchanged(listed, self.listed(date)):
+                return pa.concat_tables(tables) if tables else schema.empty_table()
         raise RuntimeError(f"partition {date} kept changing while it was read; try again")
 
     def latest(self, n: int, columns: list[str] | None = None) -> pa.Table:
@@ -269,16 +277,17 @@ def log_table(rows: list[dict[str, Any]]) -> pa.Table:
 def by_date(table: pa.Table) -> Iterator[tuple[str, pa.Table]]:
     """The log's rows by their UTC date (the lake's partition), oldest first.
 
-    A record without a time (a salvaged line of an old spool) goes with the newest date
-    rather than nowhere: a partition-less record would keep its segment from ever shipping.
+    A record without a time (a salvaged line of an old spool) goes with the segment's newest
+    date rather than nowhere: a partition-less record would keep its segment from ever
+    shipping. A segment with no time at all goes to ``NO_DATE``: its partition must follow
+    from its content, so that a re-ship writes the same object again.
     """
     dates = pc.cast(table.column("ts"), pa.date32())
     known = pc.unique(pc.drop_null(dates)).sort()  # Arrow scalars: no Python object into Arrow
-    if dates.null_count and len(known):
-        dates = pc.fill_null(dates, known[-1])
-    elif dates.null_count:
-        dates = pc.fill_null(dates, pa.scalar(dt.datetime.now(dt.UTC).date(), pa.date32()))
-        known = pc.unique(dates)
+    if dates.null_count:
+        newest = known[-1] if len(known) else pa.scalar(NO_DATE, pa.date32())
+        dates = pc.fill_null(dates, newest)
+        known = pc.unique(dates).sort()
     for date in known:
         yield date.as_py().isoformat(), table.filter(pc.equal(dates, date))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from boxoffice.cli import app
@@ -46,3 +47,21 @@ def test_compact_errors_name_the_option_or_the_lake(tmp_path: Path) -> None:
     assert code == 1 and "no lake at" in output
     code, output = _compact("--lake", str(tmp_path), "--before", "26/11/2026")
     assert code == 1 and "--before must be a date as YYYY-MM-DD" in output
+
+
+def test_a_partition_another_compaction_changes_is_left_to_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from boxoffice.lake import compaction
+
+    write_objects(Lake(str(tmp_path)), "w-1-t", range(3))
+
+    def changed(lake: Lake, date: str) -> None:
+        raise compaction.PartitionChangedError(date)
+
+    monkeypatch.setattr(compaction, "compact_partition", changed)
+    code, output = _compact("--lake", str(tmp_path))
+    assert (
+        code == 0
+        and output == f"{DAY}: another compaction changed it meanwhile; left to that one\n"
+    )

@@ -9,7 +9,11 @@ from typing import Any
 import pytest
 
 from boxoffice.lake import compaction
-from boxoffice.lake.compaction import compact_partition, partitions_to_compact
+from boxoffice.lake.compaction import (
+    PartitionChangedError,
+    compact_partition,
+    partitions_to_compact,
+)
 from boxoffice.lake.manifest import ManifestError, is_compacted
 from boxoffice.lake.prediction_log import Lake
 from tests.support.compaction import DAY, read_counts, write_objects
@@ -108,7 +112,7 @@ def test_two_operators_compacting_at_once_leave_each_prediction_once(lake: Lake)
     def run() -> None:
         try:
             compact_partition(lake, DAY)
-        except FileNotFoundError as exc:  # the other deleted an object this one was reading
+        except PartitionChangedError as exc:  # the other deleted what this one was reading
             errors.append(exc)
 
     threads = [threading.Thread(target=run) for _ in range(2)]
@@ -139,12 +143,6 @@ def test_a_concurrent_writer_loses_nothing_and_readers_see_each_once(lake: Lake)
     assert merges >= 1 and all(max(s.values(), default=1) == 1 for s in snapshots)
     assert read_counts(lake) == dict.fromkeys(written, 1)  # nothing lost, nothing twice
     assert len(lake.listed(DAY)) == 1 and is_compacted(lake.listed(DAY)[0])
-
-
-def test_large_objects_are_left_as_they_are(lake: Lake) -> None:
-    write_objects(lake, "w-1-t", range(3))
-    done = compact_partition(lake, DAY, target_bytes=1)  # every object counts as large
-    assert (done.merged, done.written) == (0, None) and len(lake.listed(DAY)) == 3
 
 
 def test_which_partitions(lake: Lake) -> None:
@@ -185,3 +183,77 @@ def test_an_object_named_as_compacted_without_a_manifest_is_refused(lake: Lake) 
     lake.fs.copy(source, fake)
     with pytest.raises(ManifestError, match="has no manifest"):
         lake.read_predictions()
+
+
+def test_interleaved_operators_leave_nested_objects_a_reader_can_read(
+    lake: Lake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One operator's run pauses after its read while another's runs twice and a server
+    ships: its late object holds a part of what the other's newest holds, never an overlap."""
+    ids = write_objects(lake, "w-1-t", range(1, 4))
+    real, reached, go = compaction.create_only, threading.Event(), threading.Event()
+
+    def paused(fs: Any, path: str, data: bytes) -> None:
+        if threading.current_thread().name == "slow":
+            reached.set()
+            go.wait(30)
+        real(fs, path, data)
+
+    monkeypatch.setattr(compaction, "create_only", paused)
+    ids += write_objects(lake, "w-1-t", range(4, 5))
+    slow = threading.Thread(name="slow", target=compact_partition, args=(lake, DAY))
+    slow.start()
+    assert reached.wait(30)  # the slow run has listed and read X1..X4
+    compact_partition(lake, DAY)  # the other merges X1..X4 and deletes them
+    ids += write_objects(lake, "w-1-t", range(5, 6))
+    compact_partition(lake, DAY)  # and again, its own merged object included
+    go.set()
+    slow.join(30)  # the slow run's object lands: superseded by the other's newest
+    assert read_counts(lake) == dict.fromkeys(ids, 1)
+    compact_partition(lake, DAY)
+    assert len(lake.listed(DAY)) == 1 and read_counts(lake) == dict.fromkeys(ids, 1)
+
+
+def _torn_once(lake: Lake, monkeypatch: pytest.MonkeyPatch, torn: list[str]) -> None:
+    """The next listing of the partition is ``torn``; the ones after it are the real ones."""
+    real, calls = Lake.listed, []
+
+    def listed(self: Lake, date: str) -> list[str]:
+        calls.append(date)
+        return torn if len(calls) == 1 else real(self, date)
+
+    monkeypatch.setattr(Lake, "listed", listed)
+
+
+def _half_compacted(lake: Lake, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """w-1..w-4 merged, and only w-1 and w-2 deleted so far; their prediction ids."""
+    ids = write_objects(lake, "w-1-t", range(1, 5))
+    real_remove = compaction._remove
+    monkeypatch.setattr(compaction, "_remove", lambda lake, paths: real_remove(lake, paths[:2]))
+    compact_partition(lake, DAY)
+    monkeypatch.undo()
+    assert len(lake.listed(DAY)) == 3
+    return ids
+
+
+def test_a_listing_torn_by_a_compaction_is_read_again_not_short(
+    lake: Lake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder is listed in batches and a bucket in pages: a compaction between two of them
+    hides its merged object and the objects it deleted. The reader lists again and sees it."""
+    ids = _half_compacted(lake, monkeypatch)
+    w4 = [p for p in lake.listed(DAY) if p.endswith("00000004.parquet")]
+    _torn_once(lake, monkeypatch, w4)  # saw w-4; the merged object and w-3 came too late
+    assert read_counts(lake) == dict.fromkeys(ids, 1)
+
+
+def test_a_compaction_from_a_torn_listing_writes_nothing(
+    lake: Lake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _half_compacted(lake, monkeypatch)
+    before = lake.listed(DAY)
+    loose = [p for p in before if "compacted-" not in p]
+    _torn_once(lake, monkeypatch, loose)  # w-3 and w-4 without the object that holds them
+    with pytest.raises(PartitionChangedError, match="another compaction ran meanwhile"):
+        compact_partition(lake, DAY)
+    assert lake.listed(DAY) == before  # nothing written, nothing deleted

@@ -11,6 +11,7 @@ from boxoffice.cli.options import LakeUri, command_group, fail, since_date
 
 if TYPE_CHECKING:  # the lake's readers load when a command runs, not for --help
     from boxoffice.lake.compaction import Compaction
+    from boxoffice.lake.prediction_log import Lake
 
 app = command_group("Maintain the data lake.", no_args_is_help=True)
 
@@ -38,12 +39,7 @@ def lake_compact(
     Safe to stop at any point and to run again: the merged object is written before what it
     holds is deleted, and readers skip what a merged object already holds.
     """
-    from boxoffice.lake.compaction import (
-        PartitionChangedError,
-        compact_partition,
-        partitions_to_compact,
-    )
-    from boxoffice.lake.manifest import ManifestError
+    from boxoffice.lake.compaction import partitions_to_compact
     from boxoffice.lake.prediction_log import Lake
 
     store = Lake(lake)
@@ -55,14 +51,20 @@ def lake_compact(
     if not dates:
         typer.echo("nothing to compact")
     for day in dates:  # a line per partition as it is done: progress on a long run
-        try:
-            done = compact_partition(store, day)
-        except PartitionChangedError:  # safe: this run wrote nothing there
-            typer.echo(f"{day}: another compaction changed it meanwhile; left to that one")
-            continue
-        except ManifestError as exc:
-            raise fail(str(exc)) from exc
-        typer.echo(_said(done))
+        typer.echo(_compact_one(store, day))
+
+
+def _compact_one(store: Lake, day: str) -> str:
+    from boxoffice.lake.compaction import PartitionChangedError, compact_partition
+    from boxoffice.lake.manifest import ManifestError
+
+    try:
+        done = compact_partition(store, day)
+    except PartitionChangedError:  # safe: this run wrote nothing there
+        return f"{day}: another compaction changed it meanwhile; left to that one"
+    except ManifestError as exc:
+        raise fail(str(exc)) from exc
+    return _said(done)
 
 
 def _said(done: Compaction) -> str:

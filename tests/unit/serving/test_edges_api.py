@@ -88,3 +88,17 @@ def test_comps_option_out_of_range_is_a_422_naming_it(client: TestClient) -> Non
     response = client.post("/v1/prediction?comps=500", json=FILM)
     assert response.status_code == 422
     assert response.json()["error"]["details"][0]["field"].endswith("comps")
+
+
+@pytest.mark.parametrize(
+    "query", ["comps=NaN&comps=%2B0.0", "comps=2&comps=3", "comps=%2B0.0", "comps=2.0"]
+)
+def test_comps_given_twice_or_not_as_digits_is_a_422_naming_it(
+    client: TestClient, query: str
+) -> None:
+    for route, body in (("prediction", FILM), ("predictions", {"films": [FILM]})):
+        response = client.post(f"/v1/{route}?{query}", json=body)
+        assert response.status_code == 422, (route, query, response.text)
+        error = response.json()["error"]
+        assert error["details"][0]["field"].endswith("comps"), error
+        assert "once, as a whole number from 0 to 20" in error["message"]

@@ -4,10 +4,12 @@ No ``from __future__ import annotations`` here: FastAPI must see the request mod
 at run time as real classes, not as strings.
 """
 
+import re
 from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from boxoffice.serving.deps import API_KEY_PARAMETER, get_state
@@ -35,10 +37,24 @@ def batch_model(film: type[BaseModel], limit: int) -> type[BaseModel]:
 
 
 MAX_COMPS = 20
+_WHOLE = re.compile(r"[0-9]{1,3}")
 # ?comps=5: the nearest training films with each forecast (0, the default: none).
 Comps = Annotated[
     int, Query(ge=0, le=MAX_COMPS, description="How many comparable training films to return.")
 ]
+
+
+def _comps_once(request: Request) -> None:
+    """Refuse ``comps`` given twice or not as digits: FastAPI reads a repeated query
+    parameter's last value and pydantic reads "+0.0" as 0, neither the integer the schema
+    promises (schemathesis sent ``?comps=NaN&comps=%2B0.0`` and got a 200)."""
+    if not request.url.query:  # the hot path: no query string, nothing to check
+        return
+    given = request.query_params.getlist("comps")
+    if len(given) > 1 or (given and not _WHOLE.fullmatch(given[0])):
+        problem = f"must be given once, as a whole number from 0 to {MAX_COMPS}"
+        error = {"loc": ("query", "comps"), "msg": problem, "type": "int_parsing"}
+        raise RequestValidationError([error | {"input": given}])
 
 
 # Whole on purpose: the two routes close over this profile's request models, route label
@@ -76,6 +92,7 @@ def router(
         comps: Comps = 0,
     ) -> Response:
         """Predict one film's worldwide gross with its interval."""
+        _comps_once(request)
         state = await get_state(request)
         route = f"{label}prediction"
         return _json(predict_films(state, [body], route, holder(state), comps)[0])
@@ -92,6 +109,7 @@ def router(
         comps: Comps = 0,
     ) -> Response:
         """Predict a batch of films; results come back in request order."""
+        _comps_once(request)
         state = await get_state(request)
         films: list[BaseModel] = getattr(body, "films")  # noqa: B009 (a run-time built model)
         results = predict_films(state, films, f"{label}predictions", holder(state), comps)

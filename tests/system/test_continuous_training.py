@@ -10,28 +10,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from boxoffice.core.params import load_params
 from boxoffice.lake.prediction_log import Lake, log_table
 from boxoffice.lifecycle.labels import add_labels, check_labels
 from boxoffice.lifecycle.registry import Registry
-from boxoffice.pipeline.matching import title_key
-from tests.conftest import ROOT, small_profile
+from tests.conftest import ROOT
+from tests.support import unseen_project
 from tests.support.serving import log_record
-from tests.system.test_retrain import _film, _unseen, _without_titles
+from tests.support.unseen_project import film, run
 
-# Three small `dvc repro` runs (the origin, a refused and a promoted run): about 8 minutes on
-# 2 idle cores, past the suite-wide default.
+# Two `make ct` runs, each a tiny `dvc repro` from ingest on (the origin's is the shared
+# fixture's): past the suite-wide default on a loaded 2-core machine.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
-BIN = Path(sys.executable).parent
 CML = """#!/bin/sh
 # Stands in for CML: records how it was called and the report it was given.
 echo "$@" >> "$CML_LOG"
@@ -40,78 +34,27 @@ cat "$last" >> "$CML_LOG"
 """
 
 
-def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
-    path = f"{BIN}{os.pathsep}{os.environ['PATH']}"
-    done = subprocess.run(
-        args,
-        cwd=cwd,
-        env=os.environ | {"PATH": path} | (env or {}),
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout + done.stderr
-
-
 def _git(args: list[str], cwd: Path) -> str:
-    return _run(["git", "-c", "user.name=t", "-c", "user.email=t@localhost", *args], cwd)
-
-
-def _params(dest: Path, first_model_max_mae_log: float) -> None:
-    raw = small_profile(yaml.safe_load((ROOT / "params.yaml").read_text()))
-    for source in raw["data"]["sources"]:
-        source["sha256"] = None
-    # Not a DVC dependency: flipping it changes the gate, not the pipeline. With no production
-    # model yet, the candidate is held to this floor alone.
-    raw["gate"] |= {
-        "first_model_max_mae_log": first_model_max_mae_log,
-        "max_single_row_p99_ms": 10_000.0,
-        "min_batch_rows_per_s": 1.0,
-    }
-    (dest / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    return run(["git", "-c", "user.name=t", "-c", "user.email=t@localhost", *args], cwd)
 
 
 @pytest.fixture(scope="module")
-def origin(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def origin(tmp_path_factory: pytest.TempPathFactory, unseen_trained: Path) -> dict[str, Path]:
     """A project whose data lacks some films, trained and pushed; its bare ``origin``."""
     tmp = tmp_path_factory.mktemp("ct")
-    work = tmp / "work"
-    work.mkdir()
-    for name in ("dvc.yaml", ".dvcignore", ".gitignore", "Makefile", "pyproject.toml"):
-        shutil.copy(ROOT / name, work / name)
-    shutil.copy(ROOT / "constraints.txt", work / "constraints.txt")
-    shutil.copytree(ROOT / ".dvc", work / ".dvc", ignore=shutil.ignore_patterns("tmp", "cache"))
-    shutil.copytree(ROOT / "src", work / "src", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(ROOT / "deploy" / "ct", work / "deploy" / "ct")
-    shutil.copytree(ROOT / "data" / "reference", work / "data" / "reference")
-    records = json.loads((ROOT / "data" / "sample" / "movies.json").read_text())
-    unseen = _unseen(records)
-    (work / "data" / "sample").mkdir(parents=True)
-    kept = [r for r in records if r not in unseen]
-    (work / "data" / "sample" / "movies.json").write_text(json.dumps(kept))
-    _without_titles(
-        ROOT / "data" / "movie_profit" / "movie_profit.csv",
-        work / "data" / "movie_profit" / "movie_profit.csv",
-        {title_key(r["Title"]) for r in unseen},
-    )
-    (work / "data" / "feedback").mkdir()
-    shutil.copy(ROOT / "data" / "feedback" / "README.md", work / "data" / "feedback")
-    _params(work, first_model_max_mae_log=0.01)  # refuses any candidate
-    (work / "docs").mkdir()
-    _git(["init", "-q", "-b", "main"], work)
-    _run(["dvc", "remote", "modify", "local", "url", str(tmp / "dvc-remote")], work)
-    _run(["dvc", "repro"], work)
-    _run(["dvc", "push"], work)
+    work = unseen_project.copy(unseen_trained, tmp / "work")  # refuses any first candidate
+    run(["dvc", "remote", "modify", "local", "url", str(tmp / "dvc-remote")], work)
+    run(["dvc", "push"], work)
     _git(["add", "-A"], work)
     _git(["commit", "-q", "-m", "trained"], work)
     _git(["clone", "-q", "--bare", str(work), str(tmp / "origin.git")], tmp)
     # The lake holds the 'new' films as served and later labelled.
     lake = Lake(str(tmp / "lake"))
     params = load_params(work / "params.yaml")
+    unseen = unseen_project.sample_unseen()
     rows = [
         log_record(f"req{i:04d}", ts="2026-11-30T10:00:00+00:00")
-        | {"inputs": json.dumps(_film(r, params))}
+        | {"inputs": json.dumps(film(r, params))}
         for i, r in enumerate(unseen)
     ]
     lake.write_predictions("2026-11-30", "w1", 0, log_table(rows))
@@ -140,7 +83,7 @@ def _ct(paths: dict[str, Path], name: str, registry: Path) -> tuple[Path, str]:
     }
     venv = ROOT / ".venv"
     # The project's own target, on this suite's environment (-o: do not reinstall it).
-    out = _run(["make", "ct", f"VENV={venv}", "-o", f"{venv}/.train"], clone, env)
+    out = run(["make", "ct", f"VENV={venv}", "-o", f"{venv}/.train"], clone, env)
     return clone, out
 
 
@@ -166,7 +109,7 @@ def test_ct_refused_commits_nothing_promoted_commits_what_it_changed(
     # The operator loosens the floor (a commit to origin); the next run promotes.
     work = origin["tmp"] / "loosen"
     _git(["clone", "-q", str(origin["origin"]), str(work)], origin["tmp"])
-    _params(work, first_model_max_mae_log=5.0)
+    unseen_project.write_params(work, first_model_max_mae_log=5.0)
     _git(["commit", "-qam", "gate: a floor the small model meets"], work)
     _git(["push", "-q", "origin", "HEAD:main"], work)
     loosened = _head(origin)
@@ -189,8 +132,8 @@ def test_ct_refused_commits_nothing_promoted_commits_what_it_changed(
     # A fresh clone of that commit plus the DVC remote reproduces it: nothing to run, clean.
     fresh = origin["tmp"] / "fresh"
     _git(["clone", "-q", str(origin["origin"]), str(fresh)], origin["tmp"])
-    _run(["dvc", "pull"], fresh)
-    status = _run(["dvc", "status"], fresh)
+    run(["dvc", "pull"], fresh)
+    status = run(["dvc", "status"], fresh)
     assert "Data and pipelines are up to date" in status, status
     assert _git(["status", "--porcelain"], fresh) == ""
 
@@ -212,6 +155,6 @@ def test_a_scheduled_run_before_15_hours_does_nothing(origin: dict[str, Path]) -
         "CT_IF_DUE": "15h",
     }
     venv = ROOT / ".venv"
-    out = _run(["make", "ct", f"VENV={venv}", "-o", f"{venv}/.train"], clone, env)
+    out = run(["make", "ct", f"VENV={venv}", "-o", f"{venv}/.train"], clone, env)
     assert "not due" in out
     assert _head(origin) == before and not (origin["tmp"] / "due.cml.log").exists()

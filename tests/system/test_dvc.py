@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import ROOT, small_profile
+from tests.conftest import ROOT, tiny_profile
 
 pytestmark = pytest.mark.slow
 
@@ -37,7 +37,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copy(ROOT / "data" / folder / name, dest / "data" / folder)
     (dest / "data" / "feedback").mkdir()  # as a clone has it: the labels file is git-ignored
     shutil.copy(ROOT / "data" / "feedback" / "README.md", dest / "data" / "feedback")
-    raw = small_profile(yaml.safe_load((ROOT / "params.yaml").read_text()))
+    raw = tiny_profile(yaml.safe_load((ROOT / "params.yaml").read_text()))
     (dest / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
     _run(["git", "init", "-q"], dest)
     return dest

@@ -313,6 +313,9 @@ def test_page_needs_no_key_itself_but_asks_for_one(trained: Layout, tmp_path: Pa
         WebDriverWait(browser, 20).until(lambda b: _health_row(b, "metrics") != "")
         assert _health_row(browser, "metrics") == "not readable here (protected by the admin token)"
         assert _health_row(browser, "predictions by version") == ""
+        # Its own request, answered after /metrics's: wait for it, as for the row above (the
+        # fresh-clone run read it empty under load).
+        WebDriverWait(browser, 20).until(lambda b: _health_row(b, "latest drift report") != "")
         drift = _health_row(browser, "latest drift report")
         assert drift == "none published yet (boxoffice monitor drift)"
     finally:

@@ -12,7 +12,8 @@ import pytest
 from tests.conftest import ROOT, small_profile, write_project
 from tests.support.scripts import load_script
 
-pytestmark = pytest.mark.slow
+# Repeats code other tests cover; tracing its many iterations only costs time (pytest-cov no_cover).
+pytestmark = [pytest.mark.slow, pytest.mark.no_cover]
 
 
 def _load_bench() -> ModuleType:

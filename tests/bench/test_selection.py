@@ -43,7 +43,9 @@ def test_the_shipped_candidate_is_found_from_params() -> None:
         assert module.shipped_name(params, candidates) in candidates, axis
 
 
+# Repeats code other tests cover; tracing its many iterations only costs time (pytest-cov no_cover).
 @pytest.mark.slow
+@pytest.mark.no_cover
 def test_selection_never_sees_the_test_years(tmp_path: Path, project_raw: dict[str, Any]) -> None:
     params = write_project(tmp_path, small_profile(project_raw))
     out = tmp_path / "results"

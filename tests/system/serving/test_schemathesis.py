@@ -13,7 +13,8 @@ from schemathesis import GenerationMode
 from boxoffice.core.layout import Layout
 from tests.support.server import local_server
 
-pytestmark = pytest.mark.slow
+# Repeats code other tests cover; tracing its many iterations only costs time (pytest-cov no_cover).
+pytestmark = [pytest.mark.slow, pytest.mark.no_cover]
 
 
 @pytest.fixture(scope="module")

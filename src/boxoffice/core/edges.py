@@ -118,13 +118,18 @@ class InputEdges:
     ) -> None:
         """A number outside the training films' range; a dollar amount is compared in the
         constant dollars the model learned in, and the range told in the request's year's."""
+        if not values:
+            return
         deflator = self.signature.dollars
-        for i, value in enumerate(values or []):
+        # All rows' factors in one call: one call per row was a third of a 1,000-film batch.
+        factors = (
+            np.exp(deflator.log_factor(years)).tolist()
+            if dollars and deflator is not None
+            else [1.0] * len(values)
+        )
+        for i, (value, factor) in enumerate(zip(values, factors, strict=True)):
             if is_missing(value):
                 continue
-            factor = 1.0
-            if dollars and deflator is not None:
-                factor = float(np.exp(deflator.log_factor(years[i : i + 1]))[0])
             low, high = bounds[0] / factor, bounds[1] / factor
             if low <= float(value) <= high:
                 continue

@@ -5,6 +5,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.exceptions import NotFittedError
 
 from boxoffice.core.intervals import conformal_offsets
@@ -235,6 +237,61 @@ def test_interval_offsets_widen_by_the_horizon_band() -> None:
     assert high.tolist() == [2.0, 2.0, 2.75, 3.5]
     assert low.tolist() == [-1.0, -1.0, -1.75, -2.5]
     assert interval.band_of(9.0) == interval.horizons[2]
+
+
+def _offsets_one_bucket_at_a_time(
+    interval: Interval, sent: np.ndarray, band: np.ndarray | None, horizon: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rule as the docstring states it, a bucket and a band at a time (the old code)."""
+    low, high = np.full(len(sent), interval.low), np.full(len(sent), interval.high)
+    for bucket in interval.buckets:
+        reached = sent >= bucket.min_sent
+        if bucket.min_band > 0:
+            if band is None:
+                continue
+            reached &= band >= bucket.min_band
+        low[reached], high[reached] = bucket.low, bucket.high
+    if horizon is not None and len(interval.horizons) >= 2:
+        scale = np.ones(len(horizon))
+        for h in interval.horizons:
+            scale[horizon >= h.min_years] = h.scale
+        centre, half = (low + high) / 2, (high - low) / 2
+        low, high = centre - half * scale, centre + half * scale
+    return low, high
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 6), min_size=1, max_size=3, unique=True),
+    st.lists(st.floats(0, 300), min_size=1, max_size=3, unique=True),
+    st.lists(st.integers(0, 8), min_size=1, max_size=20),
+    st.lists(st.one_of(st.none(), st.floats(0, 400)), min_size=20, max_size=20),
+    st.lists(st.one_of(st.none(), st.floats(-5, 12)), min_size=20, max_size=20),
+    st.booleans(),
+)
+def test_interval_offsets_all_rows_at_once_are_the_rule_a_bucket_at_a_time(
+    sent_edges: list[int],
+    band_edges: list[float],
+    sent: list[int],
+    band: list[float | None],
+    horizon: list[float | None],
+    banded: bool,
+) -> None:
+    buckets = [
+        IntervalBucket(min_sent=s, min_band=b, low=-(b + s + 1), high=2 * b + s + 1)
+        for b in sorted(band_edges)
+        for s in sorted(sent_edges)
+    ]
+    horizons = [HorizonBand(min_years=1, scale=1.0), HorizonBand(min_years=4, scale=1.5)]
+    interval = Interval(level=0.8, low=-0.5, high=0.5, buckets=buckets, horizons=horizons)
+    n = len(sent)
+    rows = np.array(sent)
+    bands = np.array([np.nan if v is None else v for v in band[:n]]) if banded else None
+    years = np.array([np.nan if v is None else v for v in horizon[:n]])
+    for h in (None, years):
+        got = interval.offsets(rows, bands, h)
+        want = _offsets_one_bucket_at_a_time(interval, rows, bands, h)
+        assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
 
 
 def _drifting(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:

@@ -275,3 +275,21 @@ def test_registry_unreachable_at_start_then_appears(trained: Layout, tmp_path: P
         while client.get("/health/ready").status_code != 200 and time.monotonic() < deadline:
             time.sleep(0.05)
         assert client.get("/health/ready").status_code == 200
+
+
+def test_a_films_row_is_what_model_dump_gives(trained: Layout, retrospective: Layout) -> None:
+    """The service reads a film's fields without pydantic's serialiser: the same dict for
+    every field kind the signatures have (a nested model would make them differ)."""
+    from boxoffice.core.request_model import film_model
+    from boxoffice.core.signature import Signature
+    from boxoffice.serving.service import film_row
+
+    for layout in (trained, retrospective):
+        signature = Signature.model_validate_json(
+            (layout.export_dir / "signature.json").read_bytes()
+        )
+        model = film_model(signature)
+        example = {i.field: i.example for i in signature.inputs if i.example is not None}
+        required = {i.field: example[i.field] for i in signature.inputs if i.required}
+        for film in (model.model_validate(example), model.model_validate(required)):
+            assert film_row(film) == film.model_dump(exclude_none=True)

@@ -8,6 +8,7 @@ exported signature, so serving reads no table and downloads nothing.
 from __future__ import annotations
 
 import csv
+import math
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,10 @@ import numpy.typing as npt
 from pydantic import ConfigDict, Field
 
 from boxoffice.core.stable_model import StableModel
+
+# Up to this many years, log factors are looked up (see Dollars.log_factor).
+FEW_YEARS = 8
+MAX_CACHED_YEARS = 4096
 
 
 def read_cpi_table(path: str | Path) -> dict[int, float]:
@@ -61,7 +66,27 @@ class Dollars(StableModel):
 
     def log_factor(self, years: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """``log(constant / nominal)`` per year: add to a nominal log amount to deflate it."""
+        if len(years) > FEW_YEARS:
+            return self._log_factors(years)
+        # A request's few years are looked up: seven numpy calls on a one-element array cost
+        # ten microseconds per request; each year's factor is that same computation, once.
+        return np.array([self._year_factor(year) for year in years.tolist()], dtype=np.float64)
+
+    def _log_factors(self, years: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         return np.asarray(np.log(self._base / self.cpi(years)), dtype=np.float64)
+
+    @cached_property
+    def _factors(self) -> dict[float, float]:
+        return {}
+
+    def _year_factor(self, year: float) -> float:
+        key = -1.0 if math.isnan(year) else year  # NaN is no dict key: it equals nothing
+        factor = self._factors.get(key)
+        if factor is None:
+            if len(self._factors) >= MAX_CACHED_YEARS:  # years a caller could send are few
+                self._factors.clear()
+            factor = self._factors[key] = float(self._log_factors(np.array([year]))[0])
+        return factor
 
 
 def dollar_label(amount: float) -> str:

@@ -20,6 +20,8 @@ from boxoffice.core.params import DEFAULT_PROFILE, Availability, DatePart, Featu
 from boxoffice.core.stable_model import StableModel
 
 SIGNATURE_VERSION = 2
+# Up to this many rows, interval offsets are read row by row (Interval.offsets).
+FEW_ROWS = 8
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -146,6 +148,8 @@ class Interval(StableModel):
     ) -> tuple[FloatArray, FloatArray]:
         """Per-row (low, high) offsets for rows sending ``sent`` optional fields, of
         constant-dollar ``band`` value, ``horizon`` years after the last training film."""
+        if len(sent) <= FEW_ROWS:
+            return self._few_offsets(sent, band, horizon)
         min_sent, min_band, lows, highs = self._grid
         # Rows x buckets at once (a loop over the buckets cost 40 us for one row). A bucket
         # above the first band needs a band value; NaN (unknown) reaches none of them.
@@ -159,6 +163,32 @@ class Interval(StableModel):
             centre, half = (low + high) / 2, (high - low) / 2
             low, high = centre - half * scale, centre + half * scale
         return low, high
+
+    def _few_offsets(
+        self, sent: npt.NDArray[np.int64], band: FloatArray | None, horizon: FloatArray | None
+    ) -> tuple[FloatArray, FloatArray]:
+        """The same rule row by row in plain floats: a request's one film costs a few numpy
+        calls less (each costs microseconds whatever its size)."""
+        years = horizon.tolist() if horizon is not None and len(self.horizons) >= 2 else None
+        lows, highs = [], []
+        for i, count in enumerate(sent.tolist()):
+            value = None if band is None else float(band[i])
+            low, high = self.low, self.high
+            for bucket in self.buckets:  # ascending: the last bucket a row reaches wins
+                if count >= bucket.min_sent and (
+                    bucket.min_band <= 0 or (value is not None and value >= bucket.min_band)
+                ):
+                    low, high = bucket.low, bucket.high
+            if years is not None:
+                scale = 1.0
+                for step in self.horizons:
+                    if years[i] >= step.min_years:
+                        scale = step.scale
+                centre, half = (low + high) / 2, (high - low) / 2
+                low, high = centre - half * scale, centre + half * scale
+            lows.append(low)
+            highs.append(high)
+        return np.array(lows, dtype=np.float64), np.array(highs, dtype=np.float64)
 
 
 def _last_reached(reached: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:

@@ -101,7 +101,7 @@ quality: lint typecheck .venv-tools/.openapi debs
 bench: $(VENV)/.dev
 	$(BIN)/python bench/model_quality.py
 
-## bench-serving: serving benchmark with wrk, 3 interleaved rounds (about 8 minutes)
+## bench-serving: serving benchmark with wrk, 3 interleaved rounds (about 5 minutes)
 bench-serving: $(VENV)/.dev
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PIP) -e '.[peers]'

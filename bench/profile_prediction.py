@@ -48,7 +48,7 @@ from boxoffice.lake.prediction_log import (  # noqa: E402
 from boxoffice.serving import metrics  # noqa: E402
 from boxoffice.serving.model_state import LoadedModel  # noqa: E402
 from boxoffice.serving.routes.predictions import batch_model  # noqa: E402
-from boxoffice.serving.service import AppState, predict_films, request_ids  # noqa: E402
+from boxoffice.serving.service import AppState, film_row, predict_films, request_ids  # noqa: E402
 from boxoffice.serving.shipper import ship_segment  # noqa: E402
 from boxoffice.serving.spool import Spool, SpoolDir  # noqa: E402
 
@@ -112,8 +112,8 @@ def steps(
 
     return {
         "validate (pydantic, from JSON bytes)": lambda: film_class.model_validate_json(body),
-        "model_dump + columns": lambda: {
-            i.field: [film.model_dump(exclude_none=True).get(i.field)] for i in signature.inputs
+        "the film's row + columns": lambda: {
+            i.field: [film_row(film).get(i.field)] for i in signature.inputs
         },
         "encode (one row)": lambda: encoder(columns, 1),
         "ONNX Runtime run, the same film each call": lambda: predictor.session.run(

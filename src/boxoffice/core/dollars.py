@@ -76,11 +76,11 @@ class Dollars(StableModel):
         return np.asarray(np.log(self._base / self.cpi(years)), dtype=np.float64)
 
     @cached_property
-    def _factors(self) -> dict[float, float]:
+    def _factors(self) -> dict[float | None, float]:
         return {}
 
     def _year_factor(self, year: float) -> float:
-        key = -1.0 if math.isnan(year) else year  # NaN is no dict key: it equals nothing
+        key = None if math.isnan(year) else year  # NaN is no dict key: it equals nothing
         factor = self._factors.get(key)
         if factor is None:
             if len(self._factors) >= MAX_CACHED_YEARS:  # years a caller could send are few

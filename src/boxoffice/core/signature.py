@@ -150,6 +150,11 @@ class Interval(StableModel):
         constant-dollar ``band`` value, ``horizon`` years after the last training film."""
         if len(sent) <= FEW_ROWS:
             return self._few_offsets(sent, band, horizon)
+        return self._all_offsets(sent, band, horizon)
+
+    def _all_offsets(
+        self, sent: npt.NDArray[np.int64], band: FloatArray | None, horizon: FloatArray | None
+    ) -> tuple[FloatArray, FloatArray]:
         min_sent, min_band, lows, highs = self._grid
         # Rows x buckets at once (a loop over the buckets cost 40 us for one row). A bucket
         # above the first band needs a band value; NaN (unknown) reaches none of them.

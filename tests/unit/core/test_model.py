@@ -289,9 +289,11 @@ def test_interval_offsets_all_rows_at_once_are_the_rule_a_bucket_at_a_time(
     bands = np.array([np.nan if v is None else v for v in band[:n]]) if banded else None
     years = np.array([np.nan if v is None else v for v in horizon[:n]])
     for h in (None, years):
-        got = interval.offsets(rows, bands, h)
         want = _offsets_one_bucket_at_a_time(interval, rows, bands, h)
-        assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
+        # Both paths on every example, whatever the row count that picks one of them.
+        for got in (interval._all_offsets(rows, bands, h), interval._few_offsets(rows, bands, h)):
+            assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
+        assert interval.offsets(rows, bands, h)[1].tolist() == want[1].tolist()
 
 
 def _drifting(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, small_profile, write_project
+from tests.conftest import ROOT, tiny_profile, write_project
 from tests.support.scripts import load_script
 
 # Repeats code other tests cover; tracing its many iterations only costs time (pytest-cov no_cover).
@@ -23,7 +23,8 @@ def _load_bench() -> ModuleType:
 def test_model_quality_quick_run_writes_json_and_table(
     tmp_path: Path, project_raw: dict[str, Any]
 ) -> None:
-    params = write_project(tmp_path, small_profile(project_raw))
+    # The tiny search: this test checks the bench's plumbing and shape, not the model (46 s -> 36).
+    params = write_project(tmp_path, tiny_profile(project_raw))
     out = tmp_path / "results"
     bench = _load_bench()
     code = bench.main(

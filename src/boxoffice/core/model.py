@@ -188,8 +188,8 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
     def _fit_trees(self, signature: Signature, matrix: Any, y: FloatArray) -> Any:
         """One tree model, or the average of one per ``ensemble`` entry (an ONNX Sum node)."""
         if not self.ensemble:
-            return self._trees(signature).fit(matrix, y)
-        members = [self._trees(signature, **over).fit(matrix, y) for over in self.ensemble]
+            return _fit_here(self._trees(signature), matrix, y)
+        members = [_fit_here(self._trees(signature, **over), matrix, y) for over in self.ensemble]
         average = VotingRegressor([(f"m{i}", m) for i, m in enumerate(members)])
         # Members are fitted above; VotingRegressor only averages them (and converts to ONNX).
         average.estimators_ = members
@@ -327,3 +327,12 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         pred = self.predict(X)
         low, high = self.encoder_.interval_offsets(frame_columns(X), len(X))
         return pred, pred + low, pred + high
+
+
+def _fit_here(trees: HistGradientBoostingRegressor, matrix: Any, y: FloatArray) -> Any:
+    """Fit, then forget the thread count the binner kept: it is this machine's core count,
+    not part of the model (prediction reads neither it nor the binner), and it made
+    model.joblib's bytes, and so dvc.lock, differ between machines with the same model."""
+    trees.fit(matrix, y)
+    trees._bin_mapper.n_threads = None
+    return trees

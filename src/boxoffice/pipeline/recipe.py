@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 
 from boxoffice.core.dollars import read_cpi_table
 from boxoffice.core.model import BoxOfficeRegressor
@@ -69,8 +70,12 @@ def fit_model(
         base, X, y, params=train.search, folds=train.cv_folds, seed=train.seed, progress=progress
     )
     members = found.top(train.ensemble_size)
+    # A copy: set_params changes the estimator it is called on, and the backtest hands the
+    # same base to every fold. The next fold's search then scored the previous fold's
+    # ensemble under every candidate's name (one score for all: no selection at all).
+    model = clone(base)
     if len(members) > 1:
-        model = base.set_params(ensemble=tuple(members)).fit(X, y)
+        model.set_params(ensemble=tuple(members))
     else:
-        model = base.set_params(**found.best_params).fit(X, y)
-    return model, found
+        model.set_params(**found.best_params)
+    return model.fit(X, y), found

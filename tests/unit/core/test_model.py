@@ -120,6 +120,25 @@ def test_two_trainings_give_byte_identical_onnx_graphs() -> None:
     assert first == second
 
 
+def test_the_pickled_model_is_the_same_on_any_thread_count() -> None:
+    """model.joblib is a DVC output: bytes that follow the core count make a fresh clone's
+    `dvc repro` on another machine record another model (the trees themselves agree)."""
+    import io
+
+    import joblib
+    from threadpoolctl import threadpool_limits
+
+    X, y = _data()
+    dumped = []
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads, user_api="openmp"):
+            model = _model(ensemble=({}, {"max_iter": 20})).fit(X, y)
+        buffer = io.BytesIO()
+        joblib.dump(model, buffer)
+        dumped.append(buffer.getvalue())
+    assert dumped[0] == dumped[1]
+
+
 def _buzz_data(n: int, seed: int, source_missing: bool) -> tuple[pd.DataFrame, np.ndarray]:
     """A flop (30% of films, -2 on the log gross) shows in an optional ``buzz`` score.
 

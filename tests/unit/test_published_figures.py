@@ -48,17 +48,18 @@ def test_readme_boxoffice_row_is_the_model_cards() -> None:
     assert {k: readme[k] for k in card} == card
 
 
-def test_benchmark_measured_the_cards_test_years() -> None:
-    # The committed benchmark fed the recipe its rows in validation's order, the pipeline in
-    # featurize's (the recipe's random masks follow the row order, so boxoffice's figures
-    # differ by sampling noise); bench/model_quality.py now uses featurize's order, so the
-    # next run's boxoffice row is the card's. Until then: same years, same films.
+def test_benchmark_measured_the_cards_test_years_and_figures() -> None:
+    """The benchmark runs the pipeline's recipe on featurize's rows: its boxoffice row is the
+    card's, on the same years and films."""
     bench = json.loads((ROOT / "bench" / "results" / "model_quality.json").read_text())
     backtest = json.loads((ROOT / "reports" / "pre_release" / "backtest.json").read_text())
     assert bench["test_years"] == backtest["test_years"]
     assert bench["rows"] == sum(
         json.loads((ROOT / "reports" / "data_quality.json").read_text())[k] for k in ("rows_clean",)
     )
+    ours = bench["profiles"]["pre_release"]["models"]["boxoffice"]
+    card = _card_figures()
+    assert {k: round(ours[k]["mean"], 3) for k in card} == card
 
 
 def test_readme_baselines_are_the_benchmarks() -> None:

@@ -3,9 +3,13 @@ only on films released before it. Shared by the evaluate stage and ``bench/``.""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -63,6 +67,7 @@ def run_backtest(
     progress: bool = True,
     horizon_starts: list[int] | None = None,
     max_horizon: int = 1,
+    workers: int = 1,
 ) -> dict[str, Any]:
     """Fit ``runner`` once per start year on the films released before it, and score it on
     every year up to ``max_horizon`` years after its last training film.
@@ -71,17 +76,16 @@ def run_backtest(
     predicted by the fit that starts there. ``horizon_starts`` add older fits; with the
     headline's, they give every horizon at once (``horizon`` rows: one per (fit, film)).
     With ``optional``, each test film is also predicted with those fields blanked (what a
-    caller who sends only the required fields gets): pooled as ``required_only``.
+    caller who sends only the required fields gets): pooled as ``required_only``. With
+    ``workers`` > 1 the fits run in processes (``runner`` must pickle), with the same result.
     """
     heads = test_years(years, n_years)
+    starts = [s for s in sorted(set(heads) | set(horizon_starts or [])) if (years < s).any()]
+    lasts, reaches, tasks = _plan(frame, y_log, years, starts, max_horizon)
     gathered = _Gathered()
-    for start in sorted(set(heads) | set(horizon_starts or [])):
+    fits = _fits(tasks, runner, optional, workers)
+    for start, last, reach, (fitted, bare_fit) in zip(starts, lasts, reaches, fits, strict=True):
         before = years < start
-        if not before.any():
-            continue
-        last = float(np.nanmax(years[before]))
-        reach = np.flatnonzero((years >= start) & (years <= last + max_horizon))
-        fitted, bare_fit = _fit(frame[before], y_log[before], frame.iloc[reach], runner, optional)
         gathered.far.append((reach, years[reach] - last, *fitted))
         if start not in heads:
             continue
@@ -91,6 +95,57 @@ def run_backtest(
             scored = (int(before.sum()), int(head.sum()), len(reach))
             _print_progress(label, start, gathered.scores[-1]["mae_log"], scored, max_horizon)
     return gathered.result()
+
+
+def _plan(
+    frame: pd.DataFrame, y_log: FloatArray, years: FloatArray, starts: list[int], max_horizon: int
+) -> tuple[list[float], list[npt.NDArray[np.intp]], list[Task]]:
+    """Per start year: the last training film's year, the rows it is scored on (up to
+    ``max_horizon`` years after it) and the fit's task (the films before, the rows to predict)."""
+    lasts = [float(np.nanmax(years[years < start])) for start in starts]
+    reaches = [
+        np.flatnonzero((years >= start) & (years <= last + max_horizon))
+        for start, last in zip(starts, lasts, strict=True)
+    ]
+    tasks = [
+        (frame[years < start], y_log[years < start], frame.iloc[reach])
+        for start, reach in zip(starts, reaches, strict=True)
+    ]
+    return lasts, reaches, tasks
+
+
+def cores() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+Task = tuple[pd.DataFrame, FloatArray, pd.DataFrame]
+
+
+def _fits(
+    tasks: list[Task], runner: Runner, optional: list[str] | None, workers: int
+) -> Iterator[tuple[Fitted, Fitted | None]]:
+    """Each task's fit, in order, as each is ready (the caller prints progress)."""
+    if workers <= 1 or len(tasks) <= 1:
+        for train, y_train, test in tasks:
+            yield _fit(train, y_train, test, runner, optional)
+        return
+    # spawn, not fork: a fork of a process whose OpenMP threads have run can hang in the child.
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(tasks)),
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_one_thread,
+    ) as pool:
+        trains, y_trains, tests = zip(*tasks, strict=True)
+        yield from pool.map(_fit, trains, y_trains, tests, repeat(runner), repeat(optional))
+
+
+def _one_thread() -> None:
+    """A fold's process fits on one thread: the processes share the cores. Trees fitted on one
+    thread or two came out identical (docs/performance.md), so the figures do not change."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)  # kept for the process's life (no context to leave)
 
 
 def _fit(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import joblib
@@ -19,7 +20,7 @@ from boxoffice.core.layout import Layout
 from boxoffice.core.model import BoxOfficeRegressor, frame_columns, release_years
 from boxoffice.core.params import Params
 from boxoffice.core.regression_metrics import interval_score, regression_metrics
-from boxoffice.pipeline.backtest import BANDS, Fitted, coverage_by_band, run_backtest
+from boxoffice.pipeline.backtest import BANDS, Fitted, cores, coverage_by_band, run_backtest
 from boxoffice.pipeline.common import log, run_stage, write_json
 from boxoffice.pipeline.coverage import by_group, cell, edges_to_bands
 from boxoffice.pipeline.plots import write_images, write_plot_data
@@ -36,15 +37,24 @@ def importance_frame(
     return pd.DataFrame({"feature": X.columns, "importance": result.importances_mean})
 
 
-def recipe_runner(base: BoxOfficeRegressor, params: Params) -> Any:
-    """The training recipe (search included) as a backtest runner."""
+@dataclass(frozen=True)
+class RecipeRunner:
+    """The training recipe (search included) as a backtest runner: fit on the films before a
+    start year, predict the films after it. A class, not a closure, so that it pickles and
+    the backtest can hand its folds to other processes."""
 
-    def run(train: pd.DataFrame, y_log: np.ndarray, test: pd.DataFrame) -> Fitted:
-        frame = train.assign(**{params.feature_schema.target.field: np.exp(y_log)})
-        model, _ = fit_model(frame, base, params, progress=False)
+    base: BoxOfficeRegressor
+    params: Params
+
+    def __call__(self, train: pd.DataFrame, y_log: np.ndarray, test: pd.DataFrame) -> Fitted:
+        frame = train.assign(**{self.params.feature_schema.target.field: np.exp(y_log)})
+        model, _ = fit_model(frame, self.base, self.params, progress=False)
         return model.predict_interval(test[list(model.feature_names_in_)])
 
-    return run
+
+def recipe_runner(base: BoxOfficeRegressor, params: Params) -> Any:
+    """The training recipe (search included) as a backtest runner."""
+    return RecipeRunner(base, params)
 
 
 def horizon_starts(years: np.ndarray, fits: int, max_horizon: int) -> list[int]:
@@ -54,13 +64,15 @@ def horizon_starts(years: np.ndarray, fits: int, max_horizon: int) -> list[int]:
     return [last - max_horizon + 1 + 2 * k for k in range(fits)]
 
 
-def backtest(params: Params, layout: Layout, frame: pd.DataFrame) -> dict[str, Any]:
+def backtest(
+    params: Params, layout: Layout, frame: pd.DataFrame, workers: int = 1
+) -> dict[str, Any]:
     """Headline figures: each of the last years predicted from the films released before it;
     with older fits, every horizon up to the farthest release the API accepts."""
     base = base_estimator(params, layout.profile, layout.root)
     X, y = xy(frame, params.feature_schema)
     years = release_years(X, base._date_field())
-    result = _run_recipe(params, layout.profile, base, X, y, years)
+    result = _run_recipe(params, layout.profile, base, X, y, years, workers)
     index = result["index"]
     pred, low, high = result["pooled"]
     model_years = years[index]
@@ -96,9 +108,10 @@ def _run_recipe(
     X: pd.DataFrame,
     y: np.ndarray,
     years: np.ndarray,
+    workers: int = 1,
 ) -> dict[str, Any]:
     """The recipe's backtest, each test film also sent with only the required fields, and
-    older fits reaching every horizon the API accepts."""
+    older fits reaching every horizon the API accepts; in ``workers`` processes."""
     optional = [f.field for f in base.features if not f.required]
     max_horizon = params.dollars.max_years_ahead
     return run_backtest(
@@ -111,6 +124,7 @@ def _run_recipe(
         optional=optional,
         horizon_starts=horizon_starts(years, params.evaluate.horizon_fits, max_horizon),
         max_horizon=max_horizon,
+        workers=workers,
     )
 
 
@@ -182,7 +196,7 @@ def _constant_budget(
     return real
 
 
-def run(params: Params, layout: Layout) -> dict[str, Any]:
+def run(params: Params, layout: Layout, workers: int = 1) -> dict[str, Any]:
     model: BoxOfficeRegressor = joblib.load(layout.model)
     fields = list(model.feature_names_in_)
     train, holdout = pd.read_parquet(layout.train), pd.read_parquet(layout.holdout)
@@ -190,7 +204,7 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
     X = X[fields]
     pred, low, high = model.predict_interval(X)
     holdout_metrics = regression_metrics(y, pred, low, high) | {"rows": len(y)}
-    result = backtest(params, layout, pd.concat([train, holdout], ignore_index=True))
+    result = backtest(params, layout, pd.concat([train, holdout], ignore_index=True), workers)
     plot = result.pop("plot")
     write_json(layout.backtest, result)
     metrics = {
@@ -219,7 +233,9 @@ def run(params: Params, layout: Layout) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return run_stage("evaluate", run, argv)
+    # The stage fits the backtest's folds in a process per core (the same figures, sooner);
+    # a caller in its own process (a test, a notebook) keeps them in its process.
+    return run_stage("evaluate", lambda params, layout: run(params, layout, cores()), argv)
 
 
 if __name__ == "__main__":

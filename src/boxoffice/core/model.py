@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from boxoffice.core.dollars import Dollars, dollars_for
 from boxoffice.core.features import EPOCH_YEAR, Encoder, date_parts, fit_categories, to_days
+from boxoffice.core.fit_memo import fit_once
 from boxoffice.core.history import as_of, history_columns, track_table
 from boxoffice.core.intervals import Residuals, calibrate
 from boxoffice.core.params import DEFAULT_PROFILE, FeatureSpec, TrainParams
@@ -188,8 +189,10 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
     def _fit_trees(self, signature: Signature, matrix: Any, y: FloatArray) -> Any:
         """One tree model, or the average of one per ``ensemble`` entry (an ONNX Sum node)."""
         if not self.ensemble:
-            return _fit_here(self._trees(signature), matrix, y)
-        members = [_fit_here(self._trees(signature, **over), matrix, y) for over in self.ensemble]
+            return fit_once(self._trees(signature), matrix, y, _fit_here)
+        members = [
+            fit_once(self._trees(signature, **over), matrix, y, _fit_here) for over in self.ensemble
+        ]
         average = VotingRegressor([(f"m{i}", m) for i, m in enumerate(members)])
         # Members are fitted above; VotingRegressor only averages them (and converts to ONNX).
         average.estimators_ = members

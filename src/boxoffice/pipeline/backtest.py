@@ -9,13 +9,14 @@ import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from itertools import repeat
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from boxoffice.core import fit_memo
 from boxoffice.core.dollars import Dollars
 from boxoffice.core.regression_metrics import regression_metrics
 
@@ -134,18 +135,37 @@ def _fits(
     with ProcessPoolExecutor(
         max_workers=min(workers, len(tasks)),
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=_one_thread,
+        initializer=_worker_start,
+        initargs=(fit_memo.shared_directory(),),
     ) as pool:
-        trains, y_trains, tests = zip(*tasks, strict=True)
-        yield from pool.map(_fit, trains, y_trains, tests, repeat(runner), repeat(optional))
+        futures = {
+            i: pool.submit(_fit, *tasks[i], runner, optional) for i in submission_order(len(tasks))
+        }
+        for i in range(len(tasks)):
+            yield futures[i].result()
 
 
-def _one_thread() -> None:
+# Consecutive start years share most of their searches' folds (a recipe's search scores its
+# candidates on the last few years before the start): fits that run side by side would fit
+# the same folds at the same moment, so those started together lie this many starts apart.
+SPREAD = 3
+
+
+def submission_order(n: int) -> list[int]:
+    """The order the fits start in: the latest (largest) first, spread by ``SPREAD``, so the
+    processes rarely fit the same fold at once and a later fit finds its folds done."""
+    latest_first = list(range(n - 1, -1, -1))
+    return [i for offset in range(SPREAD) for i in latest_first[offset::SPREAD]]
+
+
+def _worker_start(memo: Path | None) -> None:
     """A fold's process fits on one thread: the processes share the cores. Trees fitted on one
-    thread or two came out identical (docs/performance.md), so the figures do not change."""
+    thread or two came out identical (docs/performance.md), so the figures do not change. It
+    joins its parent's fit memo, so a fold another process fitted is not fitted again."""
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1)  # kept for the process's life (no context to leave)
+    fit_memo.join(memo)
 
 
 def _fit(

@@ -13,6 +13,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from boxoffice.core.dollars import read_cpi_table
+from boxoffice.core.fit_memo import remembered_fits
 from boxoffice.core.model import BoxOfficeRegressor
 from boxoffice.core.params import Params, SchemaSpec
 from boxoffice.core.search import SearchResult, search
@@ -65,6 +66,14 @@ def fit_model(
     """The training recipe, also used by the backtest and the benchmark on each fold."""
     X, y = xy(frame, params.feature_schema)
     X = X[[f.field for f in base.features]]
+    # One scope for the run: the calibration's fits of the last years are the search's folds.
+    with remembered_fits():
+        return _fit_recipe(X, y, base, params, progress)
+
+
+def _fit_recipe(
+    X: pd.DataFrame, y: np.ndarray, base: BoxOfficeRegressor, params: Params, progress: bool
+) -> tuple[BoxOfficeRegressor, SearchResult]:
     train = params.train
     found = search(
         base, X, y, params=train.search, folds=train.cv_folds, seed=train.seed, progress=progress

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.ensemble import HistGradientBoostingRegressor
 
-from boxoffice.pipeline.backtest import Fitted, cores, run_backtest
+from boxoffice.core.fit_memo import fit_once, remembered_fits
+from boxoffice.pipeline.backtest import Fitted, cores, run_backtest, submission_order
 
 
 class MeanPlusSlope:
@@ -47,3 +52,33 @@ def test_fits_in_processes_give_the_sequential_result_in_its_order() -> None:
 
 def test_cores_counts_what_this_process_may_use() -> None:
     assert 1 <= cores() <= (os.cpu_count() or 1)
+
+
+def _fit(trees: Any, matrix: np.ndarray, y: np.ndarray) -> Any:
+    return trees.fit(matrix, y)
+
+
+class SmallTrees:
+    """A picklable runner whose trees go through the fit memo, as the recipe's do."""
+
+    def __call__(self, train: pd.DataFrame, y_log: np.ndarray, test: pd.DataFrame) -> Fitted:
+        trees = HistGradientBoostingRegressor(max_iter=5, random_state=0)
+        fitted = fit_once(trees, train.to_numpy(np.float64), y_log, _fit)
+        return fitted.predict(test.to_numpy(np.float64)), None, None
+
+
+def test_processes_share_the_parents_directory_memo(tmp_path: Path) -> None:
+    frame, y, years = _films()
+    kwargs: dict[str, Any] = {"progress": False, "horizon_starts": [2010], "max_horizon": 6}
+    with remembered_fits(tmp_path) as memo:
+        shared = run_backtest(frame, y, years, SmallTrees(), 3, workers=2, **kwargs)
+        assert len(list(tmp_path.glob("*.joblib"))) == 4  # the workers wrote their 4 fits
+        again = run_backtest(frame, y, years, SmallTrees(), 3, **kwargs)
+    assert (memo.fitted, memo.reused) == (0, 4)  # this process found every fit done
+    assert np.array_equal(shared["pooled"][0], again["pooled"][0])
+
+
+def test_fits_start_latest_first_spread_apart() -> None:
+    order = submission_order(7)
+    assert sorted(order) == list(range(7)) and order[0] == 6
+    assert all(abs(a - b) >= 2 for a, b in itertools.pairwise(order))

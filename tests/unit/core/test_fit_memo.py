@@ -95,3 +95,14 @@ def test_a_store_that_fails_loses_nothing_and_leaves_no_part_file(
     assert fit.calls == 2 and fitted.n_iter_ == 10  # fitted again: no result depends on the memo
     assert list(tmp_path.iterdir()) == []
     assert "No space left on device" in capsys.readouterr().err
+
+
+def test_the_switch_turns_every_scope_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(fit_memo.SWITCH, "0")
+    matrix, y = _data()
+    fit = Counting()
+    with remembered_fits(tmp_path):
+        fit_once(_trees(), matrix, y, fit)
+        fit_once(_trees(), matrix, y, fit)
+        assert fit_memo.shared_directory() is None  # workers get nothing to join
+    assert fit.calls == 2 and list(tmp_path.iterdir()) == []

@@ -37,7 +37,7 @@ GOAL_S = 300.0  # the issue's: a full `dvc repro` from scratch within 5 minutes 
 
 def _git(args: list[str], cwd: Path) -> str:
     done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
-    return done.stdout.strip()
+    return done.stdout.rstrip("\n")  # porcelain's first column can be a space
 
 
 def measure(name: str, workdir: Path) -> dict[str, Any]:

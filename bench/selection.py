@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 import warnings
 from collections.abc import Callable
@@ -28,10 +29,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench.model_quality import load_project  # noqa: E402
 
+from boxoffice.core.fit_memo import remembered_fits  # noqa: E402
 from boxoffice.core.model import release_years  # noqa: E402
 from boxoffice.core.params import Params  # noqa: E402
 from boxoffice.core.regression_metrics import regression_metrics  # noqa: E402
-from boxoffice.pipeline.backtest import coverage_by_band, run_backtest, test_years  # noqa: E402
+from boxoffice.pipeline.backtest import (  # noqa: E402
+    cores,
+    coverage_by_band,
+    run_backtest,
+    test_years,
+)
 from boxoffice.pipeline.evaluate import recipe_runner  # noqa: E402
 from boxoffice.pipeline.recipe import base_estimator  # noqa: E402
 
@@ -106,7 +113,9 @@ def choose(rule: str, scores: dict[str, dict[str, Any]]) -> str:
 Scorer = Callable[[Params], dict[str, Any]]
 
 
-def scorer(params: Params, frame: Any, y: np.ndarray, val_years: int) -> tuple[Scorer, list[int]]:
+def scorer(
+    params: Params, frame: Any, y: np.ndarray, val_years: int, workers: int = 1
+) -> tuple[Scorer, list[int]]:
     """Score a params variant on the validation years (films of the test years never seen)."""
     years = release_years(frame, "release_date")
     first_test = test_years(years, params.evaluate.backtest_years)[0]
@@ -120,7 +129,13 @@ def scorer(params: Params, frame: Any, y: np.ndarray, val_years: int) -> tuple[S
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = run_backtest(
-                val, y_val, yrs, recipe_runner(base, variant), val_years, optional=optional
+                val,
+                y_val,
+                yrs,
+                recipe_runner(base, variant),
+                val_years,
+                optional=optional,
+                workers=workers,
             )
         index = result["index"]
         _, low, high = result["pooled"]
@@ -185,9 +200,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--years", type=int, default=3, help="validation years")
     parser.add_argument("--axes", default=",".join(AXES))
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
+    parser.add_argument("--workers", type=int, default=cores(), help="processes for the folds")
     args = parser.parse_args(argv)
+    # One fit memo for the whole run, shared by the folds' processes: the variants of an axis
+    # mostly refit what another variant fitted (ensemble sizes share one search; interval
+    # cells change no fit at all).
+    with (
+        tempfile.TemporaryDirectory(prefix="boxoffice-selection-") as tmp,
+        remembered_fits(Path(tmp)),
+    ):
+        return _select(args)
+
+
+def _select(args: argparse.Namespace) -> int:
     params, frame, y = load_project(args.params)
-    score, val_years = scorer(params, frame, y, args.years)
+    score, val_years = scorer(params, frame, y, args.years, args.workers)
     heads = test_years(release_years(frame, "release_date"), params.evaluate.backtest_years)
     cache: dict[str, dict[str, Any]] = {}
     result: dict[str, Any] = {"validation_years": val_years, "test_years": heads, "axes": {}}

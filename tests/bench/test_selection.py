@@ -49,9 +49,8 @@ def test_the_shipped_candidate_is_found_from_params() -> None:
 def test_selection_never_sees_the_test_years(tmp_path: Path, project_raw: dict[str, Any]) -> None:
     params = write_project(tmp_path, small_profile(project_raw))
     out = tmp_path / "results"
-    code = _load().main(
-        ["--params", str(params), "--years", "2", "--axes", "ensemble_size", "--out", str(out)]
-    )
+    args = ["--params", str(params), "--years", "2", "--axes", "ensemble_size"]
+    code = _load().main([*args, "--out", str(out), "--workers", "1"])
     assert code == 0
     result = json.loads((out / "selection.json").read_text())
     # The small profile backtests 2017-2018: validation is the two years before.

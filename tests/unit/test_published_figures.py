@@ -82,3 +82,20 @@ def test_readme_baselines_are_the_benchmarks() -> None:
                 name,
                 key,
             )
+
+
+def _min_s(seconds: float) -> str:
+    whole = round(seconds)
+    return f"{whole // 60} min {whole % 60} s"
+
+
+def test_the_pipelines_published_time_is_the_benchmarks() -> None:
+    """README and performance notes quote `bench/results/pipeline.json`, and that run left the
+    tree clean (the same models byte for byte)."""
+    result = json.loads((ROOT / "bench" / "results" / "pipeline.json").read_text())
+    shipped = result["runs"]["shipped"]
+    assert shipped["same_bytes"] and result["runs"]["baseline"]["same_bytes"]
+    readme = (ROOT / "README.md").read_text()
+    assert f"`dvc repro --force`, every stage, takes {_min_s(shipped['wall_s'])}" in readme
+    notes = (ROOT / "docs" / "performance.md").read_text()
+    assert f"**{shipped['wall_s']:.1f} s ({_min_s(shipped['wall_s'])})**" in notes

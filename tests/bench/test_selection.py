@@ -43,6 +43,20 @@ def test_the_shipped_candidate_is_found_from_params() -> None:
         assert module.shipped_name(params, candidates) in candidates, axis
 
 
+def test_the_joint_candidates_are_every_combination_with_the_edits_merged() -> None:
+    from boxoffice.core.params import load_params
+
+    module = _load()
+    candidates = module.joint_candidates(("ensemble_size", "mask_rate"))
+    assert len(candidates) == len(module.AXES["ensemble_size"][1]) * len(
+        module.AXES["mask_rate"][1]
+    )
+    params = module.edited(
+        load_params(ROOT / "params.yaml"), candidates["ensemble_size=3, mask_rate=0.5"]
+    )
+    assert (params.train.ensemble_size, params.train.mask_rate) == (3, 0.5)
+
+
 # Repeats code other tests cover; tracing its many iterations only costs time (pytest-cov no_cover).
 @pytest.mark.slow
 @pytest.mark.no_cover

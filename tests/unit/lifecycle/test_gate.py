@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from boxoffice.core.layout import Layout
 from boxoffice.core.params import GateParams, load_params
@@ -31,8 +30,9 @@ def test_gate_scores_the_intervals_the_api_gives(trained: Layout, tmp_path: Path
     columns, y_log = holdout_columns(trained.holdout, load_params(trained.root / "params.yaml"))
     out = OnnxPredictor.load(trained.export_dir).predict(columns, len(y_log))
     served = ((y_log >= np.log(out.low)) & (y_log <= np.log(out.high))).mean()
-    # Offsets by fields sent and budget band, as served; not one pair for every film.
-    assert score(reg, version, columns, y_log)["coverage"] == pytest.approx(served)
+    # Offsets by fields sent and budget band, as served; not one pair for every film. The
+    # gate's figures are rounded to 5 places (regression_metrics): equal to that rounding.
+    assert score(reg, version, columns, y_log)["coverage"] == round(float(served), 5)
 
 
 def test_gate_refuses_a_candidate_over_the_latency_budget() -> None:

@@ -19,7 +19,6 @@ import argparse
 import itertools
 import json
 import sys
-import tempfile
 import time
 import warnings
 from collections.abc import Callable
@@ -32,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench.model_quality import load_project  # noqa: E402
 
-from boxoffice.core.fit_memo import remembered_fits  # noqa: E402
+from boxoffice.core.fit_memo import shared_fits  # noqa: E402
 from boxoffice.core.model import release_years  # noqa: E402
 from boxoffice.core.params import Params  # noqa: E402
 from boxoffice.core.regression_metrics import regression_metrics  # noqa: E402
@@ -234,10 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     # One fit memo for the whole run, shared by the folds' processes: the variants of an axis
     # mostly refit what another variant fitted (ensemble sizes share one search; interval
     # cells change no fit at all).
-    with (
-        tempfile.TemporaryDirectory(prefix="boxoffice-selection-") as tmp,
-        remembered_fits(Path(tmp)),
-    ):
+    with shared_fits():
         return _select(args)
 
 

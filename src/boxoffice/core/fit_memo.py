@@ -112,6 +112,17 @@ def remembered_fits(directory: Path | None = None) -> Iterator[FitMemo]:
         _active = None
 
 
+@contextlib.contextmanager
+def shared_fits() -> Iterator[FitMemo]:
+    """Remember fits in a temporary directory that worker processes join (see ``join``);
+    the directory and every fit in it are gone when the block ends."""
+    with (
+        tempfile.TemporaryDirectory(prefix="boxoffice-fits-") as tmp,
+        remembered_fits(Path(tmp)) as memo,
+    ):
+        yield memo
+
+
 def join(directory: Path | None) -> None:
     """A worker process's start: share its parent's directory memo for the process's life."""
     global _active

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import joblib
@@ -17,7 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.inspection import permutation_importance
 
-from boxoffice.core.fit_memo import remembered_fits
+from boxoffice.core.fit_memo import shared_fits
 from boxoffice.core.io import write_text_atomic
 from boxoffice.core.layout import Layout
 from boxoffice.core.model import BoxOfficeRegressor, frame_columns, release_years
@@ -238,12 +236,10 @@ def run(params: Params, layout: Layout, workers: int = 1) -> dict[str, Any]:
 def run_shared(params: Params, layout: Layout) -> dict[str, Any]:
     """``run`` with the folds in a process per core, sharing one fit memo on disk: each
     (candidate, cutoff) fit is done once for the whole backtest. Same figures, sooner."""
-    with (
-        tempfile.TemporaryDirectory(prefix="boxoffice-fits-") as tmp,
-        remembered_fits(Path(tmp)),
-    ):
+    with shared_fits() as memo:
         metrics = run(params, layout, cores())
-        log("evaluate", f"{len(list(Path(tmp).glob('*.joblib')))} distinct tree fits")
+        kept = list(memo.directory.glob("*.joblib")) if memo.directory else []
+        log("evaluate", f"{len(kept)} distinct tree fits")
     return metrics
 
 

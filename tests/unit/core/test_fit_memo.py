@@ -106,3 +106,12 @@ def test_the_switch_turns_every_scope_off(tmp_path: Path, monkeypatch: pytest.Mo
         fit_once(_trees(), matrix, y, fit)
         assert fit_memo.shared_directory() is None  # workers get nothing to join
     assert fit.calls == 2 and list(tmp_path.iterdir()) == []
+
+
+def test_shared_fits_live_in_a_directory_that_is_gone_after_the_block() -> None:
+    matrix, y = _data()
+    with fit_memo.shared_fits() as memo:
+        assert memo.directory is not None and fit_memo.shared_directory() == memo.directory
+        fit_once(_trees(), matrix, y, Counting())
+        assert len(list(memo.directory.glob("*.joblib"))) == 1
+    assert not memo.directory.exists() and fit_memo.shared_directory() is None

@@ -30,6 +30,7 @@ from boxoffice.core.predictor import OnnxPredictor
 from boxoffice.core.signature import Signature
 from boxoffice.lifecycle.registry import AliasNotSetError, Registry, VersionNotFoundError
 from boxoffice.serving import metrics
+from boxoffice.serving.memory import release_freed_heap
 
 log = logging.getLogger("boxoffice.model")
 
@@ -187,7 +188,9 @@ class ModelHolder:
             if previous is not None:  # the first load is a start, not a reload
                 metrics.MODEL_RELOADS.labels("loaded").inc()
             log.info("serving model %s (was %s)", candidate.version, previous)
-            return True
+        if previous is not None:
+            release_freed_heap()  # the load's buffers, and the old model once unreferenced
+        return True
 
     def _refuse(self, exc: Exception, version: str) -> None:
         self.last_reload = {

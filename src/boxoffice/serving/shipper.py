@@ -9,6 +9,7 @@ from pathlib import Path
 
 from boxoffice.lake.prediction_log import Lake, by_date
 from boxoffice.serving import metrics
+from boxoffice.serving.memory import release_freed_heap
 from boxoffice.serving.spool import Spool, SpoolDir, orphans, read_segment, segment_seq
 
 log = logging.getLogger("boxoffice.shipper")
@@ -54,6 +55,7 @@ class Shipper:
                     self._backoff,
                 )
                 return False
+            release_freed_heap()  # the Parquet writer's buffers: freed, but still mapped
             metrics.SHIPPED.inc(n)
             if own:
                 self.spool.shipped(n)

@@ -46,6 +46,13 @@ from boxoffice.pipeline.recipe import base_estimator  # noqa: E402
 
 GOAL = (0.75, 0.85)
 
+CELLS: dict[str, dict[str, Any]] = {
+    "pooled": {"interval_buckets": [0], "interval_bands": [0]},
+    "fields sent": {"interval_buckets": [0, 1, 4], "interval_bands": [0]},
+    "fields sent x budget band": {"interval_buckets": [0, 1, 4], "interval_bands": [0, 1e7, 1e8]},
+}
+WIDTH_TREES = 100
+
 # An axis: the setting's candidates as params.yaml edits, and the rule that picks one.
 #   "mae": the lowest mean MAE (log) over the validation years, films as sent;
 #   "mae_both": the lowest mean of that and of the same films sent with only the required
@@ -70,14 +77,14 @@ AXES: dict[str, tuple[str, dict[str, dict[str, Any]]]] = {
         "mae_both",
         {str(r): {"train": {"mask_rate": r}} for r in (0.0, 0.3, 0.5)},
     ),
+    # The cells, each with one width per cell or in units of each film's predicted width
+    # (two quantile models of WIDTH_TREES trees: normalised conformal scores).
     "calibration_cells": (
         "intervals",
         {
-            "pooled": {"train": {"interval_buckets": [0], "interval_bands": [0]}},
-            "fields sent": {"train": {"interval_buckets": [0, 1, 4], "interval_bands": [0]}},
-            "fields sent x budget band": {
-                "train": {"interval_buckets": [0, 1, 4], "interval_bands": [0, 1e7, 1e8]}
-            },
+            f"{name}{suffix}": {"train": cells | {"width_trees": trees}}
+            for name, cells in CELLS.items()
+            for suffix, trees in (("", 0), (", scaled by predicted width", WIDTH_TREES))
         },
     ),
 }

@@ -33,6 +33,7 @@ def small_profile(raw: dict[str, Any]) -> dict[str, Any]:
         "space": {"max_iter": [60], "learning_rate": [0.1], "min_samples_leaf": [10, 20]},
     }
     raw["train"]["horizon_fits"] = 1  # one older fit: the horizon bands, at a suite's cost
+    raw["train"]["width_trees"] = 30  # the width models' path, at a suite's cost
     # One older fit reaches every horizon up to dollars.max_years_ahead.
     raw["evaluate"] = {"permutation_repeats": 1, "backtest_years": 2, "horizon_fits": 1}
     return raw
@@ -45,6 +46,7 @@ def tiny_profile(raw: dict[str, Any]) -> dict[str, Any]:
     raw = small_profile(raw)
     raw["train"]["ensemble_size"] = 1
     raw["train"]["calibration_years"] = 1
+    raw["train"]["width_trees"] = 20
     raw["train"]["search"] = {
         "max_candidates": 1,
         "space": {"max_iter": [40], "learning_rate": [0.15], "min_samples_leaf": [20]},

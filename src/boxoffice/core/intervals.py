@@ -1,6 +1,10 @@
 """Split-conformal intervals: residual quantiles per number of optional fields sent and per
 constant-dollar budget band (Mondrian cells), calibrated on the latest films, then widened
-per horizon band by how much farther releases were missed in older out-of-time fits."""
+per horizon band by how much farther releases were missed in older out-of-time fits.
+
+With a width model the residuals are first divided by each film's predicted width (the gap
+between two quantile models): normalised conformal scores, so that a film the quantile
+models find hard gets a wider range than an easy one in the same cell."""
 
 from __future__ import annotations
 
@@ -15,6 +19,13 @@ from boxoffice.core.signature import HorizonBand, Interval, IntervalBucket
 FloatArray = npt.NDArray[np.float64]
 # A bucket with fewer calibration residuals than this borrows the pooled offsets.
 MIN_BUCKET_RESIDUALS = 30
+# A predicted width (log scale) is read as at least this: the two quantile models may cross.
+MIN_WIDTH = 0.25
+
+
+def widths(raw: FloatArray) -> FloatArray:
+    """Each row's width from the quantile models' gap, floored at ``MIN_WIDTH``."""
+    return np.maximum(np.asarray(raw, dtype=np.float64), MIN_WIDTH)
 
 
 def conformal_offsets(residuals: FloatArray, level: float) -> tuple[float, float]:
@@ -47,7 +58,8 @@ def _offsets(
 
 @dataclass(frozen=True)
 class Residuals:
-    """Out-of-time calibration residuals (log scale, signed), one entry per prediction.
+    """Out-of-time calibration residuals (log scale, signed; in units of the predicted width
+    when the model has a width model), one entry per prediction.
 
     ``as_is``: predicted with every field the film had; ``sent``: optional fields the
     prediction saw; ``band``: its band value (constant dollars, NaN without bands);
@@ -113,8 +125,10 @@ def calibrate(
     band_edges: list[float],
     band_field: str | None,
     horizon_edges: list[int] | None = None,
+    scaled: bool = False,
 ) -> Interval:
-    """The interval of a signature from out-of-time calibration residuals."""
+    """The interval of a signature from out-of-time calibration residuals (``scaled``: they
+    are in units of each film's predicted width, and so are the offsets)."""
     recent = residuals.where(residuals.recent)
     interval = _cells(
         recent.value,
@@ -127,7 +141,7 @@ def calibrate(
         band_field=band_field,
     )
     bands = horizon_bands(residuals, interval, level, horizon_edges or [])
-    return interval.model_copy(update={"horizons": bands})
+    return interval.model_copy(update={"horizons": bands, "scaled": scaled})
 
 
 def _cells(

@@ -16,11 +16,15 @@ from boxoffice.core.dollars import Dollars, dollars_for
 from boxoffice.core.features import EPOCH_YEAR, Encoder, date_parts, fit_categories, to_days
 from boxoffice.core.fit_memo import fit_once
 from boxoffice.core.history import as_of, history_columns, track_table
-from boxoffice.core.intervals import Residuals, calibrate
+from boxoffice.core.intervals import Residuals, calibrate, widths
 from boxoffice.core.params import DEFAULT_PROFILE, FeatureSpec, TrainParams
 from boxoffice.core.signature import History, InputField, Interval, Signature
 
 FloatArray = npt.NDArray[np.float64]
+# The width models: small quantile models, fitted once on the final rows (never searched).
+WIDTH_LEARNING_RATE = 0.05
+WIDTH_LEAF_NODES = 15
+WIDTH_MIN_SAMPLES_LEAF = 40
 
 
 def _train_default(name: str) -> Any:
@@ -68,6 +72,7 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         interval_bands: tuple[float, ...] = (0.0,),
         horizon_bands: tuple[int, ...] = (1,),
         horizon_fits: int = 0,
+        width_trees: int = 0,
         mask_rate: float = 0.0,
         mask_copies: int = 0,
         history_fields: tuple[str, ...] = (),
@@ -95,6 +100,7 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         self.interval_bands = interval_bands
         self.horizon_bands = horizon_bands
         self.horizon_fits = horizon_fits
+        self.width_trees = width_trees
         self.mask_rate = mask_rate
         self.mask_copies = mask_copies
         self.history_fields = history_fields
@@ -198,6 +204,31 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         average.estimators_ = members
         return average
 
+    def _fit_width(self, matrix: Any, y: FloatArray) -> tuple[Any, ...]:
+        """The quantile models at the interval's two ends (none without ``width_trees``):
+        their gap is each row's width, the unit the conformal offsets are calibrated in."""
+        if not self.width_trees:
+            return ()
+        tail = (1.0 - self.interval_level) / 2
+        return tuple(
+            fit_once(
+                HistGradientBoostingRegressor(
+                    loss="quantile",
+                    quantile=quantile,
+                    learning_rate=WIDTH_LEARNING_RATE,
+                    max_iter=self.width_trees,
+                    max_leaf_nodes=WIDTH_LEAF_NODES,
+                    min_samples_leaf=WIDTH_MIN_SAMPLES_LEAF,
+                    early_stopping=False,
+                    random_state=self.random_state,
+                ),
+                matrix,
+                y,
+                _fit_here,
+            )
+            for quantile in (tail, 1.0 - tail)
+        )
+
     def _training_matrix(
         self, encoder: Encoder, X: pd.DataFrame, y_real: FloatArray
     ) -> tuple[Any, FloatArray]:
@@ -240,6 +271,7 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         self.encoder_ = Encoder(signature)
         matrix, y_fit = self._training_matrix(self.encoder_, X, y_real)
         self.model_ = self._fit_trees(signature, matrix, y_fit)
+        self.width_ = self._fit_width(matrix, y_fit)
         return self
 
     # -- intervals ------------------------------------------------------------------------
@@ -287,7 +319,9 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
                 else np.full(len(rows), np.nan)
             )
             for i, variant in enumerate(variants):
-                parts["value"].append(y[during] - member.predict(variant))
+                width = member.width(variant)
+                value = y[during] - member.predict(variant)
+                parts["value"].append(value if width is None else value / width)
                 parts["sent"].append(member.encoder_.sent(frame_columns(variant), len(variant)))
                 parts["as_is"].append(np.full(len(variant), i == 0))
                 parts["band"].append(real)
@@ -305,6 +339,7 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             band_edges=sorted(self.interval_bands),
             band_field=self._band_field(),
             horizon_edges=sorted(self.horizon_bands),
+            scaled=self.width_trees > 0,
         )
 
     # -- prediction -----------------------------------------------------------------------
@@ -325,10 +360,23 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         real = np.asarray(self.model_.predict(self.encoder_(columns, len(X))), dtype=np.float64)
         return real - self.encoder_.log_deflator(columns, len(X))
 
+    def width(self, X: pd.DataFrame) -> FloatArray | None:
+        """Each row's predicted width (log scale), None without width models."""
+        models = getattr(self, "width_", ())  # a model pickled before width models: none
+        if not models:
+            return None
+        matrix = self.encoder_(self._columns(X), len(X))
+        low, high = (np.asarray(m.predict(matrix), dtype=np.float64) for m in models)
+        return widths(high - low)
+
     def predict_interval(self, X: pd.DataFrame) -> tuple[FloatArray, FloatArray, FloatArray]:
-        """(prediction, low, high) on the log scale, offsets by the fields each row sends."""
+        """(prediction, low, high) on the log scale, offsets by the fields each row sends
+        (and scaled by each row's predicted width when the model has width models)."""
         pred = self.predict(X)
         low, high = self.encoder_.interval_offsets(frame_columns(X), len(X))
+        width = self.width(X)
+        if width is not None:
+            low, high = low * width, high * width
         return pred, pred + low, pred + high
 
 

@@ -176,6 +176,9 @@ class TrainParams(_Strict):
     # out-of-time fits (0: no horizon bands).
     horizon_bands: list[int] = Field(default_factory=lambda: [1])
     horizon_fits: int = Field(default=0, ge=0)
+    # Adaptive intervals: two quantile models of this many trees predict each film's own
+    # width, and the conformal offsets are calibrated in units of it (0: one width per cell).
+    width_trees: int = Field(default=0, ge=0)
     search: SearchParams
 
     @model_validator(mode="after")

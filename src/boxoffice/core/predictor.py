@@ -12,6 +12,7 @@ import onnxruntime as ort
 from boxoffice.core.artifact import read_verified
 from boxoffice.core.edges import InputEdges
 from boxoffice.core.features import Columns, Encoder, row_count
+from boxoffice.core.intervals import widths
 from boxoffice.core.signature import Signature
 
 FloatArray = npt.NDArray[np.float64]
@@ -38,7 +39,15 @@ class OnnxPredictor:
         self.signature = signature
         self.encoder = Encoder(signature)
         self.edges = InputEdges(signature)
-        self._output = self.session.get_outputs()[0].name
+        output = self.session.get_outputs()[0]
+        self._output = output.name
+        # Intervals in units of a predicted width need the graph's second output.
+        self._scaled = signature.interval.scaled
+        if self._scaled and (len(output.shape) != 2 or output.shape[1] != 2):
+            raise ValueError(
+                f"the signature's intervals scale with a width the graph does not give"
+                f" (its output is {output.shape})"
+            )
 
     @classmethod
     def load(cls, directory: str | Path, threads: int = 1) -> OnnxPredictor:
@@ -52,18 +61,26 @@ class OnnxPredictor:
         n_rows = row_count(columns, n_rows)
         if log_deflator is None:
             log_deflator = self.encoder.log_deflator(columns, n_rows)
+        # The graph predicts constant dollars; back to the release year's dollars.
+        return self._run(columns, n_rows, log_deflator)[:, 0] - log_deflator
+
+    def _run(self, columns: Columns, n_rows: int, log_deflator: FloatArray) -> FloatArray:
+        """The graph's outputs per row: the forecast, then (scaled intervals) the width."""
         matrix = self.encoder(columns, n_rows, log_deflator)
         out = self.session.run([self._output], {self.signature.onnx_input: matrix})[0]
-        # The graph predicts constant dollars; back to the release year's dollars.
-        return np.asarray(out, dtype=np.float64).reshape(-1) - log_deflator
+        return np.asarray(out, dtype=np.float64).reshape(n_rows, -1)
 
     def predict(self, columns: Columns, n_rows: int | None = None) -> Prediction:
         n_rows = row_count(columns, n_rows)
         # Deflated once, for the matrix, the log gross and the budget band.
         log_deflator = self.encoder.log_deflator(columns, n_rows)
-        log_pred = self.predict_log(columns, n_rows, log_deflator)
+        out = self._run(columns, n_rows, log_deflator)
+        log_pred = out[:, 0] - log_deflator
         # Offsets by the fields each row sent and its budget band (calibrated that way).
         low, high = self.encoder.interval_offsets(columns, n_rows, log_deflator)
+        if self._scaled:
+            width = widths(out[:, 1])
+            low, high = low * width, high * width
         return Prediction(
             value=np.exp(log_pred), low=np.exp(log_pred + low), high=np.exp(log_pred + high)
         )

@@ -94,7 +94,7 @@ def search(
     splits = rolling_origin(years, folds)
     if not splits:
         raise ValueError("rolling-origin search needs films from at least two release years")
-    base = clone(base).set_params(calibration_years=0)
+    base = clone(base).set_params(calibration_years=0, width_trees=0)
     todo = candidates(params.space, params.max_candidates, seed)
     start = time.monotonic()
     result = SearchResult(best_params={}, best_score=float("inf"))

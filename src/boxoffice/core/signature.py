@@ -113,6 +113,9 @@ class Interval(StableModel):
     buckets: list[IntervalBucket] = Field(default_factory=list)
     # Ascending by ``min_years``; the first band starts at 1 with scale 1.
     horizons: list[HorizonBand] = Field(default_factory=list)
+    # The offsets are in units of each row's predicted width (the graph's second output):
+    # ``[pred + low * width, pred + high * width]``.
+    scaled: bool = False
 
     @cached_property
     def _grid(self) -> tuple[npt.NDArray[np.int64], FloatArray, FloatArray, FloatArray]:

@@ -30,7 +30,7 @@ from boxoffice.core.predictor import OnnxPredictor
 from boxoffice.core.regression_metrics import regression_metrics
 from boxoffice.core.signature import Signature
 from boxoffice.pipeline.common import ROW_ID, StageError, log, run_stage, write_json
-from boxoffice.pipeline.onnx_graph import convert, merge_average
+from boxoffice.pipeline.onnx_graph import convert, merge_targets
 from boxoffice.pipeline.recipe import xy
 
 # ONNX Runtime works in float32; this bounds the relative gap on predicted dollars.
@@ -38,23 +38,32 @@ PARITY_RTOL = 1e-4
 
 
 def to_onnx(model: BoxOfficeRegressor) -> bytes:
-    """The fitted trees as ONNX; an averaged ensemble becomes one merged tree node."""
+    """The fitted trees as ONNX, one merged tree node: output 0 the (averaged) forecast,
+    output 1, with width models, the gap between the upper and the lower quantile model."""
     n_columns = len(model.signature_.model_columns())
     name = model.signature_.onnx_input
     trees = model.model_
-    if isinstance(trees, VotingRegressor):
-        graph = merge_average([convert(m, name, n_columns) for m in trees.estimators_])
-    else:
-        graph = convert(trees, name, n_columns)
-    data: bytes = graph.SerializeToString()
+    members = trees.estimators_ if isinstance(trees, VotingRegressor) else [trees]
+    targets = [[(convert(m, name, n_columns), 1.0 / len(members)) for m in members]]
+    widths = getattr(model, "width_", ())
+    if widths:
+        low, high = widths
+        targets.append(
+            [(convert(high, name, n_columns), 1.0), (convert(low, name, n_columns), -1.0)]
+        )
+    data: bytes = merge_targets(targets).SerializeToString()
     return data
 
 
 def parity(model: BoxOfficeRegressor, predictor: OnnxPredictor, X: pd.DataFrame) -> float:
-    """Largest relative gap between fitted-model and ONNX predictions, in dollars."""
-    expected = np.exp(model.predict(X))
-    got = np.exp(predictor.predict_log(frame_columns(X), n_rows=len(X)))
-    return float(np.max(np.abs(got - expected) / expected)) if len(X) else 0.0
+    """Largest relative gap between fitted-model and ONNX forecasts and interval bounds, in
+    dollars."""
+    if not len(X):
+        return 0.0
+    expected = np.exp(np.stack(model.predict_interval(X)))
+    out = predictor.predict(frame_columns(X), n_rows=len(X))
+    got = np.stack([out.value, out.low, out.high])
+    return float(np.max(np.abs(got - expected) / expected))
 
 
 def withheld(params: Params, profile: str) -> dict[str, str]:

@@ -1,7 +1,8 @@
 """ONNX graph building for the export stage.
 
 An averaged ensemble becomes ONE ``TreeEnsembleRegressor`` node: the members' trees are
-concatenated with their leaf weights divided by the member count. skl2onnx's own conversion of
+concatenated with their leaf weights divided by the member count (and the width models'
+trees, when there are any, form the node's second output). skl2onnx's own conversion of
 an averaging ensemble emits a node per member plus Mul/Flatten/Sum nodes, and that per-node
 overhead was the largest cost of a one-film prediction.
 """
@@ -53,35 +54,43 @@ def _tree_attributes(graph: onnx.ModelProto) -> dict[str, Any]:
     return {a.name: helper.get_attribute_value(a) for a in nodes[0].attribute}
 
 
-def merge_average(members: list[onnx.ModelProto]) -> onnx.ModelProto:
-    """One tree-ensemble graph computing the mean of the members' predictions."""
-    weight = 1.0 / len(members)
+def merge_targets(targets: list[list[tuple[onnx.ModelProto, float]]]) -> onnx.ModelProto:
+    """One tree-ensemble node whose output column ``t`` is the weighted sum of the
+    predictions of ``targets[t]``'s members (the mean of an ensemble; the gap between two
+    quantile models, weights +1 and -1): every tree is walked in one kernel call."""
     merged: dict[str, list[Any]] = {k: [] for k in (*_NODE_LISTS, *_TARGET_LISTS)}
     merged |= {"nodes_treeids": [], "target_treeids": [], "target_weights": []}
-    base = 0.0
+    bases = [0.0] * len(targets)
     offset = 0
-    for member in members:
-        attrs = _tree_attributes(member)
-        for key in (*_NODE_LISTS, *_TARGET_LISTS):
-            merged[key].extend(attrs[key])
-        merged["nodes_treeids"].extend(t + offset for t in attrs["nodes_treeids"])
-        merged["target_treeids"].extend(t + offset for t in attrs["target_treeids"])
-        merged["target_weights"].extend(w * weight for w in attrs["target_weights"])
-        base += float(attrs.get("base_values", [0.0])[0]) * weight
-        offset = max(merged["nodes_treeids"]) + 1
-    template = members[0].graph
+    for target, members in enumerate(targets):
+        for member, weight in members:
+            attrs = _tree_attributes(member)
+            for key in _NODE_LISTS:
+                merged[key].extend(attrs[key])
+            merged["target_nodeids"].extend(attrs["target_nodeids"])
+            merged["target_ids"].extend([target] * len(attrs["target_ids"]))
+            merged["nodes_treeids"].extend(t + offset for t in attrs["nodes_treeids"])
+            merged["target_treeids"].extend(t + offset for t in attrs["target_treeids"])
+            merged["target_weights"].extend(w * weight for w in attrs["target_weights"])
+            bases[target] += float(attrs.get("base_values", [0.0])[0]) * weight
+            offset = max(merged["nodes_treeids"]) + 1
+    first = targets[0][0][0]
+    template = first.graph
     node = helper.make_node(
         TREE_OP,
         inputs=[template.input[0].name],
         outputs=[template.output[0].name],
         domain="ai.onnx.ml",
-        n_targets=1,
+        n_targets=len(targets),
         post_transform="NONE",
-        base_values=[base],
+        base_values=bases,
         **merged,  # type: ignore[arg-type]
     )
-    graph = helper.make_graph([node], "boxoffice", [template.input[0]], [template.output[0]])
-    model = helper.make_model(graph, opset_imports=list(members[0].opset_import))
-    model.producer_name = members[0].producer_name
+    output = helper.make_tensor_value_info(
+        template.output[0].name, onnx.TensorProto.FLOAT, [None, len(targets)]
+    )
+    graph = helper.make_graph([node], "boxoffice", [template.input[0]], [output])
+    model = helper.make_model(graph, opset_imports=list(first.opset_import))
+    model.producer_name = first.producer_name
     onnx.checker.check_model(model)
     return model

@@ -40,6 +40,7 @@ def base_estimator(params: Params, profile: str, root: Path) -> BoxOfficeRegress
         interval_bands=tuple(train.interval_bands),
         horizon_bands=tuple(train.horizon_bands),
         horizon_fits=train.horizon_fits,
+        width_trees=train.width_trees,
         mask_rate=train.mask_rate,
         mask_copies=train.mask_copies,
         history_fields=tuple(f for f in params.history.fields if f in fields),

@@ -11,8 +11,9 @@ import pytest
 from boxoffice.core.features import Columns
 from boxoffice.core.intervals import MIN_WIDTH, widths
 from boxoffice.core.model import BoxOfficeRegressor, frame_columns
-from boxoffice.core.params import FeatureSpec
+from boxoffice.core.params import FeatureSpec, SearchParams
 from boxoffice.core.predictor import OnnxPredictor
+from boxoffice.core.search import search
 from boxoffice.pipeline.export import to_onnx
 
 SPECS = (
@@ -106,3 +107,22 @@ def test_a_scaled_signature_is_refused_on_a_graph_without_a_width(
 
 def test_crossed_quantile_models_still_give_a_positive_width() -> None:
     assert widths(np.array([-0.4, 0.0, 0.1, 2.5])).tolist() == [MIN_WIDTH] * 3 + [2.5]
+
+
+def test_the_search_scores_forecasts_and_fits_no_width_models(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fitted: list[int] = []
+    original = BoxOfficeRegressor._fit_width
+
+    def counted(self: BoxOfficeRegressor, matrix: object, y: np.ndarray) -> tuple[object, ...]:
+        models = original(self, matrix, y)
+        fitted.append(len(models))
+        return models
+
+    monkeypatch.setattr(BoxOfficeRegressor, "_fit_width", counted)
+    X, y = _films(800, seed=5)
+    base = BoxOfficeRegressor(features=SPECS, max_iter=10, width_trees=20)
+    space = {"max_iter": [10], "learning_rate": [0.1, 0.2]}
+    search(base, X, y, params=SearchParams(max_candidates=2, space=space), folds=2, seed=0)
+    assert fitted and set(fitted) == {0}  # every fold fitted, none with width models

@@ -12,13 +12,17 @@ from boxoffice.core.digest import sha256_bytes
 
 
 def variant(export_dir: Path, dest: Path, shift: float, extra_required: str | None = None) -> Path:
-    """A real, distinct model: the same trees with the base value shifted by ``shift``."""
+    """A real, distinct model: the same trees with the forecast's base value shifted by ``shift``.
+
+    Only the first target (the forecast) moves; the width output keeps its base value, and
+    the attribute keeps one value per target, as ONNX Runtime requires.
+    """
     dest.mkdir(parents=True)
     graph = onnx.load(export_dir / "model.onnx")
     node = graph.graph.node[0]
     for attr in node.attribute:
         if attr.name == "base_values":
-            attr.CopyFrom(helper.make_attribute("base_values", [attr.floats[0] + shift]))
+            attr.CopyFrom(helper.make_attribute("base_values", [attr.floats[0] + shift, *attr.floats[1:]]))
     model_bytes = graph.SerializeToString()
     signature = json.loads((export_dir / "signature.json").read_text())
     if extra_required:

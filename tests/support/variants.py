@@ -22,7 +22,9 @@ def variant(export_dir: Path, dest: Path, shift: float, extra_required: str | No
     node = graph.graph.node[0]
     for attr in node.attribute:
         if attr.name == "base_values":
-            attr.CopyFrom(helper.make_attribute("base_values", [attr.floats[0] + shift, *attr.floats[1:]]))
+            attr.CopyFrom(
+                helper.make_attribute("base_values", [attr.floats[0] + shift, *attr.floats[1:]])
+            )
     model_bytes = graph.SerializeToString()
     signature = json.loads((export_dir / "signature.json").read_text())
     if extra_required:

@@ -82,14 +82,18 @@ def horizon_bands(
     residuals: Residuals, interval: Interval, level: float, edges: list[int]
 ) -> list[HorizonBand]:
     """Per horizon band, how much the cell offsets must widen for the older fits' films of
-    that band to be covered at ``level``, over the widening their first band needs.
+    that band to be covered at ``level``, over the widening the older fits need at the
+    horizon the offsets were calibrated at (the recent fits': 1 year, unless a year had no
+    films).
 
     Each older residual is scored against its own cell's interval: its distance from the
     cell's centre over the cell's half-width, so that it lies inside the interval widened
-    ``s`` times around its centre exactly when the score is at most ``s``. The ratio of the
-    bands' conformal quantiles of those scores is the horizon's effect alone; never below 1
-    or the band before (a farther release is never surer). A thin first band leaves every
-    scale at 1 (nothing to compare with)."""
+    ``s`` times around its centre exactly when the score is at most ``s``. The ratio of a
+    band's conformal quantile of those scores to that of the older fits' films at the
+    calibration horizon is the horizon's effect alone (the older years' own spread cancels);
+    never below 1 or the band before (a farther release is never surer). The reference is
+    the calibration horizon, not the first band: a 1-3 year band holds 2 and 3 year films,
+    which the 1-year offsets under-cover. Too few reference films leave every scale at 1."""
     if len(edges) < 2:
         return []
     old = residuals.where(~residuals.recent)
@@ -99,15 +103,20 @@ def horizon_bands(
     quantiles = []
     for i in range(len(edges)):
         chosen = score[_within(old.horizon, edges, i)]
-        enough = len(chosen) >= MIN_BUCKET_RESIDUALS
-        quantiles.append((_upper_quantile(chosen, level) if enough else np.nan, len(chosen)))
-    base = quantiles[0][0]
+        quantiles.append((_enough_quantile(chosen, level), len(chosen)))
+    calibrated = np.isin(old.horizon, np.unique(residuals.horizon[residuals.recent]))
+    base = _enough_quantile(score[calibrated], level)
     bands, scale = [], 1.0
     for edge, (quantile, n) in zip(edges, quantiles, strict=True):
         if not np.isnan(quantile) and not np.isnan(base) and base > 0:
             scale = max(scale, float(quantile / base))
         bands.append(HorizonBand(min_years=edge, scale=round(scale, 4), residuals=n))
     return bands
+
+
+def _enough_quantile(scores: FloatArray, level: float) -> float:
+    """The upper conformal quantile of ``scores``, NaN when there are too few to tell."""
+    return _upper_quantile(scores, level) if len(scores) >= MIN_BUCKET_RESIDUALS else np.nan
 
 
 def _upper_quantile(scores: FloatArray, level: float) -> float:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
+import numpy.typing as npt
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -58,3 +60,19 @@ def render() -> tuple[bytes, str]:
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(), CONTENT_TYPE_LATEST
+
+
+def observe_all(histogram: Histogram, values: npt.NDArray[np.float64]) -> None:
+    """``histogram.observe`` of each value, with one write per bucket instead of one per
+    value: under gunicorn every write goes to the worker's mmap file, and a 1,000-film batch
+    spent 9 ms of its 70 (13%) observing its forecasts one by one. Uses the histogram's own
+    bounds and value slots (prometheus_client's internals, pinned in constraints.txt); a
+    test holds the exposition equal to per-value observes."""
+    bounds = histogram._upper_bounds
+    finite = values[~np.isnan(values)]  # observe() counts a NaN in no bucket
+    histogram._sum.inc(float(np.sum(values)))
+    # The first bound at or above the value: observe()'s "amount <= bound".
+    counts = np.bincount(np.searchsorted(bounds, finite, side="left"), minlength=len(bounds))
+    for slot, count in zip(histogram._buckets, counts, strict=False):
+        if count:
+            slot.inc(int(count))

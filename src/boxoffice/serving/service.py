@@ -77,8 +77,7 @@ def predict_films(
             result["comps"] = near
     latency_ms = (time.perf_counter() - start) * 1000 / max(len(rows), 1)
     _log(state, results, rows, route, latency_ms)
-    for value in out.value:
-        metrics.PREDICTED.observe(float(value))
+    metrics.observe_all(metrics.PREDICTED, out.value)
     metrics.PREDICTIONS.labels(model.version).inc(len(results))
     return results
 

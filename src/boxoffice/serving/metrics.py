@@ -62,12 +62,21 @@ def render() -> tuple[bytes, str]:
     return generate_latest(), CONTENT_TYPE_LATEST
 
 
+# Up to this many values, observe() one by one: the bulk path's numpy calls cost 10 us
+# whatever the size, against 3 us for one observe() (one-film requests are most traffic).
+FEW_VALUES = 4
+
+
 def observe_all(histogram: Histogram, values: npt.NDArray[np.float64]) -> None:
     """``histogram.observe`` of each value, with one write per bucket instead of one per
     value: under gunicorn every write goes to the worker's mmap file, and a 1,000-film batch
-    spent 9 ms of its 70 (13%) observing its forecasts one by one. Uses the histogram's own
-    bounds and value slots (prometheus_client's internals, pinned in constraints.txt); a
+    spent 2.2 ms observing its forecasts one by one (0.03 ms this way). Uses the histogram's
+    own bounds and value slots (prometheus_client's internals, pinned in constraints.txt); a
     test holds the exposition equal to per-value observes."""
+    if len(values) <= FEW_VALUES:
+        for value in values:
+            histogram.observe(float(value))
+        return
     bounds = histogram._upper_bounds
     finite = values[~np.isnan(values)]  # observe() counts a NaN in no bucket
     histogram._sum.inc(float(np.sum(values)))

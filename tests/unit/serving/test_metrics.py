@@ -7,7 +7,7 @@ import math
 import numpy as np
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 
-from boxoffice.serving.metrics import PREDICTED, observe_all
+from boxoffice.serving.metrics import FEW_VALUES, PREDICTED, observe_all
 
 
 def _histogram() -> tuple[Histogram, CollectorRegistry]:
@@ -24,6 +24,7 @@ def _exposed(registry: CollectorRegistry) -> list[bytes]:
 def test_observing_a_batch_at_once_equals_observing_each_value() -> None:
     # Values on a bound, between bounds, below the first and above the last (+Inf).
     values = np.array([1e4, 1e4 + 1, 5.0, 10**6.5, 3e7, 3e7, 2e10, 1e8])
+    assert len(values) > FEW_VALUES  # the bulk path
     one, one_registry = _histogram()
     for value in values:
         one.observe(float(value))
@@ -38,5 +39,7 @@ def test_a_nan_is_counted_in_no_bucket_as_observe_does() -> None:
     one.observe(math.nan)
     one.observe(2e6)
     bulk, bulk_registry = _histogram()
-    observe_all(bulk, np.array([math.nan, 2e6]))
+    observe_all(bulk, np.array([math.nan] + [2e6] * FEW_VALUES))
+    for _ in range(FEW_VALUES - 1):
+        one.observe(2e6)
     assert _exposed(bulk_registry) == _exposed(one_registry)

@@ -8,6 +8,7 @@ from pathlib import Path
 import onnx
 from onnx import helper
 
+from boxoffice.core.artifact import version_of
 from boxoffice.core.digest import sha256_bytes
 
 
@@ -39,11 +40,9 @@ def variant(export_dir: Path, dest: Path, shift: float, extra_required: str | No
                 "categories": None,
             }
         )
-    blobs = {
-        "model.onnx": model_bytes,
-        "signature.json": json.dumps(signature).encode(),
-        "metadata.json": json.dumps({"version": f"sha-{sha256_bytes(model_bytes)[:12]}"}).encode(),
-    }
+    blobs = {"model.onnx": model_bytes, "signature.json": json.dumps(signature).encode()}
+    version = version_of({name: sha256_bytes(data) for name, data in blobs.items()})
+    blobs["metadata.json"] = json.dumps({"version": version}).encode()
     for name, data in blobs.items():
         (dest / name).write_bytes(data)
     checksums = {name: sha256_bytes(data) for name, data in blobs.items()}

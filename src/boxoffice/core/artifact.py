@@ -1,13 +1,15 @@
 """The exported artifact: its files, their checksums, and the version id derived from them.
 
 An artifact is ``model.onnx`` + ``signature.json`` + ``metadata.json`` + ``checksums.json``;
-nothing in it is unpickled. Its version is the content hash of the graph, so the same bytes
-carry the same version wherever they are stored.
+nothing in it is unpickled. Its version is a content hash of the files that decide its
+answers (the graph and the signature), so the same bytes carry the same version wherever
+they are stored, and different answers never share one.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from boxoffice.core.digest import sha256_bytes
@@ -28,13 +30,19 @@ class IntegrityError(RuntimeError):
     """An artifact file does not match its recorded SHA-256."""
 
 
-def version_id(model_sha256: str) -> str:
-    """The version of an artifact: the first 12 hex digits of its graph's SHA-256."""
-    return f"{VERSION_PREFIX}{model_sha256[:12]}"
+# The files whose bytes decide a forecast: the graph, and the signature (the encoding's
+# look-ups, the interval offsets and horizon bands, the comps table). metadata.json only
+# describes the artifact.
+SERVED_FILES = (MODEL_FILE, SIGNATURE_FILE)
 
 
-def version_of(checksums: dict[str, str]) -> str:
-    return version_id(checksums[MODEL_FILE])
+def version_of(checksums: Mapping[str, str]) -> str:
+    """The version of an artifact: 12 hex digits of a SHA-256 over its served files' own
+    SHA-256s. Both files: a new signature on the same graph answers differently (new
+    interval offsets, new category codes), and with the graph's hash alone it kept the old
+    version, so servers never reloaded it and the registry kept the old files."""
+    listing = "".join(f"{name} {checksums[name]}\n" for name in SERVED_FILES)
+    return f"{VERSION_PREFIX}{sha256_bytes(listing.encode())[:12]}"
 
 
 def read_verified(directory: Path) -> tuple[bytes, Signature, dict[str, str]]:

@@ -17,8 +17,9 @@ from boxoffice.core.artifact import (
     CHECKSUMS_FILE,
     METADATA_FILE,
     MODEL_FILE,
+    SERVED_FILES,
     SIGNATURE_FILE,
-    version_id,
+    version_of,
 )
 from boxoffice.core.comps import Comps, build_comps
 from boxoffice.core.digest import sha256_bytes
@@ -181,7 +182,7 @@ def export(
     out_pred = predictor.predict(frame_columns(check), n_rows=len(check))
     sig = predictor.signature
     metadata = {
-        "version": version_id(sha256_bytes(blobs[MODEL_FILE])),
+        "version": version_of({name: sha256_bytes(blobs[name]) for name in SERVED_FILES}),
         "profile": sig.profile,
         "training_period": {"first_film": sig.first_film, "last_film": sig.last_film},
         # Metrics of the served artifact itself (ONNX), on the frozen holdout.

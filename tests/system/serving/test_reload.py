@@ -11,6 +11,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from boxoffice.core.artifact import version_of
 from boxoffice.core.digest import sha256_bytes
 from boxoffice.core.layout import Layout
 from boxoffice.lifecycle.registry import Registry
@@ -164,11 +165,40 @@ def test_served_version_is_the_verified_content_hash_not_metadata(
         checksums = json.loads((folder / "checksums.json").read_text())
         checksums["model.onnx"] = sha256_bytes((folder / "model.onnx").read_bytes())
         (folder / "checksums.json").write_text(json.dumps(checksums))  # metadata.json unchanged
-        expected = f"sha-{checksums['model.onnx'][:12]}"
+        expected = version_of(checksums)
         assert expected != first
         assert _reload(client) == {"changed": True, "model_version": expected}
         assert _reload(client) == {"changed": False, "model_version": expected}
         assert client.get("/v1/model").json()["version"] == expected
+
+
+def test_a_new_signature_on_the_same_graph_is_a_new_version_and_is_served(
+    trained: Layout, tmp_path: Path
+) -> None:
+    """Retrained intervals alone (the same trees, new offsets) change the answers: the folder
+    must read as a new version, or the server keeps the old ranges under the old name."""
+    folder = tmp_path / "export"
+    shutil.copytree(trained.export_dir, folder)
+    settings = make_settings(
+        trained, tmp_path, model_uri=str(folder), reload_seconds=60, admin_token="adm1n"
+    )
+    with TestClient(create_app(settings)) as client:
+        before = client.post("/v1/prediction", json=FILM).json()
+        signature = json.loads((folder / "signature.json").read_text())
+        interval = signature["interval"]
+        for cell in [interval, *interval["buckets"]]:  # every offset twice as far out
+            cell["low"], cell["high"] = 2 * cell["low"], 2 * cell["high"]
+        (folder / "signature.json").write_text(json.dumps(signature))
+        checksums = json.loads((folder / "checksums.json").read_text())
+        checksums["signature.json"] = sha256_bytes((folder / "signature.json").read_bytes())
+        (folder / "checksums.json").write_text(json.dumps(checksums))  # model.onnx unchanged
+        expected = version_of(checksums)
+        assert expected != before["model_version"]
+        assert _reload(client) == {"changed": True, "model_version": expected}
+        after = client.post("/v1/prediction", json=FILM).json()
+        assert after["model_version"] == expected
+        assert after["worldwide_gross"] == before["worldwide_gross"]  # the same trees
+        assert after["interval"]["high"] > before["interval"]["high"]
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from boxoffice.cli import app
+from boxoffice.core.artifact import version_of
 from boxoffice.core.layout import Layout
 from tests.support.lake import lake_of_three_days
 
@@ -20,7 +21,7 @@ def test_model_info_describes_verified_model(trained: Layout) -> None:
     assert "{" not in result.output  # figures by name, not Python dicts
     assert "production_budget: accepts $" in result.output  # the budget's bounds, in money
     checksums = json.loads((trained.export_dir / "checksums.json").read_text())
-    assert f"version: sha-{checksums['model.onnx'][:12]}," in result.output
+    assert f"version: {version_of(checksums)}," in result.output
 
 
 def test_model_info_without_model_fails_cleanly(tmp_path: Path) -> None:

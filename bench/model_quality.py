@@ -326,6 +326,9 @@ def merged(old: dict[str, Any], new: dict[str, Any], args: argparse.Namespace) -
         raise SystemExit("--merge: the data or test years differ; run the whole benchmark")
     for part in ("profiles", "random_kfold"):
         for profile, block in new[part].items():
+            if profile not in old[part]:  # a profile the old run did not measure: all new
+                old[part][profile] = block
+                continue
             target = old[part][profile]
             target["models"] |= block["models"]
             for name in RANGED:

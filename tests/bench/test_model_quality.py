@@ -102,3 +102,22 @@ def test_model_quality_quick_run_writes_json_and_table(
     shipped = again["profiles"]["pre_release"]["models"]["boxoffice"]["mae_log"]["mean"]
     assert again["ablation"]["both (shipped)"] == shipped
     assert again["remeasured"][1]["parts"] == ["rolling_origin", "ablation"]
+
+
+def test_a_merge_adds_a_profile_the_old_run_did_not_measure() -> None:
+    bench = _load_bench()
+    rows = {"models": {"boxoffice": {"mae_log": {"mean": 1.0}}}}
+    old = {"test_years": [2018], "rows": 9, "profiles": {"pre_release": rows}, "random_kfold": {}}
+    new = {
+        "test_years": [2018],
+        "rows": 9,
+        "profiles": {"retrospective": {"models": {"boxoffice": {"mae_log": {"mean": 1.1}}}}},
+        "random_kfold": {},
+    }
+    args = bench.argparse.Namespace(
+        models="boxoffice", profiles="retrospective", kfold=0, ablation=False, merge="why"
+    )
+    out = bench.merged(old, new, args)
+    assert out["profiles"]["pre_release"] == rows
+    assert out["profiles"]["retrospective"]["models"]["boxoffice"]["mae_log"]["mean"] == 1.1
+    assert out["remeasured"][-1]["profiles"] == ["retrospective"]

@@ -41,8 +41,25 @@ def version_of(checksums: Mapping[str, str]) -> str:
     SHA-256s. Both files: a new signature on the same graph answers differently (new
     interval offsets, new category codes), and with the graph's hash alone it kept the old
     version, so servers never reloaded it and the registry kept the old files."""
+    unlisted = [name for name in SERVED_FILES if name not in checksums]
+    if unlisted:
+        raise IntegrityError(f"{CHECKSUMS_FILE} does not list {', '.join(unlisted)}")
     listing = "".join(f"{name} {checksums[name]}\n" for name in SERVED_FILES)
     return f"{VERSION_PREFIX}{sha256_bytes(listing.encode())[:12]}"
+
+
+def legacy_version(checksums: Mapping[str, str]) -> str:
+    """The name the same artifact had before the signature counted (the graph's hash
+    alone): registries written then hold their versions under it."""
+    return f"{VERSION_PREFIX}{checksums[MODEL_FILE][:12]}"
+
+
+def served_name(checksums: Mapping[str, str], wanted: str = "") -> str:
+    """The version to report for verified ``checksums``: a registry's older name for these
+    very bytes when that is what was asked for (so the lake, the metrics and ``models show``
+    agree on it), else the content hash."""
+    version = version_of(checksums)
+    return wanted if wanted and wanted == legacy_version(checksums) else version
 
 
 def read_verified(directory: Path) -> tuple[bytes, Signature, dict[str, str]]:

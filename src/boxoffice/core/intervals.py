@@ -93,7 +93,9 @@ def horizon_bands(
     calibration horizon is the horizon's effect alone (the older years' own spread cancels);
     never below 1 or the band before (a farther release is never surer). The reference is
     the calibration horizon, not the first band: a 1-3 year band holds 2 and 3 year films,
-    which the 1-year offsets under-cover. Too few reference films leave every scale at 1."""
+    which the 1-year offsets under-cover. With too few old films at that horizon the first
+    band is the reference (as it was before: the later bands still widen); with too few there
+    too, every scale is 1."""
     if len(edges) < 2:
         return []
     old = residuals.where(~residuals.recent)
@@ -106,6 +108,8 @@ def horizon_bands(
         quantiles.append((_enough_quantile(chosen, level), len(chosen)))
     calibrated = np.isin(old.horizon, np.unique(residuals.horizon[residuals.recent]))
     base = _enough_quantile(score[calibrated], level)
+    if np.isnan(base):
+        base = quantiles[0][0]
     bands, scale = [], 1.0
     for edge, (quantile, n) in zip(edges, quantiles, strict=True):
         if not np.isnan(quantile) and not np.isnan(base) and base > 0:

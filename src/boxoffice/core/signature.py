@@ -111,7 +111,7 @@ class Interval(StableModel):
     high: float
     band_field: str | None = None
     buckets: list[IntervalBucket] = Field(default_factory=list)
-    # Ascending by ``min_years``; the first band starts at 1 with scale 1.
+    # Ascending by ``min_years``; the first band starts at 1 (a horizon below it gets scale 1).
     horizons: list[HorizonBand] = Field(default_factory=list)
     # The offsets are in units of each row's predicted width (the graph's second output):
     # ``[pred + low * width, pred + high * width]``.

@@ -7,8 +7,9 @@ Layout::
     <root>/runs/run-<n>.json                             when each retraining started
 
 A version is published by writing ``checksums.json`` last: a version without it is invisible,
-so a reader never sees half a version. Versions are content-addressed (``sha-`` + the model's
-SHA-256 prefix), so two writers registering the same artifact write the same bytes.
+so a reader never sees half a version. Versions are content-addressed (``sha-`` + a hash of
+the graph's and the signature's SHA-256s), so two writers registering the same artifact write
+the same bytes.
 
 An alias is an append-only log of moves, the n-th move in object ``move-<n>``. Each move is
 created only if that object does not exist yet (the stores' own preconditions: If-None-Match
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,9 @@ import fsspec
 
 from boxoffice.core.artifact import (
     CHECKSUMS_FILE,
+    SERVED_FILES,
     IntegrityError,
+    legacy_version,
     read_verified,
     version_of,
 )
@@ -108,6 +112,9 @@ class Registry:
         version = version_of(checksums)
         if self.exists(version):
             return version
+        legacy = legacy_version(checksums)
+        if self.exists(legacy) and self._holds(legacy, checksums):
+            return legacy  # registered before the signature counted in the name
         blobs = {name: (directory / name).read_bytes() for name in checksums}
         blobs |= {name: data for name, data in (extras or {}).items() if "/" not in name}
         target = self._path("versions", version)
@@ -137,6 +144,11 @@ class Registry:
             raise VersionNotFoundError(f"no version {version!r} in {self.uri}")
         raw = self.fs.cat_file(self._path("versions", version, CHECKSUMS_FILE))
         return raw, json.loads(raw)
+
+    def _holds(self, version: str, checksums: Mapping[str, str]) -> bool:
+        """Whether ``version`` stores these served files, byte for byte."""
+        _, stored = self._checksums(version)
+        return all(stored.get(name) == checksums[name] for name in SERVED_FILES)
 
     def file(self, version: str, name: str) -> bytes | None:
         """One file of a version, checked against its recorded SHA-256 (None if not listed):

@@ -113,7 +113,8 @@ def _overview(base_year: int, default: str) -> str:
         " year; random K-fold figures (bench/results/model_quality.md) are secondary. Intervals"
         " are split-conformal per (budget band, optional fields sent) cell, calibrated on the"
         " last training years each predicted from the years before, then widened per horizon"
-        " band by how much wider older out-of-time fits missed at that horizon.\n\n"
+        " band by how much wider older out-of-time fits missed at that horizon than at the"
+        " 1-year horizon the cells are calibrated at.\n\n"
     )
 
 

@@ -24,6 +24,7 @@ from boxoffice.core.artifact import (
     SIGNATURE_FILE,
     ModelNotFoundError,
     read_verified,
+    served_name,
     version_of,
 )
 from boxoffice.core.predictor import OnnxPredictor
@@ -122,7 +123,7 @@ def load_model(directory: Path, wanted: str = "") -> LoadedModel:
     metadata: dict[str, Any] = {}
     if (directory / METADATA_FILE).exists():
         metadata = json.loads((directory / METADATA_FILE).read_text())
-    version = version_of(checksums)
+    version = served_name(checksums, wanted)
     if metadata.get("version") not in (None, version):
         log.warning("metadata.json names %s; serving it as %s", metadata["version"], version)
     return LoadedModel(OnnxPredictor(model_bytes, signature), version, metadata, wanted or version)

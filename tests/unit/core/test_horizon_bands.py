@@ -45,15 +45,27 @@ def test_each_horizon_band_covers_its_films_at_the_level() -> None:
         assert 0.77 <= inside[band].mean() <= 0.83, (first, inside[band].mean())
 
 
-def test_too_few_films_at_the_calibration_horizon_leave_every_scale_at_one() -> None:
-    full = _residuals(seed=3)
-    keep = full.recent | (full.horizon > 1) | (np.arange(len(full.value)) % 100 == 0)
+def _calibrated(residuals: Residuals) -> list[float]:
     interval = calibrate(
-        full.where(keep),
+        residuals,
         level=0.8,
         sent_edges=[0],
         band_edges=[],
         band_field=None,
         horizon_edges=[1, 4, 7],
     )
-    assert [b.scale for b in interval.horizons] == [1.0, 1.0, 1.0]
+    return [b.scale for b in interval.horizons]
+
+
+def test_too_few_films_at_the_calibration_horizon_fall_back_to_the_first_band() -> None:
+    full = _residuals(seed=3)
+    keep = full.recent | (full.horizon > 1) | (np.arange(len(full.value)) % 100 == 0)
+    scales = _calibrated(full.where(keep))
+    # The later bands still widen, against the first band (2-3 years here) as the reference.
+    assert scales[0] == 1.0 and scales[2] > scales[1] > 1.0
+
+
+def test_too_few_films_anywhere_near_leave_every_scale_at_one() -> None:
+    full = _residuals(seed=4)
+    keep = full.recent | (full.horizon > 3) | (np.arange(len(full.value)) % 1000 == 0)
+    assert _calibrated(full.where(keep)) == [1.0, 1.0, 1.0]

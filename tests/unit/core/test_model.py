@@ -252,10 +252,23 @@ def test_interval_offsets_widen_by_the_horizon_band() -> None:
         ],
     )
     low, high = interval.offsets(np.array([0, 0, 0, 0]), None, np.array([-3.0, 3.0, 5.0, 9.0]))
-    # Within the data: the first band; farther: 1.5 and 2 times as wide around the centre 0.5.
+    # Within the data (below 1 year) and 1-3 years: scale 1; farther: 1.5 and 2 times as wide
+    # around the centre 0.5.
     assert high.tolist() == [2.0, 2.0, 2.75, 3.5]
     assert low.tolist() == [-1.0, -1.0, -1.75, -2.5]
     assert interval.band_of(9.0) == interval.horizons[2]
+
+
+def test_a_release_within_the_data_is_never_widened_even_when_the_first_band_is() -> None:
+    interval = Interval(
+        level=0.8,
+        low=-1.0,
+        high=2.0,
+        horizons=[HorizonBand(min_years=1, scale=1.2), HorizonBand(min_years=4, scale=1.5)],
+    )
+    low, high = interval.offsets(np.array([0, 0]), None, np.array([0.0, 2.0]))
+    assert high.tolist() == [2.0, pytest.approx(0.5 + 1.5 * 1.2)]
+    assert low.tolist() == [-1.0, pytest.approx(0.5 - 1.5 * 1.2)]
 
 
 def _offsets_one_bucket_at_a_time(

@@ -10,11 +10,12 @@ import yaml
 from typer.testing import CliRunner
 
 from boxoffice.cli import app
-from boxoffice.core.artifact import IntegrityError
+from boxoffice.core.artifact import IntegrityError, legacy_version
 from boxoffice.core.digest import sha256_bytes
 from boxoffice.core.exit_codes import ExitCode
 from boxoffice.core.layout import Layout
 from boxoffice.lifecycle.registry import AliasNotSetError, Registry, VersionNotFoundError
+from boxoffice.serving.model_state import load_model
 from tests.conftest import ROOT
 
 
@@ -257,3 +258,43 @@ def test_a_promotion_whose_production_changed_while_gating_moves_nothing(
     assert [m.version for m in reg.history("production")] == [first, winner]
     shown = json.loads(runner.invoke(app, ["models", "show", candidate, *common[:2]]).output)
     assert shown["decisions"][-1]["outcome"] == "production_changed"
+
+
+def _with_new_signature(trained: Layout, dest: Path) -> Path:
+    """The trained export with its interval offsets moved: the same graph, other answers."""
+    shutil.copytree(trained.export_dir, dest)
+    signature = json.loads((dest / "signature.json").read_text())
+    signature["interval"]["high"] += 0.25
+    (dest / "signature.json").write_text(json.dumps(signature))
+    checksums = json.loads((dest / "checksums.json").read_text())
+    checksums["signature.json"] = sha256_bytes((dest / "signature.json").read_bytes())
+    (dest / "checksums.json").write_text(json.dumps(checksums))
+    return dest
+
+
+def test_a_new_signature_on_the_same_graph_is_registered_as_a_new_version(
+    trained: Layout, tmp_path: Path
+) -> None:
+    reg = Registry(str(tmp_path / "registry"))
+    first = reg.register(trained.export_dir)
+    second = reg.register(_with_new_signature(trained, tmp_path / "b"))
+    assert second != first and sorted(reg.versions()) == sorted([first, second])
+    stored = json.loads(reg.file(second, "signature.json") or b"{}")
+    assert stored == json.loads((tmp_path / "b" / "signature.json").read_text())
+
+
+def test_a_version_registered_under_the_graphs_hash_keeps_that_name(
+    trained: Layout, tmp_path: Path
+) -> None:
+    """Registries written before the signature counted name versions by the graph alone:
+    registering the same bytes again, or serving them, uses that name, not a second one."""
+    reg = Registry(str(tmp_path / "registry"))
+    current = reg.register(trained.export_dir)
+    checksums = json.loads((trained.export_dir / "checksums.json").read_text())
+    older = legacy_version(checksums)
+    versions = tmp_path / "registry" / "versions"
+    (versions / current).rename(versions / older)  # as an older release wrote it
+    assert reg.register(trained.export_dir) == older
+    assert reg.versions() == [older]
+    served = load_model(reg.download(older, tmp_path / "cache"), older)
+    assert served.version == older

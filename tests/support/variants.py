@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import onnx
 from onnx import helper
@@ -48,3 +50,15 @@ def variant(export_dir: Path, dest: Path, shift: float, extra_required: str | No
     checksums = {name: sha256_bytes(data) for name, data in blobs.items()}
     (dest / "checksums.json").write_text(json.dumps(checksums))
     return dest
+
+
+def resign(folder: Path, edit: Callable[[dict[str, Any]], None]) -> dict[str, str]:
+    """Edit an export's signature in place (``edit`` mutates its JSON) and re-record its
+    checksum, the graph untouched: the same trees with other answers. Returns the checksums."""
+    signature = json.loads((folder / "signature.json").read_text())
+    edit(signature)
+    (folder / "signature.json").write_text(json.dumps(signature))
+    checksums: dict[str, str] = json.loads((folder / "checksums.json").read_text())
+    checksums["signature.json"] = sha256_bytes((folder / "signature.json").read_bytes())
+    (folder / "checksums.json").write_text(json.dumps(checksums))
+    return checksums

@@ -4,6 +4,7 @@ import json
 import shutil
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -17,6 +18,7 @@ from boxoffice.core.layout import Layout
 from boxoffice.lifecycle.registry import AliasNotSetError, Registry, VersionNotFoundError
 from boxoffice.serving.model_state import load_model
 from tests.conftest import ROOT
+from tests.support.variants import resign
 
 
 def _fake_artifact(trained: Layout, dest: Path, seed: int) -> Path:
@@ -263,12 +265,11 @@ def test_a_promotion_whose_production_changed_while_gating_moves_nothing(
 def _with_new_signature(trained: Layout, dest: Path) -> Path:
     """The trained export with its interval offsets moved: the same graph, other answers."""
     shutil.copytree(trained.export_dir, dest)
-    signature = json.loads((dest / "signature.json").read_text())
-    signature["interval"]["high"] += 0.25
-    (dest / "signature.json").write_text(json.dumps(signature))
-    checksums = json.loads((dest / "checksums.json").read_text())
-    checksums["signature.json"] = sha256_bytes((dest / "signature.json").read_bytes())
-    (dest / "checksums.json").write_text(json.dumps(checksums))
+
+    def widen(signature: dict[str, Any]) -> None:
+        signature["interval"]["high"] += 0.25
+
+    resign(dest, widen)
     return dest
 
 

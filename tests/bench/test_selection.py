@@ -34,6 +34,37 @@ def test_each_rule_picks_what_it_declares() -> None:
     assert choose("intervals", _scores(x={"coverage": 0.7}, y={"coverage": 0.72})) == "y"
 
 
+def test_a_small_band_meets_the_goal_as_the_benchmark_judges_it() -> None:
+    """A band of fewer than 150 films meets the goal when 0.80 lies inside its 90% Wilson
+    interval (the issue's rule, and the benchmark's): 0.714 of 35 films is no miss."""
+    choose = _load().choose
+    small = {"coverage": 0.714, "meets": True, "n": 35}
+    held = {"coverage": 0.8, "meets": True, "n": 300}
+    cells = {"lt_10m": held, "10m_100m": held, "ge_100m": small}
+    by_band = {name: c["coverage"] for name, c in cells.items()}
+    scores = _scores(
+        wilson={"interval_score": 4.5, "budget_cells": cells, "coverage_by_budget": by_band},
+        strict={"interval_score": 4.6},
+    )
+    assert choose("intervals", scores) == "wilson"
+    missed = cells | {"ge_100m": {"coverage": 0.6, "meets": False, "n": 300}}
+    scores["wilson"]["budget_cells"] = missed
+    assert choose("intervals", scores) == "strict"
+
+
+def test_a_merged_run_keeps_the_other_blocks_and_marks_what_ships_now() -> None:
+    from boxoffice.core.params import load_params
+
+    module = _load()
+    params = load_params(ROOT / "params.yaml")
+    result = {"axes": {"reduced_years": {"shipped": None}, "joint": {"shipped": None}}}
+    module.mark_shipped(result, params)
+    assert result["axes"]["reduced_years"]["shipped"] == str(params.train.reduced_years or "none")
+    assert result["axes"]["joint"]["shipped"] in module.joint_candidates(module.JOINT)
+    around = module.settings(params, skip="reduced_years")
+    assert "reduced_years" not in around and around["joint"] is not None
+
+
 def test_the_shipped_candidate_is_found_from_params() -> None:
     from boxoffice.core.params import load_params
 

@@ -22,12 +22,12 @@ def variant(export_dir: Path, dest: Path, shift: float, extra_required: str | No
     """
     dest.mkdir(parents=True)
     graph = onnx.load(export_dir / "model.onnx")
-    node = graph.graph.node[0]
-    for attr in node.attribute:
-        if attr.name == "base_values":
-            attr.CopyFrom(
-                helper.make_attribute("base_values", [attr.floats[0] + shift, *attr.floats[1:]])
-            )
+    for node in _tree_nodes(graph.graph):
+        for attr in node.attribute:
+            if attr.name == "base_values":
+                attr.CopyFrom(
+                    helper.make_attribute("base_values", [attr.floats[0] + shift, *attr.floats[1:]])
+                )
     model_bytes = graph.SerializeToString()
     signature = json.loads((export_dir / "signature.json").read_text())
     if extra_required:
@@ -50,6 +50,18 @@ def variant(export_dir: Path, dest: Path, shift: float, extra_required: str | No
     checksums = {name: sha256_bytes(data) for name, data in blobs.items()}
     (dest / "checksums.json").write_text(json.dumps(checksums))
     return dest
+
+
+def _tree_nodes(graph: onnx.GraphProto) -> list[onnx.NodeProto]:
+    """The graph's tree nodes, those inside an ``If`` node's branches too (reduced trees)."""
+    found = []
+    for node in graph.node:
+        if node.op_type == "If":
+            for attr in node.attribute:
+                found += _tree_nodes(attr.g)
+        else:
+            found.append(node)
+    return found
 
 
 def resign(folder: Path, edit: Callable[[dict[str, Any]], None]) -> dict[str, str]:

@@ -141,6 +141,32 @@ class Encoder:
         self.groups = self._groups()
         last = signature.last_film
         self.last_year = float(last[:4]) if last else None
+        # Each optional field's own first matrix column, and whether the reduced trees take it.
+        self._own = np.array([self.groups[name][0] for name in self.optional], dtype=np.intp)
+        reduced = set(signature.reduced or ())
+        self._pattern = np.array([name in reduced for name in self.optional], dtype=bool)
+
+    def known(self, matrix: FloatMatrix) -> npt.NDArray[np.bool_]:
+        """Per row and optional field (in ``optional``'s order), whether the matrix carries a
+        value: an unknown category encodes as missing, so it does not."""
+        return np.asarray(~np.isnan(matrix[:, self._own]), dtype=bool)
+
+    def reduced_rows(self, matrix: FloatMatrix) -> npt.NDArray[np.bool_]:
+        """Rows for the reduced trees: every optional field they take is known, and no other
+        optional field is."""
+        if self.signature.reduced is None:
+            return np.zeros(len(matrix), dtype=bool)
+        return np.asarray((self.known(matrix) == self._pattern).all(axis=1), dtype=bool)
+
+    def hold_unreduced(self, matrix: FloatMatrix) -> FloatMatrix:
+        """A copy whose columns of the optional fields the reduced trees do not take hold
+        one constant, so no tree of theirs splits on them (all-missing columns cannot be
+        binned). Training only: at prediction, those columns of a routed row are missing."""
+        out = matrix.copy()
+        for name, taken in zip(self.optional, self._pattern, strict=True):
+            if not taken:
+                out[:, self.groups[name]] = 0.0
+        return out
 
     def _groups(self) -> dict[str, list[int]]:
         """Matrix columns fed by each input field (a history field feeds its own too)."""

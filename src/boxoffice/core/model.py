@@ -75,6 +75,7 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         width_trees: int = 0,
         mask_rate: float = 0.0,
         mask_copies: int = 0,
+        reduced_years: int = 0,
         history_fields: tuple[str, ...] = (),
         cpi: tuple[tuple[int, float], ...] = (),
         base_year: int = 2010,
@@ -103,6 +104,7 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         self.width_trees = width_trees
         self.mask_rate = mask_rate
         self.mask_copies = mask_copies
+        self.reduced_years = reduced_years
         self.history_fields = history_fields
         self.cpi = cpi
         self.base_year = base_year
@@ -229,6 +231,20 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             for quantile in (tail, 1.0 - tail)
         )
 
+    def _reduced_fields(self, signature: Signature, X: pd.DataFrame) -> list[str] | None:
+        """The optional fields the reduced trees take: the set most films of the last
+        ``reduced_years`` release years carry (ties: the larger set, then field order)."""
+        if not self.reduced_years:
+            return None
+        years = release_years(X, self._date_field())
+        known = np.unique(years[~np.isnan(years)])
+        latest = X[years >= known[-min(self.reduced_years, len(known))]]
+        encoder = Encoder(signature)
+        matrix = encoder(frame_columns(latest), n_rows=len(latest))
+        sets, counts = np.unique(encoder.known(matrix), axis=0, return_counts=True)
+        best = max(range(len(sets)), key=lambda i: (counts[i], sets[i].sum(), tuple(sets[i])))
+        return [name for name, taken in zip(encoder.optional, sets[best], strict=True) if taken]
+
     def _training_matrix(
         self, encoder: Encoder, X: pd.DataFrame, y_real: FloatArray
     ) -> tuple[Any, FloatArray]:
@@ -267,11 +283,19 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             # is known before the trees are fitted and the encoder is built once, with it.
             interval = self._calibrate(X, y_log, years)
             signature = signature.model_copy(update={"interval": interval})
+        reduced = self._reduced_fields(signature, X)
+        signature = signature.model_copy(update={"reduced": reduced})
         self.signature_ = signature
         self.encoder_ = Encoder(signature)
         matrix, y_fit = self._training_matrix(self.encoder_, X, y_real)
         self.model_ = self._fit_trees(signature, matrix, y_fit)
         self.width_ = self._fit_width(matrix, y_fit)
+        # The films as they are (no masked copies), the other optional fields held constant.
+        self.reduced_ = (
+            None
+            if reduced is None
+            else self._fit_trees(signature, self.encoder_.hold_unreduced(matrix[: len(X)]), y_real)
+        )
         return self
 
     # -- intervals ------------------------------------------------------------------------
@@ -355,9 +379,16 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         return matrix
 
     def predict(self, X: pd.DataFrame) -> FloatArray:
-        """Point prediction of the log gross, in nominal dollars of each film's year."""
+        """Point prediction of the log gross, in nominal dollars of each film's year (by the
+        reduced trees for the films that send exactly their fields)."""
         columns = self._columns(X)
-        real = np.asarray(self.model_.predict(self.encoder_(columns, len(X))), dtype=np.float64)
+        matrix = self.encoder_(columns, len(X))
+        real = np.asarray(self.model_.predict(matrix), dtype=np.float64)
+        reduced = getattr(self, "reduced_", None)  # a model pickled before reduced trees: none
+        if reduced is not None:
+            rows = self.encoder_.reduced_rows(matrix)
+            if rows.any():
+                real[rows] = reduced.predict(matrix[rows])
         return real - self.encoder_.log_deflator(columns, len(X))
 
     def width(self, X: pd.DataFrame) -> FloatArray | None:

@@ -164,6 +164,10 @@ class TrainParams(_Strict):
     # means "unknown", not "obscure film", and the trees are regularised by it.
     mask_rate: float = Field(default=0.3, ge=0, lt=1)
     mask_copies: int = Field(default=2, ge=0)
+    # Reduced trees: the ensemble refitted on the films as they are, with the optional fields
+    # outside the set most films of the last ``reduced_years`` years carry held constant; a
+    # request that sends exactly that set gets them (0: none).
+    reduced_years: int = Field(default=0, ge=0)
     # Intervals are calibrated on the latest release years (each predicted from the films
     # before it), per number of optional fields sent (bucket lower bounds).
     calibration_years: int = Field(default=3, ge=1)

@@ -13,7 +13,7 @@ from boxoffice.core.artifact import read_verified
 from boxoffice.core.edges import InputEdges
 from boxoffice.core.features import Columns, Encoder, row_count
 from boxoffice.core.intervals import widths
-from boxoffice.core.signature import Signature
+from boxoffice.core.signature import REDUCED_INPUT, Signature
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -41,6 +41,11 @@ class OnnxPredictor:
         self.edges = InputEdges(signature)
         output = self.session.get_outputs()[0]
         self._output = output.name
+        inputs = {i.name for i in self.session.get_inputs()}
+        if (signature.reduced is not None) != (REDUCED_INPUT in inputs):
+            raise ValueError(
+                f"the signature's reduced trees and the graph's inputs {sorted(inputs)} disagree"
+            )
         # Intervals in units of a predicted width need the graph's second output.
         self._scaled = signature.interval.scaled
         if self._scaled and (len(output.shape) != 2 or output.shape[1] != 2):
@@ -66,9 +71,27 @@ class OnnxPredictor:
 
     def _run(self, columns: Columns, n_rows: int, log_deflator: FloatArray) -> FloatArray:
         """The graph's outputs per row: the forecast, then (scaled intervals) the width."""
-        matrix = self.encoder(columns, n_rows, log_deflator)
-        out = self.session.run([self._output], {self.signature.onnx_input: matrix})[0]
-        return np.asarray(out, dtype=np.float64).reshape(n_rows, -1)
+        return self.trees(self.encoder(columns, n_rows, log_deflator))
+
+    def trees(self, matrix: npt.NDArray[np.float32]) -> FloatArray:
+        """The graph's outputs for encoded rows, each by the trees it is routed to."""
+        if self.signature.reduced is None:
+            return self._session(matrix, None)
+        rows = self.encoder.reduced_rows(matrix)
+        if rows.all() or not rows.any():  # one call: the one-film request always
+            return self._session(matrix, bool(rows[0]) if len(rows) else False)
+        routed = self._session(matrix[rows], True)
+        out = np.empty((len(matrix), routed.shape[1]), dtype=np.float64)
+        out[rows] = routed
+        out[~rows] = self._session(matrix[~rows], False)
+        return out
+
+    def _session(self, matrix: npt.NDArray[np.float32], reduced: bool | None) -> FloatArray:
+        feeds: dict[str, npt.NDArray[np.generic]] = {self.signature.onnx_input: matrix}
+        if reduced is not None:
+            feeds[REDUCED_INPUT] = np.array(reduced)
+        out = self.session.run([self._output], feeds)[0]
+        return np.asarray(out, dtype=np.float64).reshape(len(matrix), -1)
 
     def predict(self, columns: Columns, n_rows: int | None = None) -> Prediction:
         n_rows = row_count(columns, n_rows)

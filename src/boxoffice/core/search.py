@@ -94,8 +94,10 @@ def search(
     splits = rolling_origin(years, folds)
     if not splits:
         raise ValueError("rolling-origin search needs films from at least two release years")
-    # Candidates are scored on their forecasts alone: no intervals, so no width models.
-    base = clone(base).set_params(calibration_years=0, width_trees=0)
+    # Candidates are scored on their forecasts alone: no intervals, so no width models; and
+    # by the masked trees, which every request can reach (the reduced trees take the chosen
+    # settings).
+    base = clone(base).set_params(calibration_years=0, width_trees=0, reduced_years=0)
     todo = candidates(params.space, params.max_candidates, seed)
     start = time.monotonic()
     result = SearchResult(best_params={}, best_score=float("inf"))

@@ -20,6 +20,9 @@ from boxoffice.core.params import DEFAULT_PROFILE, Availability, DatePart, Featu
 from boxoffice.core.stable_model import StableModel
 
 SIGNATURE_VERSION = 2
+# The graph's second input when the model has reduced trees: a boolean scalar that picks them
+# (an ONNX If node runs one branch only, so a call walks one tree set, never both).
+REDUCED_INPUT = "reduced"
 # Up to this many rows, interval offsets are read row by row (Interval.offsets).
 FEW_ROWS = 8
 FloatArray = npt.NDArray[np.float64]
@@ -238,6 +241,11 @@ class Signature(StableModel):
     withheld: dict[str, str] = Field(default_factory=dict)
     # The training films a forecast can cite as comparable (set by export).
     comps: Comps | None = None
+    # The optional fields of the reduced trees: a film that sends exactly these (each one
+    # encoded, no other optional field) is forecast by trees that never saw the others, so
+    # what it leaves out carries no signal; any other film by the masked trees. None: no
+    # reduced trees (and a graph with one input).
+    reduced: list[str] | None = None
 
     def model_columns(self) -> list[str]:
         columns = [col for field in self.inputs for col in field.model_columns()]

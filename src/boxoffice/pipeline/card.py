@@ -29,9 +29,18 @@ def _profile_section(name: str, route: str, signature: dict[str, Any], meta: dic
     bare = bt.get("required_only", {})
     years = bt.get("test_years", [])
     span = f"{years[0]}-{years[-1]}" if years else "—"
+    reduced = signature.get("reduced")
+    routes = (
+        ""
+        if reduced is None
+        else "A request that sends exactly the optional fields "
+        + (", ".join(f"`{f}`" for f in reduced) or "none")
+        + " (what most films of the last training years carry) is forecast by trees refitted"
+        " without the other optional fields; any other request by the masked trees.\n\n"
+    )
     return (
         f"### `{name}` — `POST {route}`\n\n"
-        f"Fields: {fields}.\n\n"
+        f"Fields: {fields}.\n\n{routes}"
         f"Trained on films released {signature.get('first_film')} to"
         f" {signature.get('last_film')}; version `{meta.get('version')}`.\n\n"
         f"Rolling-origin backtest ({span}, each year predicted from earlier films,"

@@ -10,6 +10,7 @@ from typing import Any
 
 import joblib
 import numpy as np
+import onnx
 import pandas as pd
 from sklearn.ensemble import VotingRegressor
 
@@ -31,7 +32,7 @@ from boxoffice.core.predictor import OnnxPredictor
 from boxoffice.core.regression_metrics import regression_metrics
 from boxoffice.core.signature import Signature
 from boxoffice.pipeline.common import ROW_ID, StageError, log, run_stage, write_json
-from boxoffice.pipeline.onnx_graph import convert, merge_targets
+from boxoffice.pipeline.onnx_graph import convert, merge_targets, routed
 from boxoffice.pipeline.recipe import xy
 
 # ONNX Runtime works in float32; this bounds the relative gap on predicted dollars.
@@ -40,19 +41,26 @@ PARITY_RTOL = 1e-4
 
 def to_onnx(model: BoxOfficeRegressor) -> bytes:
     """The fitted trees as ONNX, one merged tree node: output 0 the (averaged) forecast,
-    output 1, with width models, the gap between the upper and the lower quantile model."""
+    output 1, with width models, the gap between the upper and the lower quantile model.
+    With reduced trees, two such nodes, picked per call by the graph's boolean input."""
     n_columns = len(model.signature_.model_columns())
     name = model.signature_.onnx_input
-    trees = model.model_
-    members = trees.estimators_ if isinstance(trees, VotingRegressor) else [trees]
-    targets = [[(convert(m, name, n_columns), 1.0 / len(members)) for m in members]]
-    widths = getattr(model, "width_", ())
-    if widths:
-        low, high = widths
-        targets.append(
-            [(convert(high, name, n_columns), 1.0), (convert(low, name, n_columns), -1.0)]
-        )
-    data: bytes = merge_targets(targets).SerializeToString()
+
+    def merged(trees: Any) -> onnx.ModelProto:
+        members = trees.estimators_ if isinstance(trees, VotingRegressor) else [trees]
+        targets = [[(convert(m, name, n_columns), 1.0 / len(members)) for m in members]]
+        widths = getattr(model, "width_", ())
+        if widths:
+            low, high = widths
+            targets.append(
+                [(convert(high, name, n_columns), 1.0), (convert(low, name, n_columns), -1.0)]
+            )
+        return merge_targets(targets)
+
+    masked = merged(model.model_)
+    reduced = getattr(model, "reduced_", None)
+    graph = masked if reduced is None else routed(masked, merged(reduced))
+    data: bytes = graph.SerializeToString()
     return data
 
 

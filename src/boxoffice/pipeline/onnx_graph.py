@@ -5,6 +5,10 @@ concatenated with their leaf weights divided by the member count (and the width 
 trees, when there are any, form the node's second output). skl2onnx's own conversion of
 an averaging ensemble emits a node per member plus Mul/Flatten/Sum nodes, and that per-node
 overhead was the largest cost of a one-film prediction.
+
+A model with reduced trees has two such nodes, the branches of one ``If`` node on a boolean
+input: ONNX Runtime runs every node of a graph whatever outputs are asked for, but only the
+taken branch of an ``If``, so a call costs one tree set, as before.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import onnx
 from onnx import helper
 from skl2onnx import convert_sklearn
 from skl2onnx.common.data_types import FloatTensorType
+
+from boxoffice.core.signature import REDUCED_INPUT
 
 TREE_OP = "TreeEnsembleRegressor"
 _NODE_LISTS = (
@@ -92,5 +98,34 @@ def merge_targets(targets: list[list[tuple[onnx.ModelProto, float]]]) -> onnx.Mo
     graph = helper.make_graph([node], "boxoffice", [template.input[0]], [output])
     model = helper.make_model(graph, opset_imports=list(first.opset_import))
     model.producer_name = first.producer_name
+    onnx.checker.check_model(model)
+    return model
+
+
+def routed(masked: onnx.ModelProto, reduced: onnx.ModelProto) -> onnx.ModelProto:
+    """One graph of two merged tree models (same input, same outputs): its boolean input
+    ``REDUCED_INPUT`` picks ``reduced``'s trees for every row of the call, else ``masked``'s."""
+    output = masked.graph.output[0]
+
+    def branch(model: onnx.ModelProto, name: str) -> onnx.GraphProto:
+        node = onnx.NodeProto()
+        node.CopyFrom(model.graph.node[0])
+        node.output[0] = name  # every name in a model is unique, a branch's too
+        out = onnx.ValueInfoProto()
+        out.CopyFrom(output)
+        out.name = name
+        return helper.make_graph([node], name, [], [out])
+
+    flag = helper.make_tensor_value_info(REDUCED_INPUT, onnx.TensorProto.BOOL, [])
+    node = helper.make_node(
+        "If",
+        inputs=[REDUCED_INPUT],
+        outputs=[output.name],
+        then_branch=branch(reduced, "reduced_trees"),
+        else_branch=branch(masked, "masked_trees"),
+    )
+    graph = helper.make_graph([node], "boxoffice", [masked.graph.input[0], flag], [output])
+    model = helper.make_model(graph, opset_imports=list(masked.opset_import))
+    model.producer_name = masked.producer_name
     onnx.checker.check_model(model)
     return model

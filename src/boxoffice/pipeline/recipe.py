@@ -43,6 +43,7 @@ def base_estimator(params: Params, profile: str, root: Path) -> BoxOfficeRegress
         width_trees=train.width_trees,
         mask_rate=train.mask_rate,
         mask_copies=train.mask_copies,
+        reduced_years=train.reduced_years,
         history_fields=tuple(f for f in params.history.fields if f in fields),
         cpi=tuple(sorted(table.items())),
         base_year=dollars.base_year,

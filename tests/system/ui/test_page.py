@@ -240,6 +240,8 @@ def test_model_card_shows_the_served_version(page: WebDriver, server: Server) ->
     served = httpx.get(f"{server.url}/v1/model").json()["version"]
     table = page.find_element(By.ID, "card-table").text
     assert served in table and "training period" in table and "80% interval coverage" in table
+    reduced = httpx.get(f"{server.url}/v1/model").json()["signature"]["reduced"]
+    assert f"requests sending exactly: {', '.join(reduced)}" in table
     _shot(page, "card", "card")
 
 

@@ -470,6 +470,7 @@ function renderCard(info) {
   rows.push(["fields (* required)", fields]);
   const sig = state.info.signature;
   const base = sig.dollars ? sig.dollars.base_year : "base-year";
+  if (sig.reduced) rows.push(["reduced trees for", `requests sending exactly: ${sig.reduced.join(", ") || "no optional field"}`]);
   rows.push(["accepted release dates", `${(sig.first_film || "").slice(0, 4)}-01-01 to ${sig.latest_accepted || "—"}`]);
   rows.push(["known limits", `data ends ${sig.last_film || "—"}: later releases are extrapolated, with ranges widened by horizon; dollars are nominal of the release year at the edges, constant ${base} dollars inside`]);
   const body = table(rows);

@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from boxoffice.pipeline.backtest import cores
+from boxoffice.core.processes import cores
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -52,6 +52,15 @@ def test_a_small_band_meets_the_goal_as_the_benchmark_judges_it() -> None:
     assert choose("intervals", scores) == "strict"
 
 
+def test_a_candidate_over_the_pipelines_budget_is_never_chosen() -> None:
+    module = _load()
+    axis = next(iter(module.OVER_BUDGET))
+    (costly,) = module.OVER_BUDGET[axis]
+    scores = _scores(**{costly: {"mae_log": 0.5}, "cheap": {"mae_log": 0.9}})
+    assert module.choose("mae", scores, axis) == "cheap"
+    assert module.choose("mae", scores) == costly  # on another axis it would be
+
+
 def test_a_merged_run_keeps_the_other_blocks_and_marks_what_ships_now() -> None:
     from boxoffice.core.params import load_params
 
@@ -59,7 +68,8 @@ def test_a_merged_run_keeps_the_other_blocks_and_marks_what_ships_now() -> None:
     params = load_params(ROOT / "params.yaml")
     result = {"axes": {"reduced_years": {"shipped": None}, "joint": {"shipped": None}}}
     module.mark_shipped(result, params)
-    assert result["axes"]["reduced_years"]["shipped"] == str(params.train.reduced_years or "none")
+    shipped = result["axes"]["reduced_years"]["shipped"]
+    assert module.edited(params, module.AXES["reduced_years"][1][shipped]) == params
     assert result["axes"]["joint"]["shipped"] in module.joint_candidates(module.JOINT)
     around = module.settings(params, skip="reduced_years")
     assert "reduced_years" not in around and around["joint"] is not None

@@ -18,6 +18,7 @@ from boxoffice.core.fit_memo import fit_once
 from boxoffice.core.history import as_of, history_columns, track_table
 from boxoffice.core.intervals import Residuals, calibrate, widths
 from boxoffice.core.params import DEFAULT_PROFILE, FeatureSpec, TrainParams
+from boxoffice.core.processes import in_processes
 from boxoffice.core.signature import History, InputField, Interval, Signature
 
 FloatArray = npt.NDArray[np.float64]
@@ -76,6 +77,7 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         mask_rate: float = 0.0,
         mask_copies: int = 0,
         reduced_years: int = 0,
+        reduced_members: int = 0,
         history_fields: tuple[str, ...] = (),
         cpi: tuple[tuple[int, float], ...] = (),
         base_year: int = 2010,
@@ -105,6 +107,7 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         self.mask_rate = mask_rate
         self.mask_copies = mask_copies
         self.reduced_years = reduced_years
+        self.reduced_members = reduced_members
         self.history_fields = history_fields
         self.cpi = cpi
         self.base_year = base_year
@@ -194,16 +197,16 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             random_state=self.random_state,
         ).set_params(**overrides)
 
-    def _fit_trees(self, signature: Signature, matrix: Any, y: FloatArray) -> Any:
-        """One tree model, or the average of one per ``ensemble`` entry (an ONNX Sum node)."""
+    def _fit_trees(self, signature: Signature, matrix: Any, y: FloatArray, members: int = 0) -> Any:
+        """One tree model, or the average of one per ``ensemble`` entry (the first ``members``
+        of them, the search's best first; 0: all), merged into one ONNX tree node."""
         if not self.ensemble:
             return fit_once(self._trees(signature), matrix, y, _fit_here)
-        members = [
-            fit_once(self._trees(signature, **over), matrix, y, _fit_here) for over in self.ensemble
-        ]
-        average = VotingRegressor([(f"m{i}", m) for i, m in enumerate(members)])
+        chosen = self.ensemble[:members] if members else self.ensemble
+        fitted = [fit_once(self._trees(signature, **over), matrix, y, _fit_here) for over in chosen]
+        average = VotingRegressor([(f"m{i}", m) for i, m in enumerate(fitted)])
         # Members are fitted above; VotingRegressor only averages them (and converts to ONNX).
-        average.estimators_ = members
+        average.estimators_ = fitted
         return average
 
     def _fit_width(self, matrix: Any, y: FloatArray) -> tuple[Any, ...]:
@@ -266,7 +269,9 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             targets.append(y_real)
         return np.vstack(blocks), np.concatenate(targets)
 
-    def fit(self, X: pd.DataFrame, y: Any) -> BoxOfficeRegressor:
+    def fit(self, X: pd.DataFrame, y: Any, calibration_workers: int = 1) -> BoxOfficeRegressor:
+        """Fit on raw fields; the calibration's fits in up to ``calibration_workers``
+        processes (a fit-time choice, not a setting: the model is the same on any number)."""
         if not self.features:
             raise ValueError("BoxOfficeRegressor needs at least one feature spec")
         missing = [s.field for s in self.features if s.field not in X.columns]
@@ -281,7 +286,7 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         if self.calibration_years >= 1:
             # Calibration fits clones of the recipe, never this model, so the final interval
             # is known before the trees are fitted and the encoder is built once, with it.
-            interval = self._calibrate(X, y_log, years)
+            interval = self._calibrate(X, y_log, years, calibration_workers)
             signature = signature.model_copy(update={"interval": interval})
         reduced = self._reduced_fields(signature, X)
         signature = signature.model_copy(update={"reduced": reduced})
@@ -294,7 +299,12 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         self.reduced_ = (
             None
             if reduced is None
-            else self._fit_trees(signature, self.encoder_.hold_unreduced(matrix[: len(X)]), y_real)
+            else self._fit_trees(
+                signature,
+                self.encoder_.hold_unreduced(matrix[: len(X)]),
+                y_real,
+                members=self.reduced_members,
+            )
         )
         return self
 
@@ -316,48 +326,33 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         ]
         return recent + [o for o in older if o[0] > known[0]]
 
-    def calibration_residuals(self, X: pd.DataFrame, y: FloatArray, years: FloatArray) -> Residuals:
-        """Out-of-time residuals of the recipe, each fit on the films before its test years.
+    def calibration_residuals(
+        self, X: pd.DataFrame, y: FloatArray, years: FloatArray, workers: int = 1
+    ) -> Residuals:
+        """Out-of-time residuals of the recipe, each fit on the films before its test years
+        (the fits in up to ``workers`` processes: the same residuals on any number).
 
         Each test film is predicted as it is, with only the required fields, and with random
         optional fields hidden (what callers who send less get)."""
-        optional = [s.field for s in self.features if not s.required]
-        band_field = self._band_field()
-        rng = np.random.default_rng(self.random_state)
+        fits = [
+            (start, recent)
+            for start, recent in self._calibration_fits(years)
+            if (years < start).sum() >= 2 * self.min_samples_leaf
+        ]
+        args = [(self, X, y, years, start, recent, k) for k, (start, recent) in enumerate(fits)]
         parts: dict[str, list[Any]] = {k: [] for k in Residuals.__dataclass_fields__}
-        for start, recent in self._calibration_fits(years):
-            before = years < start
-            if before.sum() < 2 * self.min_samples_leaf:
-                continue
-            # A recent fit is scored on its own year only: each film counts once in the offsets.
-            reach = start if recent else start + self.max_years_ahead - 1
-            during = (years >= start) & (years <= reach)
-            member = clone(self).set_params(calibration_years=0).fit(X[before], y[before])
-            rows, last_year = X[during], float(np.nanmax(years[before]))
-            variants = [rows, hide(rows, optional, 1.0, rng)]
-            variants += [hide(rows, optional, 0.5, rng) for _ in range(3)]
-            real = (
-                rows[band_field].to_numpy(dtype=np.float64)
-                * np.exp(member.encoder_.log_deflator(frame_columns(rows), len(rows)))
-                if band_field
-                else np.full(len(rows), np.nan)
-            )
-            for i, variant in enumerate(variants):
-                width = member.width(variant)
-                value = y[during] - member.predict(variant)
-                parts["value"].append(value if width is None else value / width)
-                parts["sent"].append(member.encoder_.sent(frame_columns(variant), len(variant)))
-                parts["as_is"].append(np.full(len(variant), i == 0))
-                parts["band"].append(real)
-                parts["horizon"].append(years[during] - last_year)
-                parts["recent"].append(np.full(len(variant), recent))
+        for chunk in in_processes(_calibration_part, args, workers):
+            for key, values in chunk.items():
+                parts[key] += values
         if not parts["value"]:
             raise ValueError("too few films before the calibration years to calibrate intervals")
         return Residuals(**{k: np.concatenate(v) for k, v in parts.items()})
 
-    def _calibrate(self, X: pd.DataFrame, y: FloatArray, years: FloatArray) -> Interval:
+    def _calibrate(
+        self, X: pd.DataFrame, y: FloatArray, years: FloatArray, workers: int = 1
+    ) -> Interval:
         return calibrate(
-            self.calibration_residuals(X, y, years),
+            self.calibration_residuals(X, y, years, workers),
             level=self.interval_level,
             sent_edges=sorted(self.interval_buckets),
             band_edges=sorted(self.interval_bands),
@@ -409,6 +404,48 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         if width is not None:
             low, high = low * width, high * width
         return pred, pred + low, pred + high
+
+
+def _calibration_part(
+    model: BoxOfficeRegressor,
+    X: pd.DataFrame,
+    y: FloatArray,
+    years: FloatArray,
+    start: float,
+    recent: bool,
+    k: int,
+) -> dict[str, list[Any]]:
+    """One calibration fit's residuals, by field of ``Residuals``: a clone fitted on the films
+    released before ``start``, scored on its test years (its own random hiding, seeded by
+    ``k``, so the fits may run in any process and order)."""
+    optional = [s.field for s in model.features if not s.required]
+    band_field = model._band_field()
+    rng = np.random.default_rng([model.random_state, k])
+    parts: dict[str, list[Any]] = {key: [] for key in Residuals.__dataclass_fields__}
+    before = years < start
+    # A recent fit is scored on its own year only: each film counts once in the offsets.
+    reach = start if recent else start + model.max_years_ahead - 1
+    during = (years >= start) & (years <= reach)
+    member = clone(model).set_params(calibration_years=0).fit(X[before], y[before])
+    rows, last_year = X[during], float(np.nanmax(years[before]))
+    variants = [rows, hide(rows, optional, 1.0, rng)]
+    variants += [hide(rows, optional, 0.5, rng) for _ in range(3)]
+    real = (
+        rows[band_field].to_numpy(dtype=np.float64)
+        * np.exp(member.encoder_.log_deflator(frame_columns(rows), len(rows)))
+        if band_field
+        else np.full(len(rows), np.nan)
+    )
+    for i, variant in enumerate(variants):
+        width = member.width(variant)
+        value = y[during] - member.predict(variant)
+        parts["value"].append(value if width is None else value / width)
+        parts["sent"].append(member.encoder_.sent(frame_columns(variant), len(variant)))
+        parts["as_is"].append(np.full(len(variant), i == 0))
+        parts["band"].append(real)
+        parts["horizon"].append(years[during] - last_year)
+        parts["recent"].append(np.full(len(variant), recent))
+    return parts
 
 
 def _fit_here(trees: HistGradientBoostingRegressor, matrix: Any, y: FloatArray) -> Any:

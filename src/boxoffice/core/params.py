@@ -168,6 +168,8 @@ class TrainParams(_Strict):
     # outside the set most films of the last ``reduced_years`` years carry held constant; a
     # request that sends exactly that set gets them (0: none).
     reduced_years: int = Field(default=0, ge=0)
+    # ... with this many of the ensemble's members, the search's best first (0: all of them).
+    reduced_members: int = Field(default=0, ge=0)
     # Intervals are calibrated on the latest release years (each predicted from the films
     # before it), per number of optional fields sent (bucket lower bounds).
     calibration_years: int = Field(default=3, ge=1)

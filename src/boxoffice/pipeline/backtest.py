@@ -3,21 +3,17 @@ only on films released before it. Shared by the evaluate stage and ``bench/``.""
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from boxoffice.core import fit_memo
 from boxoffice.core.dollars import Dollars
+from boxoffice.core.processes import in_processes
 from boxoffice.core.regression_metrics import regression_metrics
 
 FloatArray = npt.NDArray[np.float64]
@@ -115,11 +111,6 @@ def _plan(
     return lasts, reaches, tasks
 
 
-def cores() -> int:
-    """The cores this process may run on (a container's CPU set, not the host's)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 Task = tuple[pd.DataFrame, FloatArray, pd.DataFrame]
 
 
@@ -127,22 +118,8 @@ def _fits(
     tasks: list[Task], runner: Runner, optional: list[str] | None, workers: int
 ) -> Iterator[tuple[Fitted, Fitted | None]]:
     """Each task's fit, in order, as each is ready (the caller prints progress)."""
-    if workers <= 1 or len(tasks) <= 1:
-        for train, y_train, test in tasks:
-            yield _fit(train, y_train, test, runner, optional)
-        return
-    # spawn, not fork: a fork of a process whose OpenMP threads have run can hang in the child.
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(tasks)),
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_worker_start,
-        initargs=(fit_memo.shared_directory(),),
-    ) as pool:
-        futures = {
-            i: pool.submit(_fit, *tasks[i], runner, optional) for i in submission_order(len(tasks))
-        }
-        for i in range(len(tasks)):
-            yield futures[i].result()
+    args = [(*t, runner, optional) for t in tasks]
+    yield from in_processes(_fit, args, workers, submission_order(len(tasks)))
 
 
 # Consecutive start years share most of their searches' folds (a recipe's search scores its
@@ -156,16 +133,6 @@ def submission_order(n: int) -> list[int]:
     processes rarely fit the same fold at once and a later fit finds its folds done."""
     latest_first = list(range(n - 1, -1, -1))
     return [i for offset in range(SPREAD) for i in latest_first[offset::SPREAD]]
-
-
-def _worker_start(memo: Path | None) -> None:
-    """A fold's process fits on one thread: the processes share the cores. Trees fitted on one
-    thread or two came out identical (docs/performance.md), so the figures do not change. It
-    joins its parent's fit memo, so a fold another process fitted is not fitted again."""
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(limits=1)  # kept for the process's life (no context to leave)
-    fit_memo.join(memo)
 
 
 def _fit(

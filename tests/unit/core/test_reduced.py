@@ -116,3 +116,15 @@ def test_a_signature_and_a_graph_that_disagree_on_reduced_trees_are_refused(
     without = model.signature_.model_copy(update={"reduced": None})
     with pytest.raises(ValueError, match="reduced trees"):
         OnnxPredictor(to_onnx(model), without)
+
+
+def test_the_reduced_trees_can_take_fewer_members_the_searchs_best_first() -> None:
+    X, y = _films(600, seed=4)
+    members = ({"max_leaf_nodes": 7}, {"max_leaf_nodes": 15})
+    model = BoxOfficeRegressor(
+        features=SPECS, max_iter=10, calibration_years=0, mask_rate=0.5, mask_copies=1,
+        reduced_years=3, reduced_members=1, ensemble=members,
+    ).fit(X, y)  # fmt: skip
+    assert len(model.model_.estimators_) == 2
+    (best,) = model.reduced_.estimators_
+    assert best.max_leaf_nodes == 7

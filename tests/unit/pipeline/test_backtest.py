@@ -12,7 +12,8 @@ import pandas as pd
 from sklearn.ensemble import HistGradientBoostingRegressor
 
 from boxoffice.core.fit_memo import fit_once, remembered_fits
-from boxoffice.pipeline.backtest import Fitted, cores, run_backtest, submission_order
+from boxoffice.core.processes import cores
+from boxoffice.pipeline.backtest import Fitted, run_backtest, submission_order
 
 
 class MeanPlusSlope:

@@ -143,8 +143,9 @@ class Encoder:
         self.last_year = float(last[:4]) if last else None
         # Each optional field's own first matrix column, and whether the reduced trees take it.
         self._own = np.array([self.groups[name][0] for name in self.optional], dtype=np.intp)
-        reduced = set(signature.reduced or ())
-        self._pattern = np.array([name in reduced for name in self.optional], dtype=bool)
+        # A signature pickled (inside model.joblib) before reduced trees has no such field.
+        self.reduced: list[str] | None = getattr(signature, "reduced", None)
+        self._pattern = np.array([name in (self.reduced or ()) for name in self.optional], bool)
 
     def known(self, matrix: FloatMatrix) -> npt.NDArray[np.bool_]:
         """Per row and optional field (in ``optional``'s order), whether the matrix carries a
@@ -154,7 +155,7 @@ class Encoder:
     def reduced_rows(self, matrix: FloatMatrix) -> npt.NDArray[np.bool_]:
         """Rows for the reduced trees: every optional field they take is known, and no other
         optional field is."""
-        if self.signature.reduced is None:
+        if self.reduced is None:
             return np.zeros(len(matrix), dtype=bool)
         return np.asarray((self.known(matrix) == self._pattern).all(axis=1), dtype=bool)
 

@@ -18,7 +18,6 @@ from boxoffice.core.fit_memo import fit_once
 from boxoffice.core.history import as_of, history_columns, track_table
 from boxoffice.core.intervals import Residuals, calibrate, widths
 from boxoffice.core.params import DEFAULT_PROFILE, FeatureSpec, TrainParams
-from boxoffice.core.processes import in_processes
 from boxoffice.core.signature import History, InputField, Interval, Signature
 
 FloatArray = npt.NDArray[np.float64]
@@ -269,9 +268,7 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             targets.append(y_real)
         return np.vstack(blocks), np.concatenate(targets)
 
-    def fit(self, X: pd.DataFrame, y: Any, calibration_workers: int = 1) -> BoxOfficeRegressor:
-        """Fit on raw fields; the calibration's fits in up to ``calibration_workers``
-        processes (a fit-time choice, not a setting: the model is the same on any number)."""
+    def fit(self, X: pd.DataFrame, y: Any) -> BoxOfficeRegressor:
         if not self.features:
             raise ValueError("BoxOfficeRegressor needs at least one feature spec")
         missing = [s.field for s in self.features if s.field not in X.columns]
@@ -286,7 +283,7 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         if self.calibration_years >= 1:
             # Calibration fits clones of the recipe, never this model, so the final interval
             # is known before the trees are fitted and the encoder is built once, with it.
-            interval = self._calibrate(X, y_log, years, calibration_workers)
+            interval = self._calibrate(X, y_log, years)
             signature = signature.model_copy(update={"interval": interval})
         reduced = self._reduced_fields(signature, X)
         signature = signature.model_copy(update={"reduced": reduced})
@@ -326,11 +323,8 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         ]
         return recent + [o for o in older if o[0] > known[0]]
 
-    def calibration_residuals(
-        self, X: pd.DataFrame, y: FloatArray, years: FloatArray, workers: int = 1
-    ) -> Residuals:
-        """Out-of-time residuals of the recipe, each fit on the films before its test years
-        (the fits in up to ``workers`` processes: the same residuals on any number).
+    def calibration_residuals(self, X: pd.DataFrame, y: FloatArray, years: FloatArray) -> Residuals:
+        """Out-of-time residuals of the recipe, each fit on the films before its test years.
 
         Each test film is predicted as it is, with only the required fields, and with random
         optional fields hidden (what callers who send less get)."""
@@ -339,20 +333,18 @@ class BoxOfficeRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             for start, recent in self._calibration_fits(years)
             if (years < start).sum() >= 2 * self.min_samples_leaf
         ]
-        args = [(self, X, y, years, start, recent, k) for k, (start, recent) in enumerate(fits)]
         parts: dict[str, list[Any]] = {k: [] for k in Residuals.__dataclass_fields__}
-        for chunk in in_processes(_calibration_part, args, workers):
+        for k, (start, recent) in enumerate(fits):
+            chunk = _calibration_part(self, X, y, years, start, recent, k)
             for key, values in chunk.items():
                 parts[key] += values
         if not parts["value"]:
             raise ValueError("too few films before the calibration years to calibrate intervals")
         return Residuals(**{k: np.concatenate(v) for k, v in parts.items()})
 
-    def _calibrate(
-        self, X: pd.DataFrame, y: FloatArray, years: FloatArray, workers: int = 1
-    ) -> Interval:
+    def _calibrate(self, X: pd.DataFrame, y: FloatArray, years: FloatArray) -> Interval:
         return calibrate(
-            self.calibration_residuals(X, y, years, workers),
+            self.calibration_residuals(X, y, years),
             level=self.interval_level,
             sent_edges=sorted(self.interval_buckets),
             band_edges=sorted(self.interval_bands),
@@ -417,7 +409,7 @@ def _calibration_part(
 ) -> dict[str, list[Any]]:
     """One calibration fit's residuals, by field of ``Residuals``: a clone fitted on the films
     released before ``start``, scored on its test years (its own random hiding, seeded by
-    ``k``, so the fits may run in any process and order)."""
+    ``k``: a fit's residuals do not depend on the fits before it)."""
     optional = [s.field for s in model.features if not s.required]
     band_field = model._band_field()
     rng = np.random.default_rng([model.random_state, k])

@@ -42,7 +42,7 @@ class OnnxPredictor:
         output = self.session.get_outputs()[0]
         self._output = output.name
         inputs = {i.name for i in self.session.get_inputs()}
-        if (signature.reduced is not None) != (REDUCED_INPUT in inputs):
+        if (self.encoder.reduced is not None) != (REDUCED_INPUT in inputs):
             raise ValueError(
                 f"the signature's reduced trees and the graph's inputs {sorted(inputs)} disagree"
             )
@@ -75,7 +75,7 @@ class OnnxPredictor:
 
     def trees(self, matrix: npt.NDArray[np.float32]) -> FloatArray:
         """The graph's outputs for encoded rows, each by the trees it is routed to."""
-        if self.signature.reduced is None:
+        if self.encoder.reduced is None:
             return self._session(matrix, None)
         rows = self.encoder.reduced_rows(matrix)
         if rows.all() or not rows.any():  # one call: the one-film request always

@@ -34,7 +34,7 @@ def _profile_section(name: str, route: str, signature: dict[str, Any], meta: dic
         ""
         if reduced is None
         else "A request that sends exactly the optional fields "
-        + (", ".join(f"`{f}`" for f in reduced) or "none")
+        + (", ".join(f"`{f}`" for f in reduced) or "(none: the required fields alone)")
         + " (what most films of the last training years carry) is forecast by trees refitted"
         " without the other optional fields; any other request by the masked trees.\n\n"
     )

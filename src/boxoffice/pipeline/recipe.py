@@ -13,7 +13,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from boxoffice.core.dollars import read_cpi_table
-from boxoffice.core.fit_memo import remembered_fits, shared_fits
+from boxoffice.core.fit_memo import remembered_fits
 from boxoffice.core.model import BoxOfficeRegressor
 from boxoffice.core.params import Params, SchemaSpec
 from boxoffice.core.search import SearchResult, search
@@ -64,30 +64,18 @@ def xy(frame: pd.DataFrame, schema: SchemaSpec) -> tuple[pd.DataFrame, np.ndarra
 
 
 def fit_model(
-    frame: pd.DataFrame,
-    base: BoxOfficeRegressor,
-    params: Params,
-    progress: bool = True,
-    workers: int = 1,
+    frame: pd.DataFrame, base: BoxOfficeRegressor, params: Params, progress: bool = True
 ) -> tuple[BoxOfficeRegressor, SearchResult]:
-    """The training recipe, also used by the backtest and the benchmark on each fold (their
-    folds already fill the cores: one process each). ``workers`` > 1: the calibration's fits
-    in that many processes, the same model."""
+    """The training recipe, also used by the backtest and the benchmark on each fold."""
     X, y = xy(frame, params.feature_schema)
     X = X[[f.field for f in base.features]]
-    # One scope for the run: the calibration's fits of the last years are the search's folds
-    # (a directory the calibration's processes share, when there are any).
-    with shared_fits() if workers > 1 else remembered_fits():
-        return _fit_recipe(X, y, base, params, progress, workers)
+    # One scope for the run: the calibration's fits of the last years are the search's folds.
+    with remembered_fits():
+        return _fit_recipe(X, y, base, params, progress)
 
 
 def _fit_recipe(
-    X: pd.DataFrame,
-    y: np.ndarray,
-    base: BoxOfficeRegressor,
-    params: Params,
-    progress: bool,
-    workers: int,
+    X: pd.DataFrame, y: np.ndarray, base: BoxOfficeRegressor, params: Params, progress: bool
 ) -> tuple[BoxOfficeRegressor, SearchResult]:
     train = params.train
     found = search(
@@ -102,4 +90,4 @@ def _fit_recipe(
         model.set_params(ensemble=tuple(members))
     else:
         model.set_params(**found.best_params)
-    return model.fit(X, y, calibration_workers=workers), found
+    return model.fit(X, y), found

@@ -11,7 +11,6 @@ import pandas as pd
 
 from boxoffice.core.layout import Layout
 from boxoffice.core.params import Params
-from boxoffice.core.processes import cores
 from boxoffice.pipeline.common import log, run_stage, write_json
 from boxoffice.pipeline.recipe import base_estimator, fit_model
 
@@ -24,7 +23,7 @@ def run(params: Params, layout: Layout) -> None:
         f"{layout.profile}: {len(base.features)} features, searching on {len(frame)} rows"
         f" ({params.train.search.max_candidates} candidates)",
     )
-    model, found = fit_model(frame, base, params, workers=cores())
+    model, found = fit_model(frame, base, params)
     layout.model.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, layout.model)
     write_json(

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sklearn.exceptions import NotFittedError
 
 from boxoffice.core.intervals import conformal_offsets
-from boxoffice.core.model import BoxOfficeRegressor
+from boxoffice.core.model import BoxOfficeRegressor, _calibration_part, release_years
 from boxoffice.core.params import FeatureSpec
 from boxoffice.core.signature import HorizonBand, Interval, IntervalBucket
 from boxoffice.pipeline.export import to_onnx
@@ -139,28 +139,20 @@ def test_the_pickled_model_is_the_same_on_any_thread_count() -> None:
     assert dumped[0] == dumped[1]
 
 
-def test_the_model_is_the_same_with_its_calibration_fits_in_processes() -> None:
-    """The train stage runs the calibration's fits in a process per core: the residuals (and
-    so the pickled model) must not depend on how many, or in which order they finish."""
-    import io
-
-    import joblib
-
-    from boxoffice.core.fit_memo import shared_fits
-
+def test_a_calibration_fits_residuals_do_not_depend_on_the_fits_before_it() -> None:
+    """Each calibration fit hides fields with its own seeded draws, so the fits may run in
+    any order (or process) and give the same residuals: done last to first here, they are
+    the loop's. One shared random stream made each fit's draws follow the fits before it."""
     X, y = _data(600)
-    dumped = []
-    for workers in (1, 2):
-        with shared_fits():
-            model = _model(
-                calibration_years=2, horizon_bands=(1, 4), horizon_fits=2, max_years_ahead=6,
-                mask_rate=0.3, mask_copies=1,
-            ).fit(X, y, calibration_workers=workers)  # fmt: skip
-        buffer = io.BytesIO()
-        joblib.dump(model, buffer)
-        dumped.append(buffer.getvalue())
-    assert len(model.signature_.interval.horizons) == 2
-    assert dumped[0] == dumped[1]
+    model = _model(calibration_years=3, mask_rate=0.3, mask_copies=1)
+    years = release_years(X, "date")
+    fits = model._calibration_fits(years)
+    backwards = {
+        k: _calibration_part(model, X, y, years, start, recent, k)
+        for k, (start, recent) in reversed(list(enumerate(fits)))
+    }
+    expected = np.concatenate([v for k in range(len(fits)) for v in backwards[k]["value"]])
+    np.testing.assert_array_equal(model.calibration_residuals(X, y, years).value, expected)
 
 
 def _buzz_data(n: int, seed: int, source_missing: bool) -> tuple[pd.DataFrame, np.ndarray]:

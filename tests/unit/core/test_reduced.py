@@ -128,3 +128,20 @@ def test_the_reduced_trees_can_take_fewer_members_the_searchs_best_first() -> No
     assert len(model.model_.estimators_) == 2
     (best,) = model.reduced_.estimators_
     assert best.max_leaf_nodes == 7
+
+
+def test_a_signature_pickled_before_reduced_trees_still_encodes_and_routes_nothing(
+    model: BoxOfficeRegressor,
+) -> None:
+    from boxoffice.core.features import Encoder
+
+    state = model.signature_.__getstate__()
+    del state["__dict__"]["reduced"]  # what a model.joblib of an earlier release holds
+    state["__pydantic_fields_set__"] = [
+        f for f in state["__pydantic_fields_set__"] if f != "reduced"
+    ]
+    old = model.signature_.model_copy()
+    old.__setstate__(state)
+    encoder = Encoder(old)
+    matrix = encoder({"budget": [5.0], "date": ["2009-05-01"], "genre": ["action"]}, 1)
+    assert encoder.reduced is None and not encoder.reduced_rows(matrix).any()

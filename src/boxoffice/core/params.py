@@ -190,13 +190,14 @@ class TrainParams(_Strict):
     @model_validator(mode="after")
     def _lower_bounds(self) -> TrainParams:
         for name in ("interval_buckets", "interval_bands"):
-            edges = getattr(self, name)
-            if not edges or edges[0] != 0 or sorted(set(edges)) != list(edges):
-                raise ValueError(f"train.{name} must be ascending lower bounds starting at 0")
-        edges = self.horizon_bands
-        if not edges or edges[0] != 1 or sorted(set(edges)) != list(edges):
-            raise ValueError("train.horizon_bands must be ascending lower bounds starting at 1")
+            _check_lower_bounds(f"train.{name}", getattr(self, name), 0)
+        _check_lower_bounds("train.horizon_bands", self.horizon_bands, 1)
         return self
+
+
+def _check_lower_bounds(name: str, edges: list[Any], first: int) -> None:
+    if not edges or edges[0] != first or sorted(set(edges)) != list(edges):
+        raise ValueError(f"{name} must be ascending lower bounds starting at {first}")
 
 
 class EvaluateParams(_Strict):
@@ -207,6 +208,17 @@ class EvaluateParams(_Strict):
     # Older fits whose predictions reach up to ``dollars.max_years_ahead`` years after their
     # last training film: with the headline's, every horizon is measured at once.
     horizon_fits: int = Field(default=0, ge=0)
+    # The report's cells, fixed whatever the recipe calibrates on: with train's buckets and
+    # bands a pooled calibration reported one "0+" cell, and two models calibrated apart were
+    # reported on two grids. Lower bounds: optional fields sent (from 0), horizon years (from 1).
+    cells_sent: list[int] = Field(default_factory=lambda: [0, 1, 4])
+    cells_horizon: list[int] = Field(default_factory=lambda: [1, 4, 7])
+
+    @model_validator(mode="after")
+    def _cell_bounds(self) -> EvaluateParams:
+        for name, first in (("cells_sent", 0), ("cells_horizon", 1)):
+            _check_lower_bounds(f"evaluate.{name}", getattr(self, name), first)
+        return self
 
 
 class DollarParams(_Strict):

@@ -11,7 +11,7 @@ from typing import Any
 from boxoffice.core.artifact import METADATA_FILE, SIGNATURE_FILE
 from boxoffice.core.io import write_text_atomic
 from boxoffice.core.layout import Layout
-from boxoffice.core.params import Params
+from boxoffice.core.params import Params, TrainParams
 from boxoffice.pipeline.common import log, run_stage
 from boxoffice.pipeline.coverage import coverage_table, figure
 
@@ -89,7 +89,7 @@ def card_markdown(
     last_film: str | None = None,
 ) -> str:
     return (
-        _overview(base_year, params.serve_profile)
+        _overview(base_year, params.serve_profile, calibration(params.train))
         + "\n".join(sections)
         + "\n## Training data\n\n"
         + training_data(quality or {}, params.feature_schema.target.column)
@@ -97,7 +97,36 @@ def card_markdown(
     )
 
 
-def _overview(base_year: int, default: str) -> str:
+def calibration(train: TrainParams) -> str:
+    """How the intervals are calibrated, from the settings that do it (a card that described
+    per-cell offsets kept saying so after the cells were pooled)."""
+    cells = [
+        what
+        for what, edges in (
+            ("the number of optional fields sent", train.interval_buckets),
+            ("constant-dollar budget band", train.interval_bands),
+        )
+        if len(edges) > 1
+    ]
+    where = f" per cell of {' x '.join(cells)}" if cells else " in one pooled cell"
+    text = (
+        f"Intervals are split-conformal{where}, calibrated on the last"
+        f" {train.calibration_years} training years each predicted from the years before"
+    )
+    if train.width_trees:
+        text += (
+            ", in units of each film's own predicted width (two quantile models of"
+            f" {train.width_trees} trees: a hard film gets a wider range than an easy one)"
+        )
+    if len(train.horizon_bands) > 1:
+        text += (
+            ", then widened per horizon band by how much wider older out-of-time fits missed"
+            " at that horizon than at the 1-year horizon the offsets are calibrated at"
+        )
+    return text + "."
+
+
+def _overview(base_year: int, default: str, intervals: str) -> str:
     """The sections before the profiles': the models, their use, factors and evaluation."""
     return (
         "# Model card: boxoffice worldwide-gross forecasts\n\n"
@@ -113,17 +142,14 @@ def _overview(base_year: int, default: str) -> str:
         " widest for small films and far releases.\n\n"
         "## Factors\n\nAvailability: each feature is declared `pre_release` or `post_release` in"
         " `params.yaml`. A field left out means unknown: training hides optional fields at"
-        " random so that a missing value is not read as an obscure film, and intervals are"
-        " calibrated by how many optional fields a request sends, by constant-dollar budget"
-        " band and by horizon. A value the model does not know, or a number outside what it"
+        " random so that a missing value is not read as an obscure film. A value the model"
+        " does not know, or a number outside what it"
         " learned from, gets a warning naming it. Track records of the"
         " director and the distributor are computed strictly before each film's release.\n\n"
         "## Metrics and evaluation data\n\nThe headline is a rolling-origin backtest by release"
-        " year; random K-fold figures (bench/results/model_quality.md) are secondary. Intervals"
-        " are split-conformal per (budget band, optional fields sent) cell, calibrated on the"
-        " last training years each predicted from the years before, then widened per horizon"
-        " band by how much wider older out-of-time fits missed at that horizon than at the"
-        " 1-year horizon the cells are calibrated at.\n\n"
+        " year; random K-fold figures (bench/results/model_quality.md) are secondary."
+        f" {intervals} Coverage is reported per budget band, fields sent and horizon whatever"
+        " the calibration pooled.\n\n"
     )
 
 

@@ -135,16 +135,17 @@ def coverage_cells(
 ) -> dict[str, Any]:
     """Coverage per budget band and per fields-sent bucket (headline rows: the last years,
     each from the fit just before it) and per horizon band (every fit, every year it
-    reaches), each cell with n, its 90% Wilson interval and whether it meets the goal."""
+    reaches), each cell with n, its 90% Wilson interval and whether it meets the goal. The
+    cells are ``evaluate``'s, not the calibration's: every model on the same grid."""
     level, goal = params.train.interval_level, params.gate.coverage_band
     index = result["index"]
     inside = _inside(y[index], result["pooled"])
-    sent_bands = edges_to_bands([float(e) for e in params.train.interval_buckets])
+    sent_bands = edges_to_bands([float(e) for e in params.evaluate.cells_sent])
     by_sent = by_group(inside, sent.astype(float), sent_bands, goal=goal, level=level)
     by_sent["required only"] = cell(_inside(y[index], result["required_only"]), goal, level)
     far = result["horizon"]
     horizon_bands = edges_to_bands(
-        [float(e) for e in params.train.horizon_bands],
+        [float(e) for e in params.evaluate.cells_horizon],
         end=params.dollars.max_years_ahead + 1,
         unit=" years",
     )

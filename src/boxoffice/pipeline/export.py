@@ -32,6 +32,7 @@ from boxoffice.core.predictor import OnnxPredictor
 from boxoffice.core.regression_metrics import regression_metrics
 from boxoffice.core.signature import Signature
 from boxoffice.pipeline.common import ROW_ID, StageError, log, run_stage, write_json
+from boxoffice.pipeline.coverage import edges_to_bands
 from boxoffice.pipeline.onnx_graph import convert, merge_targets, routed
 from boxoffice.pipeline.recipe import xy
 
@@ -120,16 +121,21 @@ def with_bounds(signature: Signature, params: Params) -> Signature:
 def with_horizon_coverage(signature: Signature, backtest: dict[str, Any] | None) -> Signature:
     """Each horizon band with the coverage the evaluate stage's backtest measured there: a
     forecast past the data says how often such ranges held."""
-    measured = list(((backtest or {}).get("coverage_cells") or {}).get("horizon", {}).items())
+    measured = ((backtest or {}).get("coverage_cells") or {}).get("horizon", {})
     bands = signature.interval.horizons
-    if len(measured) != len(bands):
+    if not measured or not signature.last_film or not signature.latest_accepted:
         return signature
-    updated = [
-        band.model_copy(
-            update={"name": name.removesuffix(" years"), "coverage": c["coverage"], "films": c["n"]}
-        )
-        for band, (name, c) in zip(bands, measured, strict=True)
-    ]
+    # By each band's own bounds, not its position: the report's cells are evaluate's grid,
+    # and a calibration band the report does not hold as it is gets no measured coverage.
+    end = int(signature.latest_accepted[:4]) - int(signature.last_film[:4]) + 1
+    names = edges_to_bands([float(b.min_years) for b in bands], end=end, unit=" years")
+    updated = []
+    for band, (name, _, _) in zip(bands, names, strict=True):
+        cell = measured.get(name)
+        if cell is not None:
+            update = {"name": name.removesuffix(" years"), "coverage": cell["coverage"]}
+            band = band.model_copy(update=update | {"films": cell["n"]})
+        updated.append(band)
     interval = signature.interval.model_copy(update={"horizons": updated})
     return signature.model_copy(update={"interval": interval})
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from boxoffice.pipeline.card import _profile_section
+from boxoffice.core.params import load_params
+from boxoffice.pipeline.card import _profile_section, calibration
 from boxoffice.pipeline.coverage import coverage_table, figure
 
 
@@ -48,3 +49,20 @@ def test_the_card_writes_every_figure_with_three_decimals() -> None:
     text = _profile_section("pre_release", "/v1/prediction", signature, meta)
     assert "MAE (log) 1.212, coverage 0.778." in text  # was 1.2115 and 0.77755
     assert figure(None) == "—"
+
+
+def test_the_card_says_how_the_intervals_are_calibrated_as_params_declare() -> None:
+    train = load_params().train
+    pooled = train.model_copy(
+        update={"interval_buckets": [0], "interval_bands": [0], "width_trees": 0}
+    )
+    assert "in one pooled cell" in calibration(pooled)
+    assert "predicted width" not in calibration(pooled)
+    cells = train.model_copy(
+        update={"interval_buckets": [0, 1, 4], "interval_bands": [0, 1e7], "width_trees": 50}
+    )
+    text = calibration(cells)
+    assert "the number of optional fields sent x constant-dollar budget band" in text
+    assert "two quantile models of 50 trees" in text
+    flat = train.model_copy(update={"horizon_bands": [1]})
+    assert "horizon" not in calibration(flat)

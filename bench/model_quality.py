@@ -225,7 +225,10 @@ def detail(
     real = budget * np.exp(dollars.log_factor(years[index])) if dollars else budget
     bare = regression_metrics(y[index], *result["required_only"])
     sent = frame.iloc[index][optional].notna().sum(axis=1).to_numpy()
-    cells = coverage_cells(y=y, result=result, budget=real, sent=sent, params=params)
+    far_sent = frame.iloc[result["horizon"]["index"]][optional].notna().sum(axis=1).to_numpy()
+    cells = coverage_cells(
+        y=y, result=result, budget=real, sent=sent, params=params, far_sent=far_sent
+    )
     return {
         "coverage_by_budget": coverage_by_band(y[index], low, high, real),
         "coverage_by_horizon": {k: v["coverage"] for k, v in cells["horizon"].items()},

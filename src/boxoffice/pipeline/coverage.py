@@ -80,6 +80,7 @@ GROUPS = {
     "budget": "constant-dollar budget",
     "fields_sent": "optional fields sent",
     "horizon": "years after the last training film",
+    "fields_sent_far": "optional fields sent, every fit",
 }
 BAND_NAMES = {"lt_10m": "< $10M", "10m_100m": "$10M-$100M", "ge_100m": "≥ $100M"}
 
@@ -104,8 +105,8 @@ def coverage_table(cells: dict[str, Any] | None) -> str:
     low, high = cells["goal"]
     lines = [
         f"Coverage of the 80% intervals per group (goal {low:.2f}-{high:.2f}; the budget and"
-        " fields-sent rows are the headline years, the horizon rows every fit of the backtest"
-        " and every later year it reached):\n",
+        ' fields-sent rows are the headline years, the horizon and "every fit" rows every'
+        " fit of the backtest and every later year it reached):\n",
         "| group | cell | films | coverage | 90% Wilson | meets the goal |",
         "|---|---|---:|---:|---|---|",
     ]

@@ -81,12 +81,14 @@ def backtest(
     fitted: BoxOfficeRegressor = joblib.load(layout.model)
     real_budget = _constant_budget(base, X, fitted, index, model_years)
     bare, bare_low, bare_high = result["required_only"]
+    far = result["horizon"]["index"]
     cells = coverage_cells(
         y=y,
         result=result,
         budget=real_budget,
         sent=fitted.encoder_.sent(frame_columns(X.iloc[index]), len(index)),
         params=params,
+        far_sent=fitted.encoder_.sent(frame_columns(X.iloc[far]), len(far)),
     )
     return {
         "backtest": "rolling_origin",
@@ -131,12 +133,21 @@ def _run_recipe(
 
 
 def coverage_cells(
-    *, y: np.ndarray, result: dict[str, Any], budget: np.ndarray, sent: np.ndarray, params: Params
+    *,
+    y: np.ndarray,
+    result: dict[str, Any],
+    budget: np.ndarray,
+    sent: np.ndarray,
+    params: Params,
+    far_sent: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Coverage per budget band and per fields-sent bucket (headline rows: the last years,
     each from the fit just before it) and per horizon band (every fit, every year it
     reaches), each cell with n, its 90% Wilson interval and whether it meets the goal. The
-    cells are ``evaluate``'s, not the calibration's: every model on the same grid."""
+    cells are ``evaluate``'s, not the calibration's: every model on the same grid. With
+    ``far_sent`` (fields sent by each film the horizon fits scored), the fields-sent cells of
+    every fit too: the headline years may hold no film of a bucket (the later source sends
+    at most 3 optional fields), the older years do."""
     level, goal = params.train.interval_level, params.gate.coverage_band
     index = result["index"]
     inside = _inside(y[index], result["pooled"])
@@ -153,16 +164,20 @@ def coverage_cells(
     far_pred, far_low, far_high = far["fitted"]
     score = interval_score(far_y, far_low, far_high, level=level)
     error = np.abs(far_y - far_pred)
-    return {
+    far_inside = _inside(far_y, far["fitted"])
+    out: dict[str, Any] = {
         "goal": list(goal),
         "budget": by_group(inside, budget, list(BANDS), goal=goal, level=level),
         "fields_sent": by_sent,
-        "horizon": by_group(
-            _inside(far_y, far["fitted"]), far["years"], horizon_bands, goal=goal, level=level
-        ),
+        "horizon": by_group(far_inside, far["years"], horizon_bands, goal=goal, level=level),
         "horizon_mae_log": _mean_per_band(error, far["years"], horizon_bands),
         "horizon_interval_score": _mean_per_band(score, far["years"], horizon_bands),
     }
+    if far_sent is not None:
+        out["fields_sent_far"] = by_group(
+            far_inside, far_sent.astype(float), sent_bands, goal=goal, level=level
+        )
+    return out
 
 
 def _mean_per_band(

@@ -95,3 +95,24 @@ def test_a_band_the_report_does_not_hold_gets_no_measured_coverage() -> None:
     assert [b.coverage for b in bands] == [None, None]
     same_count = with_horizon_coverage(_signature([1, 3, 7]), measured).interval.horizons
     assert [b.name for b in same_count] == [None, None, "7-10"]  # 1-2, 3-6: not measured
+
+
+def test_every_fit_gives_the_fields_sent_cells_the_headline_years_lack() -> None:
+    rng = np.random.default_rng(11)
+    y, result = _result(300, rng)
+    sent = np.full(300, 2)  # the headline years: every film sends 1-3 fields
+    far_sent = rng.integers(0, 7, size=300)
+    cells = coverage_cells(
+        y=y,
+        result=result,
+        budget=rng.uniform(1e6, 3e8, 300),
+        sent=sent,
+        params=load_params(),
+        far_sent=far_sent,
+    )
+    assert cells["fields_sent"]["4+"]["n"] == 0
+    assert cells["fields_sent_far"]["4+"]["n"] == int((far_sent >= 4).sum()) > 0
+    assert sum(c["n"] for c in cells["fields_sent_far"].values()) == 300
+    assert "fields_sent_far" not in coverage_cells(
+        y=y, result=result, budget=rng.uniform(1e6, 3e8, 300), sent=sent, params=load_params()
+    )

@@ -154,7 +154,24 @@ def coverage_cells(
     sent_bands = edges_to_bands([float(e) for e in params.evaluate.cells_sent])
     by_sent = by_group(inside, sent.astype(float), sent_bands, goal=goal, level=level)
     by_sent["required only"] = cell(_inside(y[index], result["required_only"]), goal, level)
-    far = result["horizon"]
+    out: dict[str, Any] = {
+        "goal": list(goal),
+        "budget": by_group(inside, budget, list(BANDS), goal=goal, level=level),
+        "fields_sent": by_sent,
+    }
+    return out | _far_cells(y, result["horizon"], params, far_sent, sent_bands)
+
+
+def _far_cells(
+    y: np.ndarray,
+    far: dict[str, Any],
+    params: Params,
+    far_sent: np.ndarray | None,
+    sent_bands: list[tuple[str, float, float]],
+) -> dict[str, Any]:
+    """The cells of every fit and every later year it reached: per horizon band (with the
+    error's and the interval score's growth), and per fields-sent bucket when given."""
+    level, goal = params.train.interval_level, params.gate.coverage_band
     horizon_bands = edges_to_bands(
         [float(e) for e in params.evaluate.cells_horizon],
         end=params.dollars.max_years_ahead + 1,
@@ -163,14 +180,10 @@ def coverage_cells(
     far_y = y[far["index"]]
     far_pred, far_low, far_high = far["fitted"]
     score = interval_score(far_y, far_low, far_high, level=level)
-    error = np.abs(far_y - far_pred)
     far_inside = _inside(far_y, far["fitted"])
     out: dict[str, Any] = {
-        "goal": list(goal),
-        "budget": by_group(inside, budget, list(BANDS), goal=goal, level=level),
-        "fields_sent": by_sent,
         "horizon": by_group(far_inside, far["years"], horizon_bands, goal=goal, level=level),
-        "horizon_mae_log": _mean_per_band(error, far["years"], horizon_bands),
+        "horizon_mae_log": _mean_per_band(np.abs(far_y - far_pred), far["years"], horizon_bands),
         "horizon_interval_score": _mean_per_band(score, far["years"], horizon_bands),
     }
     if far_sent is not None:

@@ -133,8 +133,10 @@ def with_horizon_coverage(signature: Signature, backtest: dict[str, Any] | None)
     for band, (name, _, _) in zip(bands, names, strict=True):
         cell = measured.get(name)
         if cell is not None:
-            update = {"name": name.removesuffix(" years"), "coverage": cell["coverage"]}
-            band = band.model_copy(update=update | {"films": cell["n"]})
+            name = name.removesuffix(" years")
+            band = band.model_copy(
+                update={"name": name, "coverage": cell["coverage"], "films": cell["n"]}
+            )
         updated.append(band)
     interval = signature.interval.model_copy(update={"horizons": updated})
     return signature.model_copy(update={"interval": interval})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -21,15 +22,19 @@ from boxoffice.core.money import format_money
 from boxoffice.core.signature import Signature
 
 Note = dict[str, str]
-_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+_NOT_ALNUM = re.compile(r"[\W_]+")
 CLOSEST = 3
-# Hints for unknown values are remembered (a batch repeats its new directors).
+# Closest known values for an unknown key are remembered (a batch repeats its new directors).
 MAX_REMEMBERED = 10_000
 
 
 def canonical(value: Any) -> str:
-    """Lower case, letters and digits only: "PG-13", "pg13" and "P.G. 13" are one key."""
-    return _NOT_ALNUM.sub("", str(value).lower())
+    """Case-folded letters and digits, accents dropped: "PG-13", "pg13" and "P.G. 13" are one
+    key, "Amélie" and "amelie" another. Letters of any script stay (a name in Cyrillic or
+    Japanese has a key of its own, not the empty key of everything that is not ASCII)."""
+    decomposed = unicodedata.normalize("NFKD", str(value))
+    letters = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _NOT_ALNUM.sub("", letters.casefold())
 
 
 def _number(value: float) -> str:
@@ -63,7 +68,7 @@ class InputEdges:
             for key in known:
                 groups[key[:1]].append(key)
             self.by_initial[name] = dict(groups)
-        self.hints: dict[tuple[str, str], Note] = {}
+        self.hints: dict[tuple[str, str], str] = {}
         self.ranges = {
             item.field: (item.observed, item.dollars)
             for item in signature.inputs
@@ -145,27 +150,33 @@ class InputEdges:
             )
 
     def _unknown(self, name: str, value: Any) -> Note:
-        key = (name, canonical(value))
-        if key not in self.hints:
-            if len(self.hints) >= MAX_REMEMBERED:
-                self.hints.clear()
-            self.hints[key] = self._hint(name, value)
-        return self.hints[key]
-
-    def _hint(self, name: str, value: Any) -> Note:
-        known, key = self.known[name], canonical(value)
-        candidates = self.by_initial[name].get(key[:1], [])
-        close = difflib.get_close_matches(key, candidates, n=CLOSEST, cutoff=0.6)
-        hint = (
-            "closest known: " + ", ".join(repr(known[k]) for k in close)
-            if close
-            else f"{len(known)} known values, listed by GET /v1/model"
-        )
         if name in self.history:  # a new director or studio: a track record of none
             meaning = "has no film in the training data, so its track record counts as none"
         else:
             meaning = "is not a value the model knows, so it is treated as unknown"
-        return _note(name, "unknown_value", f"{name} {value!r} {meaning} ({hint})")
+        # The message quotes this caller's value: only the search, keyed by the value's
+        # canonical form, is shared between requests ("Kung-Fu!" and "kung fu" share a hint,
+        # never each other's spelling).
+        return _note(
+            name, "unknown_value", f"{name} {value!r} {meaning} ({self._hint(name, value)})"
+        )
+
+    def _hint(self, name: str, value: Any) -> str:
+        key = canonical(value)
+        found = self.hints.get((name, key))
+        if found is None:
+            if len(self.hints) >= MAX_REMEMBERED:
+                self.hints.clear()
+            found = self.hints[(name, key)] = self._closest(name, key)
+        return found
+
+    def _closest(self, name: str, key: str) -> str:
+        known = self.known[name]
+        candidates = self.by_initial[name].get(key[:1], []) if key else []
+        close = difflib.get_close_matches(key, candidates, n=CLOSEST, cutoff=0.6)
+        if close:
+            return "closest known: " + ", ".join(repr(known[k]) for k in close)
+        return f"no close match among {len(known)} known values"
 
     def _horizon(
         self, columns: dict[str, list[Any]], years: np.ndarray, notes: list[list[Note]]

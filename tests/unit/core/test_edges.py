@@ -99,3 +99,29 @@ def test_release_past_the_data_names_its_horizon_and_measured_coverage() -> None
     assert note["code"] == "horizon" and "9 years after" in note["message"]
     assert "at horizons of 7-10 years the 80% range covered 81% of 548 backtest" in note["message"]
     assert notes[1] == []
+
+
+def test_an_unknown_value_is_quoted_as_this_caller_sent_it() -> None:
+    # The hint is shared between values of one canonical key; the message never is: a second
+    # caller's warning once quoted the first caller's spelling.
+    edges = InputEdges(_signature())
+    _, first = edges.check({"rating": ["Kung-Fu!"]}, 1)
+    _, notes = edges.check({"rating": ["kung fu", "Kung-Fu!"]}, 2)
+    assert "'Kung-Fu!'" in first[0][0]["message"]
+    assert "'kung fu'" in notes[0][0]["message"] and "Kung-Fu!" not in notes[0][0]["message"]
+    assert "'Kung-Fu!'" in notes[1][0]["message"]
+
+
+def test_values_outside_ascii_keep_keys_of_their_own() -> None:
+    # Everything not ASCII had the one empty key, so "Черный" and "日本" shared one warning.
+    assert len({canonical(v) for v in ["Черный", "日本", "Amélie", "😀"]}) == 4
+    assert canonical("Amélie") == canonical("AMELIE")
+    edges = InputEdges(_signature())
+    _, notes = edges.check({"rating": ["Черный", "日本"]}, 2)
+    assert "'Черный'" in notes[0][0]["message"] and "'日本'" in notes[1][0]["message"]
+
+
+def test_an_unknown_value_without_close_matches_claims_no_listing() -> None:
+    # The count of known values includes track-record names GET /v1/model does not list.
+    _, notes = InputEdges(_signature()).check({"studio": ["Zzyzx"]}, 1)
+    assert "no close match among 2 known values" in notes[0][0]["message"]

@@ -137,12 +137,10 @@ def _score(
     input_path: Path, output_path: Path, model_dir: Path, rejects: Path, encoding: str | None
 ) -> BatchSummary:
     """Score the file with a progress bar on stderr (the rows are counted first)."""
-    from boxoffice.core.batch import check_writable, read_table, score_file
+    from boxoffice.core.batch import check_writable, read_rows, score_rows
 
     check_writable(output_path, rejects)  # before scoring, not after the whole file
     predictor = OnnxPredictor.load(model_dir)
-    total = read_table(input_path, encoding).num_rows
-    with typer.progressbar(length=total, label="scoring", file=sys.stderr) as bar:
-        return score_file(
-            predictor, input_path, output_path, rejects, bar.update, encoding=encoding
-        )
+    rows = read_rows(input_path, predictor.signature, encoding)
+    with typer.progressbar(length=len(rows), label="scoring", file=sys.stderr) as bar:
+        return score_rows(predictor, rows, input_path.name, (output_path, rejects), bar.update)

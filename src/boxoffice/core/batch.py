@@ -1,6 +1,9 @@
 """Batch scoring of a file (CSV, Parquet or JSON lines) with the serving predictor.
 
 Rows that fail the API's validation go to a rejects file with their row number and reason.
+A bad cell costs its own row, never the file: the films' columns are read as text and each
+cell is read on its own, where a file reader's type inference would make one "fifty" in a
+budget column turn every budget into text, or a JSON line with a string budget fail them all.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from boxoffice.core.io import write_bytes_atomic
 from boxoffice.core.predictor import OnnxPredictor
 from boxoffice.core.request_errors import Notes, readable
 from boxoffice.core.request_model import field_notes, film_model
+from boxoffice.core.signature import Signature
 
 CHUNK = 1000
 
@@ -39,6 +43,20 @@ class BatchSummary:
 
 class MissingColumnsError(ValueError):
     """The input file lacks columns every film needs."""
+
+
+class WithheldColumnsError(ValueError):
+    """The input file sends a field this model's profile does not take (known only later)."""
+
+
+Row = dict[str, Any]
+
+
+class Unreadable(str):
+    """A row that is not a film at all (a JSON line that does not parse): why, for rejects."""
+
+
+Rows = list[Row | Unreadable]
 
 
 def check_writable(*paths: Path) -> None:
@@ -106,62 +124,135 @@ def _sent(value: Any) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
 
 
-def _chunks(rows: list[dict[str, Any]]) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+def _chunks(rows: Rows) -> Iterator[tuple[int, Rows]]:
     for start in range(0, len(rows), CHUNK):
         yield start, rows[start : start + CHUNK]
 
 
-def score_file(
+def read_rows(path: Path, signature: Signature, encoding: str | None = None) -> Rows:
+    """The file's rows, each cell of a film's field as sent: text, number or date as the file
+    holds it, so validation judges the cell and the row alone."""
+    fmt = _format(path)
+    if fmt == "parquet":
+        return list(pq.read_table(path).to_pylist())
+    text = _utf8(path, encoding)
+    if fmt == "jsonl":
+        return [_json_row(line) for line in text.getvalue().decode("utf-8").splitlines()]
+    # Text, then a number per cell: inference would type a column by its worst cell.
+    kinds = {i.field: i.kind for i in signature.inputs if i.kind != "date"}
+    options = pacsv.ConvertOptions(column_types=dict.fromkeys(kinds, pa.string()))
+    rows = pacsv.read_csv(text, convert_options=options).to_pylist()
+    numeric = [name for name, kind in kinds.items() if kind == "numeric"]
+    for row in rows:
+        for name in numeric:
+            row[name] = _number(row.get(name))
+    return list(rows)
+
+
+def _number(cell: Any) -> Any:
+    """A CSV cell as a number when it reads as one, None when blank; else as sent, for
+    validation to refuse."""
+    if not isinstance(cell, str):
+        return cell
+    if not cell.strip():
+        return None
+    try:
+        return float(cell)
+    except ValueError:
+        return cell
+
+
+def _json_row(line: str) -> Row | Unreadable:
+    # Each line is a row, a blank one too: row numbers are the file's line numbers.
+    if not line.strip():
+        return Unreadable("blank line")
+    try:
+        value = json.loads(line)
+    except ValueError as exc:
+        return Unreadable(f"not JSON: {exc.args[0]}")
+    return value if isinstance(value, dict) else Unreadable("not a JSON object")
+
+
+def score_rows(
     predictor: OnnxPredictor,
-    source: Path,
-    output: Path,
-    rejects: Path,
+    rows: Rows,
+    name: str,
+    outputs: tuple[Path, Path],
     progress: Callable[[int], None] = lambda n: None,
-    encoding: str | None = None,
 ) -> BatchSummary:
-    check_writable(output, rejects)
-    table = read_table(source, encoding)
-    _require_columns(predictor, table, source)
-    rows = table.to_pylist()
-    scored: list[dict[str, Any]] = []
-    rejected: list[dict[str, Any]] = []
-    film = film_model(predictor.signature)
-    problems = field_notes(predictor.signature)
-    fields = {i.field for i in predictor.signature.inputs}
+    """Score ``rows`` read from the file ``name``; write (scored, rejects) ``outputs``."""
+    output, rejects = outputs
+    signature = predictor.signature
+    _require_columns(signature, rows, name)
+    scored: list[Row] = []
+    rejected: list[Row] = []
+    film = film_model(signature)
+    problems = field_notes(signature)
+    fields = {i.field for i in signature.inputs}
     for start, chunk in _chunks(rows):
-        valid: list[tuple[dict[str, Any], BaseModel]] = []
-        for offset, row in enumerate(chunk):
+        valid: list[tuple[Row, BaseModel]] = []
+        for number, row in enumerate(chunk, start + 1):
+            if isinstance(row, Unreadable):
+                rejected.append({"row": number, "reason": str(row)})
+                continue
             clean = {k: v for k, v in row.items() if k in fields and _sent(v)}
             try:
                 valid.append((row, film.model_validate(clean)))
             except ValidationError as exc:
-                rejected.append({"row": start + offset + 1, "reason": _problems(exc, problems)})
+                rejected.append({"row": number, "reason": _problems(exc, problems)})
         scored.extend(_scored(predictor, fields, valid))
         progress(len(chunk))
-    write_table(pa.Table.from_pylist(scored), output)
-    write_table(
-        pa.Table.from_pylist(
-            rejected, schema=pa.schema([("row", pa.int64()), ("reason", pa.string())])
-        ),
-        rejects,
-    )
+    write_table(_table(scored), output)
+    rejects_schema = pa.schema([("row", pa.int64()), ("reason", pa.string())])
+    write_table(pa.Table.from_pylist(rejected, schema=rejects_schema), rejects)
     return BatchSummary(rows=len(rows), scored=len(scored), rejected=len(rejected))
 
 
-def _require_columns(predictor: OnnxPredictor, table: pa.Table, source: Path) -> None:
-    fields = {i.field for i in predictor.signature.inputs}
-    required = [i.field for i in predictor.signature.inputs if i.required]
-    missing = [name for name in required if name not in table.column_names]
-    if missing:
+def _table(rows: list[Row]) -> pa.Table:
+    """The scored rows as a table; a column the caller's file carries through with mixed
+    types (a JSON line's number beside another's text) is written as text."""
+    try:
+        return pa.Table.from_pylist(rows)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        kinds: dict[str, set[type]] = {}
+        for row in rows:
+            for name, value in row.items():
+                if value is not None:
+                    kinds.setdefault(name, set()).add(type(value))
+        mixed = {name for name, seen in kinds.items() if len(seen) > 1}
+        return pa.Table.from_pylist(
+            [{k: str(v) if k in mixed and v is not None else v for k, v in r.items()} for r in rows]
+        )
+
+
+def _require_columns(signature: Signature, rows: Rows, name: str) -> None:
+    """Every film needs the required columns; a field this profile withholds (known only
+    after release) would be dropped without a word, so the file is refused up front, as
+    the API refuses the request, naming where the field is taken."""
+    fields = {i.field for i in signature.inputs}
+    names = {column for row in rows if not isinstance(row, Unreadable) for column in row}
+    missing = [i.field for i in signature.inputs if i.required and i.field not in names]
+    if missing and rows:
         raise MissingColumnsError(
-            f"{source.name} has no column {', '.join(missing)}: expected the API's field names"
-            f" ({', '.join(sorted(fields))}); found {', '.join(table.column_names)}"
+            f"{name} has no column {', '.join(missing)}: expected the API's field names"
+            f" ({', '.join(sorted(fields))}); found {', '.join(sorted(names))}"
+        )
+    sent = sorted(
+        field
+        for field in signature.withheld
+        if any(not isinstance(r, Unreadable) and _sent(r.get(field)) for r in rows)
+    )
+    if sent:
+        raise WithheldColumnsError(
+            f"{name} sends {', '.join(sent)}, known only after release: the"
+            f" {signature.profile} model does not take it; score with the model that does"
+            f" ({signature.withheld[sent[0]]} serves it) or leave the column out"
         )
 
 
 def _scored(
-    predictor: OnnxPredictor, fields: set[str], valid: list[tuple[dict[str, Any], BaseModel]]
-) -> list[dict[str, Any]]:
+    predictor: OnnxPredictor, fields: set[str], valid: list[tuple[Row, BaseModel]]
+) -> list[Row]:
     """The valid rows of a chunk with their forecast, range and the API's warnings."""
     if not valid:
         return []

@@ -166,3 +166,75 @@ def test_a_refused_row_reads_as_the_apis_error(trained: Layout, tmp_path: Path) 
     assert result.exit_code == 1
     assert "release_date: outside the range this model speaks for" in reasons
     assert "datetime.date" not in reasons
+
+
+def test_one_bad_number_costs_its_row_not_the_file(trained: Layout, tmp_path: Path) -> None:
+    # Arrow typed the column by its worst cell: one "fifty" made every budget text, so every
+    # row was refused ("Input should be a valid number"), Avatar included.
+    source = tmp_path / "films.csv"
+    source.write_text(
+        "title,production_budget,release_date,running_time_min,mpaa_rating\n"
+        "Avatar,237000000,2009-12-18,162,PG-13\n"
+        "Words,fifty,2009-12-18,long,R\n"
+        "Dollar sign,$50000000,2009-12-18,,R\n"
+    )
+    out = tmp_path / "scored.csv"
+    result = _predict(trained, source, out)
+    assert result.exit_code == 0, result.output
+    assert "1 of 3 rows scored" in result.output
+    reasons = (tmp_path / "scored.rejects.csv").read_text().splitlines()[1:]
+    assert reasons[0].startswith("2,") and "production_budget" in reasons[0]
+    assert "running_time_min" in reasons[0]
+    assert reasons[1].startswith("3,") and "production_budget" in reasons[1]
+
+
+def test_a_bad_json_line_costs_its_line_not_the_file(trained: Layout, tmp_path: Path) -> None:
+    # Arrow's JSON reader failed the whole file on a type change between lines, and a line
+    # that is not JSON was reported one row off.
+    good = {"production_budget": 1e7, "release_date": "2005-05-05"}
+    lines = [
+        json.dumps(good),
+        json.dumps(good | {"production_budget": "ten million"}),
+        json.dumps(good | {"mpaa_rating": 13}),
+        "",
+        '{"production_budget": 1e7,',
+        json.dumps(good),
+    ]
+    source = tmp_path / "films.jsonl"
+    source.write_text("\n".join(lines) + "\n")
+    result = _predict(trained, source, tmp_path / "out.jsonl")
+    assert result.exit_code == 0, result.output
+    assert "2 of 6 rows scored" in result.output
+    rejects = (tmp_path / "out.rejects.csv").read_text().splitlines()[1:]
+    assert [line.split(",")[0] for line in rejects] == ["2", "3", "4", "5"]
+    assert "production_budget" in rejects[0] and "mpaa_rating" in rejects[1]
+    assert "blank line" in rejects[2] and "not JSON" in rejects[3]
+
+
+def test_a_field_known_only_after_release_is_refused_not_dropped(
+    trained: Layout, tmp_path: Path
+) -> None:
+    # The API refuses it with a 422 naming the route that takes it; the CLI scored the row
+    # without it, and without a word.
+    from boxoffice.core.signature import Signature
+
+    signature = Signature.model_validate_json((trained.export_dir / "signature.json").read_text())
+    field = sorted(signature.withheld)[0]
+    source = tmp_path / "films.csv"
+    source.write_text(f"production_budget,release_date,{field}\n150000000,2009-12-18,7\n")
+    result = _predict(trained, source, tmp_path / "o.csv")
+    assert result.exit_code == 1
+    assert field in result.output and "known only after release" in result.output
+    assert signature.withheld[field] in result.output and "Traceback" not in result.output
+
+
+def test_a_carried_column_of_mixed_types_is_written_as_text(
+    trained: Layout, tmp_path: Path
+) -> None:
+    good = {"production_budget": 1e7, "release_date": "2005-05-05"}
+    source = tmp_path / "films.jsonl"
+    source.write_text(json.dumps(good | {"id": 7}) + "\n" + json.dumps(good | {"id": "b"}) + "\n")
+    out = tmp_path / "out.parquet"
+    result = _predict(trained, source, out)
+    assert result.exit_code == 0, result.output
+    assert [r["id"] for r in pq.read_table(out).to_pylist()] == ["7", "b"]

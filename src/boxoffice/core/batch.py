@@ -145,7 +145,8 @@ def read_rows(path: Path, signature: Signature, encoding: str | None = None) -> 
     numeric = [name for name, kind in kinds.items() if kind == "numeric"]
     for row in rows:
         for name in numeric:
-            row[name] = _number(row.get(name))
+            if name in row:  # a column the file lacks stays absent: it is named as missing
+                row[name] = _number(row[name])
     return list(rows)
 
 

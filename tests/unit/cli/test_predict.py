@@ -238,3 +238,18 @@ def test_a_carried_column_of_mixed_types_is_written_as_text(
     result = _predict(trained, source, out)
     assert result.exit_code == 0, result.output
     assert [r["id"] for r in pq.read_table(out).to_pylist()] == ["7", "b"]
+
+
+def test_a_file_without_the_required_columns_names_only_its_own(
+    trained: Layout, tmp_path: Path
+) -> None:
+    # Reading numbers per cell once added the numeric columns a file lacks, so the error
+    # listed columns the file does not have.
+    source = tmp_path / "nocols.csv"
+    source.write_text("a,b\n1,2\n")
+    result = _predict(trained, source, tmp_path / "o.csv")
+    assert result.exit_code == 1
+    assert "has no column production_budget" in result.output
+    assert (
+        "found a, b" in result.output and "running_time_min" not in result.output.split("found")[1]
+    )

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from boxoffice.cli.options import LakeUri, command_group, fail
+from boxoffice.cli.options import LakeUri, command_group, existing_lake, fail
 
 app = command_group("Observed grosses (labels) in the data lake.", no_args_is_help=True)
 
@@ -28,21 +28,20 @@ def labels_add(
     Good rows are stored and each bad row is reported with its number and reason; ids that
     match no logged prediction are stored too (it may not be shipped yet) and reported.
     """
-    from boxoffice.core.batch import read_table
-    from boxoffice.lake.prediction_log import Lake
+    from boxoffice.core.batch import read_records
     from boxoffice.lifecycle.labels import add_labels, check_columns, check_labels, unmatched
 
+    store = existing_lake(lake)  # before the file: labels join predictions already logged
     try:
-        table = read_table(path, encoding)
-        check_columns(table.column_names)
-        batch = check_labels(table.to_pylist())
+        rows = read_records(path, encoding)
+        check_columns(sorted({column for row in rows if isinstance(row, dict) for column in row}))
+        batch = check_labels(rows)
     except (OSError, ValueError, LookupError) as exc:  # LookupError: an unknown encoding
         raise fail(str(exc)) from exc
     for refused in batch.rejected:
         typer.echo(f"row {refused['row']}: {refused['reason']}", err=True)
     if not batch.accepted:
         raise fail("no label accepted")
-    store = Lake(lake)
     strays = unmatched(store, [row["request_id"] for row in batch.accepted])
     if strays:
         shown = ", ".join(strays[:5]) + (" ..." if len(strays) > 5 else "")

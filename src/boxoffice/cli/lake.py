@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from boxoffice.cli.options import LakeUri, command_group, fail, since_date
+from boxoffice.cli.options import LakeUri, command_group, existing_lake, fail, since_date
 
 if TYPE_CHECKING:  # the lake's readers load when a command runs, not for --help
     from boxoffice.lake.compaction import Compaction
@@ -40,11 +40,8 @@ def lake_compact(
     holds is deleted, and readers skip what a merged object already holds.
     """
     from boxoffice.lake.compaction import partitions_to_compact
-    from boxoffice.lake.prediction_log import Lake
 
-    store = Lake(lake)
-    if not store.exists():
-        raise fail(f"no lake at {lake} (check --lake or BOXOFFICE_LAKE_URI)")
+    store = existing_lake(lake)
     one = since_date(date, "--date")
     until = since_date(before, "--before") or dt.datetime.now(dt.UTC).date()
     dates = partitions_to_compact(store, one.isoformat() if one else None, until.isoformat())

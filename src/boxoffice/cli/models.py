@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from boxoffice.cli.options import RegistryUri, command_group, fail
+from boxoffice.cli.options import RegistryUri, command_group, fail, read_params
 from boxoffice.core.artifact import IntegrityError, ModelNotFoundError, read_verified
 from boxoffice.core.exit_codes import ExitCode
 from boxoffice.core.params import DEFAULT_PROFILE
@@ -111,13 +111,12 @@ def models_promote(
     profile: ProfileOption = DEFAULT_PROFILE,
 ) -> None:
     """Gate the version against production on the holdout; promote it if it passes."""
-    from boxoffice.core.params import load_params
     from boxoffice.lifecycle.gate import promote
     from boxoffice.lifecycle.registry import Registry, VersionNotFoundError, alias_for
 
     if force and not reason.strip():
         raise fail("--force needs --reason, which is recorded with the decision")
-    params = load_params(params_path)
+    params = read_params(params_path)
     try:
         result = promote(
             Registry(registry), version, params, holdout, profile, force=force, reason=reason

@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from boxoffice.cli.options import LakeUri, command_group, fail, since_date
+from boxoffice.cli.options import (
+    LakeUri,
+    command_group,
+    existing_lake,
+    fail,
+    read_params,
+    reason,
+    since_date,
+)
 from boxoffice.core.exit_codes import ExitCode
 
 if TYPE_CHECKING:  # the drift tests (scipy) load only when drift is asked for
@@ -20,11 +28,10 @@ app = command_group("Live accuracy and drift of the served models.", no_args_is_
 @app.command("accuracy")
 def monitor_accuracy(lake: LakeUri = "lake") -> None:
     """Live metrics per model version, from logged predictions joined with labels."""
-    from boxoffice.lake.prediction_log import Lake
     from boxoffice.lake.reports import publish_report
     from boxoffice.lifecycle.labels import accuracy
 
-    store = Lake(lake)
+    store = existing_lake(lake)
     rows = accuracy(store)
     publish_report(store, "accuracy", {"versions": rows})  # the page shows the latest
     if not rows:
@@ -54,9 +61,14 @@ def monitor_drift(
 ) -> None:
     """Logged request features against the training data.
 
-    Exit 0: no retrain needed; 1: retrain recommended; 4: too little data for a verdict.
+    Exit 0: no retrain needed; 7: retrain recommended; 4: too little data for a verdict;
+    1: it could not run (no lake, no params, no reference), so no verdict either way.
     """
-    report, path = _drift_report(lake, params_path, reference, since_date(since), out)
+    start = since_date(since)
+    if start is not None and start > dt.datetime.now(dt.UTC).date():
+        # Nothing is logged in the future: an empty report would replace the page's real one.
+        raise fail(f"--since {start} is after today (UTC): no request is logged there yet")
+    report, path = _drift_report(lake, params_path, reference, start, out)
     if not report.enough_data:
         typer.echo(f"{report.verdict}; report: {path}")
         raise typer.Exit(ExitCode.TOO_LITTLE_DATA)
@@ -64,27 +76,27 @@ def monitor_drift(
     typer.echo(f"drifted: {report.counts} {drifted}; report: {path}")
     if report.retrain:
         typer.echo("retrain recommended")
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.RETRAIN_RECOMMENDED)
 
 
 def _drift_report(
     lake: str, params_path: Path, reference: Path, start: dt.date | None, out: Path
 ) -> tuple[DriftReport, Path]:
     """Compare, write the report, and publish its summary (the page shows the latest)."""
-    from boxoffice.core.params import load_params
-    from boxoffice.lake.prediction_log import Lake
     from boxoffice.lake.reports import publish_report
     from boxoffice.lifecycle.drift import drift_report, summary
     from boxoffice.lifecycle.drift_io import logged_columns, reference_columns, write_report
 
-    params = load_params(params_path)
+    store = existing_lake(lake)
+    params = read_params(params_path)
     # The served profile's fields: the ones requests carry.
     specs = list(params.profile_features(params.serve_profile))
     try:
         ref = reference_columns(reference, specs)
     except (OSError, ValueError) as exc:
-        raise fail(str(exc)) from exc
-    store = Lake(lake)
+        raise fail(
+            f"cannot read --reference {reference} (`dvc repro` writes it): {reason(exc)}"
+        ) from exc
     cur = logged_columns(store, specs, start)
     report = drift_report(specs, ref, cur, params.drift)
     path = write_report(out, report, specs, ref, cur)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:  # the lake's storage stack loads when a command runs, not for --help
+    from boxoffice.core.params import Params
+    from boxoffice.lake.prediction_log import Lake
 
 # Plain click help, not Typer's rich panels: those showed `--help <bool>`, `{sql}` and cut
 # sentences at the box's edge. Lines wrap at the terminal, up to 100 columns.
@@ -61,6 +65,33 @@ def fail(message: str) -> typer.Exit:
     """Print ``message`` on stderr; the caller raises the returned exit (code 1)."""
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(1)
+
+
+def existing_lake(uri: str) -> Lake:
+    """The lake at ``uri``; one that is not there exits 1 (a mistyped --lake is not a new lake)."""
+    from boxoffice.lake.prediction_log import Lake, NoLakeError
+
+    try:
+        return Lake(uri).require()
+    except NoLakeError as exc:
+        raise fail(str(exc)) from exc
+
+
+def read_params(path: Path) -> Params:
+    """``params.yaml`` at ``path``; one missing or invalid exits 1 saying why, not a traceback."""
+    from boxoffice.core.params import load_params
+
+    try:
+        return load_params(path)
+    except (OSError, ValueError) as exc:
+        raise fail(f"cannot read --params {path}: {reason(exc)}") from exc
+
+
+def reason(exc: Exception) -> str:
+    """An error's reason, without the path the message already names."""
+    if isinstance(exc, FileNotFoundError):
+        return "no such file"
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
 
 
 def since_date(since: str | None, option: str = "--since") -> dt.date | None:

@@ -137,10 +137,16 @@ def _score(
     input_path: Path, output_path: Path, model_dir: Path, rejects: Path, encoding: str | None
 ) -> BatchSummary:
     """Score the file with a progress bar on stderr (the rows are counted first)."""
-    from boxoffice.core.batch import check_writable, read_rows, score_rows
+    from boxoffice.core.batch import check_writable, misspelt_columns, read_rows, score_rows
 
-    check_writable(output_path, rejects)  # before scoring, not after the whole file
+    check_writable(input_path, output_path, rejects)  # before scoring, not after it
     predictor = OnnxPredictor.load(model_dir)
     rows = read_rows(input_path, predictor.signature, encoding)
+    for column, field in misspelt_columns(predictor.signature, rows).items():
+        typer.echo(
+            f"warning: column {column!r} is no field of the model: carried through unread;"
+            f" did you mean {field!r}?",
+            err=True,
+        )
     with typer.progressbar(length=len(rows), label="scoring", file=sys.stderr) as bar:
         return score_rows(predictor, rows, input_path.name, (output_path, rejects), bar.update)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from boxoffice.cli.options import LakeUri, RegistryUri, command_group
+from boxoffice.cli.options import LakeUri, RegistryUri, command_group, read_params
 from boxoffice.core.artifact import (
     IntegrityError,
     ModelNotFoundError,
@@ -40,13 +40,12 @@ def retrain(
     ] = None,
 ) -> None:
     """Retrain on base data + labelled feedback, gate, promote; exit 0 promoted, 3 not better."""
-    from boxoffice.core.params import load_params
     from boxoffice.lake.prediction_log import Lake
     from boxoffice.lifecycle.registry import Registry
     from boxoffice.lifecycle.retrain import RetrainError, report_markdown
     from boxoffice.lifecycle.retrain import retrain as run_retrain
 
-    params = load_params(params_path)
+    params = read_params(params_path)
     _claim(registry, parse_duration(if_due) if if_due is not None else None)
     try:
         root = params_path.resolve().parent

@@ -8,16 +8,17 @@ budget column turn every budget into text, or a JSON line with a string budget f
 
 from __future__ import annotations
 
+import datetime as dt
+import difflib
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pyarrow.json as pajson
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ValidationError
 
@@ -59,10 +60,17 @@ class Unreadable(str):
 Rows = list[Row | Unreadable]
 
 
-def check_writable(*paths: Path) -> None:
-    """Fail before any scoring when an output's suffix names no format we write."""
+class SameFileError(ValueError):
+    """An output path that is the input's."""
+
+
+def check_writable(source: Path, *paths: Path) -> None:
+    """Fail before any scoring when an output's suffix names no format we write, or when an
+    output is the input file itself (written last, it would replace the films scored)."""
     for path in paths:
         _format(path)
+        if path.resolve() == source.resolve():
+            raise SameFileError(f"{path} is the input file: write the output elsewhere")
 
 
 def _format(path: Path) -> str:
@@ -93,12 +101,18 @@ def _utf8(path: Path, encoding: str | None) -> io.BytesIO:
     return io.BytesIO(data)
 
 
-def read_table(path: Path, encoding: str | None = None) -> pa.Table:
+def read_records(path: Path, encoding: str | None = None, text_columns: Iterable[str] = ()) -> Rows:
+    """The file's rows as dicts: a JSON line each (one that is no JSON object is an
+    :class:`Unreadable` row, so a type change between lines costs nothing), a CSV row each
+    (``text_columns`` read as text, the others typed by Arrow), or a Parquet row each."""
     fmt = _format(path)
     if fmt == "parquet":
-        return pq.read_table(path)
+        return list(pq.read_table(path).to_pylist())
     text = _utf8(path, encoding)
-    return pacsv.read_csv(text) if fmt == "csv" else pajson.read_json(text)
+    if fmt == "jsonl":
+        return [_json_row(line) for line in text.getvalue().decode("utf-8").splitlines()]
+    options = pacsv.ConvertOptions(column_types=dict.fromkeys(text_columns, pa.string()))
+    return list(pacsv.read_csv(text, convert_options=options).to_pylist())
 
 
 def write_table(table: pa.Table, path: Path) -> None:
@@ -109,9 +123,15 @@ def write_table(table: pa.Table, path: Path) -> None:
     elif fmt == "parquet":
         pq.write_table(table, buffer)
     else:
-        buffer.write("".join(json.dumps(r, default=str) + "\n" for r in table.to_pylist()).encode())
+        lines = (json.dumps(r, default=_json_value) + "\n" for r in table.to_pylist())
+        buffer.write("".join(lines).encode())
     # Nobody reads a half-written output, and a failed run leaves no partial file.
     write_bytes_atomic(path, buffer.getvalue())
+
+
+def _json_value(value: Any) -> str:
+    """A date as ISO 8601 ("2009-12-18", a timestamp with its "T"), anything else as text."""
+    return value.isoformat() if isinstance(value, dt.date | dt.time) else str(value)
 
 
 def _problems(exc: ValidationError, notes: Notes) -> str:
@@ -132,18 +152,16 @@ def _chunks(rows: Rows) -> Iterator[tuple[int, Rows]]:
 def read_rows(path: Path, signature: Signature, encoding: str | None = None) -> Rows:
     """The file's rows, each cell of a film's field as sent: text, number or date as the file
     holds it, so validation judges the cell and the row alone."""
-    fmt = _format(path)
-    if fmt == "parquet":
-        return list(pq.read_table(path).to_pylist())
-    text = _utf8(path, encoding)
-    if fmt == "jsonl":
-        return [_json_row(line) for line in text.getvalue().decode("utf-8").splitlines()]
-    # Text, then a number per cell: inference would type a column by its worst cell.
     kinds = {i.field: i.kind for i in signature.inputs if i.kind != "date"}
-    options = pacsv.ConvertOptions(column_types=dict.fromkeys(kinds, pa.string()))
-    rows = pacsv.read_csv(text, convert_options=options).to_pylist()
+    # A CSV's films' columns as text, then a number per cell: Arrow's inference would type
+    # a column by its worst cell.
+    rows = read_records(path, encoding, kinds)
+    if _format(path) != "csv":
+        return rows
     numeric = [name for name, kind in kinds.items() if kind == "numeric"]
     for row in rows:
+        if isinstance(row, Unreadable):  # none in a CSV: only a JSON line can be
+            continue
         for name in numeric:
             if name in row:  # a column the file lacks stays absent: it is named as missing
                 row[name] = _number(row[name])
@@ -226,12 +244,27 @@ def _table(rows: list[Row]) -> pa.Table:
         )
 
 
+def _columns(rows: Rows) -> set[str]:
+    return {column for row in rows if not isinstance(row, Unreadable) for column in row}
+
+
+def misspelt_columns(signature: Signature, rows: Rows) -> dict[str, str]:
+    """Columns that are no field of the model but close to one ("prodution_budget"), each
+    with that field: carried through unread, so the film would be scored as if unknown."""
+    fields = [i.field for i in signature.inputs] + sorted(signature.withheld)
+    near = {
+        name: difflib.get_close_matches(name, fields, n=1, cutoff=0.8)
+        for name in sorted(_columns(rows) - set(fields))
+    }
+    return {name: close[0] for name, close in near.items() if close}
+
+
 def _require_columns(signature: Signature, rows: Rows, name: str) -> None:
     """Every film needs the required columns; a field this profile withholds (known only
     after release) would be dropped without a word, so the file is refused up front, as
     the API refuses the request, naming where the field is taken."""
     fields = {i.field for i in signature.inputs}
-    names = {column for row in rows if not isinstance(row, Unreadable) for column in row}
+    names = _columns(rows)
     missing = [i.field for i in signature.inputs if i.required and i.field not in names]
     if missing and rows:
         raise MissingColumnsError(

@@ -331,6 +331,11 @@ class Params(_Strict):
 
 
 def load_params(path: str | Path = "params.yaml") -> Params:
-    """Read and validate ``params.yaml``; raises ``pydantic.ValidationError`` naming the key."""
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    """Read and validate ``params.yaml``; raises ``OSError`` when it cannot be read and
+    ``ValueError`` when it is no YAML (naming the line) or ``pydantic.ValidationError`` (a
+    ValueError too) naming the key."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:  # its own class: callers catch ValueError for bad params
+        raise ValueError(f"not valid YAML: {exc}") from exc
     return Params.model_validate(raw)

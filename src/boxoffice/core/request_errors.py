@@ -22,7 +22,9 @@ def _problem(error: Mapping[str, Any]) -> str:
     if error.get("type") == "extra_forbidden":
         return "unknown field"
     if error.get("type") == "json_invalid":
-        return f"invalid JSON: {error.get('ctx', {}).get('error', message)}"
+        where = [p for p in error.get("loc", ()) if isinstance(p, int)]
+        at = f" at character {where[-1]}" if where else ""
+        return f"invalid JSON{at}: {error.get('ctx', {}).get('error', message)}"
     return message
 
 
@@ -30,7 +32,8 @@ def readable(errors: Iterable[Mapping[str, Any]], notes: Notes) -> list[dict[str
     """``[{field, problem}]`` for pydantic's errors, the notes' words where there are some."""
     details = []
     for e in errors:
-        field = error_field(e.get("loc", ()))
+        # A body that is no JSON has no field; its loc's number is a character offset.
+        field = "body" if e.get("type") == "json_invalid" else error_field(e.get("loc", ()))
         name = field.rsplit(".", 1)[-1]
         details.append({"field": field, "problem": notes.get((name, e["type"])) or _problem(e)})
     return details

@@ -7,6 +7,7 @@ left out; unknown fields are refused; numbers must be finite.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, create_model
@@ -27,14 +28,26 @@ class _Closed(BaseModel):
 MAX_LISTED = 40
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _text_date(value: Any) -> Any:
-    # pydantic reads a number as a Unix timestamp (1e-9 -> 1970-01-01); a date is text here.
-    if isinstance(value, int | float):
-        raise ValueError("a date is text as YYYY-MM-DD, not a number")
-    return value
+    """Only what the OpenAPI promises: pydantic alone reads a number or a string of digits
+    as a Unix timestamp ("1276819200" -> 2010-06-18) and takes "2009-12-18T00:00:00"."""
+    if isinstance(value, str):
+        if not _ISO_DATE.fullmatch(value):
+            raise ValueError("a date is text as YYYY-MM-DD")
+        return value
+    if isinstance(value, dt.datetime):  # a file's timestamp column: a date when at midnight
+        if value.time() != dt.time() or value.tzinfo is not None:
+            raise ValueError("a date as YYYY-MM-DD, not a date and time")
+        return value.date()
+    if isinstance(value, dt.date):  # a file's date column
+        return value
+    raise ValueError("a date is text as YYYY-MM-DD, not a number")
 
 
-# An ISO date; numbers are refused rather than read as timestamps.
+# An ISO date (a file's date cell too); numbers and timestamps are refused.
 DATE = Annotated[dt.date, BeforeValidator(_text_date)]
 
 

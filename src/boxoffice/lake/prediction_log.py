@@ -53,6 +53,11 @@ LOG_SCHEMA = pa.schema(
 )
 
 
+class NoLakeError(ValueError):
+    """A reader or a report was pointed at a lake that is not there (a mistyped URI, most
+    often): said as such, not answered as an empty lake nor created anew."""
+
+
 class Lake:
     def __init__(self, uri: str, **storage_options: Any) -> None:
         self.uri = uri.rstrip("/")
@@ -64,6 +69,12 @@ class Lake:
     def exists(self) -> bool:
         """Whether the lake's root is there at all (an empty lake is, a mistyped one not)."""
         return bool(self.fs.exists(self.root))
+
+    def require(self) -> Lake:
+        """This lake, when it is there; else a :class:`NoLakeError` naming its URI."""
+        if not self.exists():
+            raise NoLakeError(f"no lake at {self.uri} (check --lake or BOXOFFICE_LAKE_URI)")
+        return self
 
     def prediction_object(self, date: str, writer: str, seq: int) -> str:
         return self.path(PREDICTIONS, f"date={date}", f"{writer}-{seq:08d}.parquet")

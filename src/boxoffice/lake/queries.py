@@ -57,9 +57,7 @@ def newest(n: int) -> Read:
 def _run(
     lake_uri: str, sql: str, render: Callable[[duckdb.DuckDBPyRelation], T], read: Read | None
 ) -> T:
-    lake = Lake(lake_uri)
-    if not lake.exists():  # said as such, not as "no logged predictions yet"
-        raise ValueError(f"no lake at {lake_uri} (check --lake or BOXOFFICE_LAKE_URI)")
+    lake = Lake(lake_uri).require()  # said as such, not as "no logged predictions yet"
     table = read(lake) if read is not None else lake.read_predictions()
     connection = duckdb.connect(config=SANDBOX)
     try:

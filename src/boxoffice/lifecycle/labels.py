@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import math
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,11 +76,15 @@ def _gross(value: Any) -> float | None:
     return None
 
 
-def check_labels(rows: list[dict[str, Any]]) -> LabelBatch:
-    """Keep rows with a request_id and a positive gross; say why each other row is refused."""
+def check_labels(rows: Sequence[Mapping[str, Any] | str]) -> LabelBatch:
+    """Keep rows with a request_id and a positive gross; say why each other row is refused
+    (a row that is text is one the file reader could not read: the text says why)."""
     now = dt.datetime.now(dt.UTC)
     batch = LabelBatch([], [])
     for number, row in enumerate(rows, start=1):
+        if isinstance(row, str):
+            batch.rejected.append({"row": number, "reason": row})
+            continue
         raw = row.get("worldwide_gross")
         gross = _gross(raw)
         if not row.get("request_id"):

@@ -42,8 +42,11 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
     exc = cast(RequestValidationError, exc)
     # Set by the app factory from the model's signature (withheld fields, date range).
     notes: dict[tuple[str, str], str] = getattr(request.app.state, "field_notes", {})
-    details = readable(exc.errors(), notes)
+    errors = exc.errors()
+    details = readable(errors, notes)
     first = details[0] if details else {"field": "body", "problem": "invalid"}
+    if any(e.get("type") == "json_invalid" for e in errors):  # unparsable, as documented
+        return error_response(400, "invalid_json", f"body: {first['problem']}", details)
     return error_response(422, "validation_error", f"{first['field']}: {first['problem']}", details)
 
 

@@ -32,6 +32,7 @@ class GuardAndMeasure:
         self.access = access
         self._counters: dict[tuple[str, int], Any] = {}
         self._histograms: dict[str, Any] = {}
+        self._paths: frozenset[str] | None = None  # the app's route paths, read once
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -61,10 +62,20 @@ class GuardAndMeasure:
             status["code"] = 413
             await _send_error(send, 413, "payload_too_large", self._too_large_message())
         finally:
-            route: Any = scope.get("route")
-            label = getattr(route, "path", None) or "unmatched"
+            label = self._route_label(scope)
             self._counter(label, status["code"]).inc()
             self._histogram(label).observe(time.perf_counter() - start)
+
+    def _route_label(self, scope: Scope) -> str:
+        """The matched route's path; for a request refused before routing (401, 413, 415),
+        the path when it is one of the app's own: a 401 flood on /v1/prediction shows there,
+        while any other path stays "unmatched" (a label per scanned URL would grow forever)."""
+        path = getattr(scope.get("route"), "path", None)
+        if path:
+            return str(path)
+        if self._paths is None:
+            self._paths = _app_paths(scope.get("app"))
+        return str(scope["path"]) if scope["path"] in self._paths else "unmatched"
 
     def _counter(self, route: str, status: int) -> Any:
         # Labelled children cached: .labels() costs a lock and a dict build per call.
@@ -122,6 +133,14 @@ class GuardAndMeasure:
             return message
 
         return wrapped
+
+
+def _app_paths(app: Any) -> frozenset[str]:
+    """The app's own paths: its OpenAPI's (FastAPI's included routers have no path of their
+    own on ``app.routes``) and the undocumented top-level routes (docs, page)."""
+    documented = app.openapi().get("paths", {}) if hasattr(app, "openapi") else {}
+    routes = {getattr(route, "path", None) for route in getattr(app, "routes", [])}
+    return frozenset({*documented, *(path for path in routes if path)})
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -129,3 +129,15 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (503, "No model loaded yet."),
     )
 }
+
+
+def _error(text: str) -> dict[str, Any]:
+    return {"model": ErrorResponse, "description": text}
+
+
+# What serving/access.py refuses on the admin token's routes, documented where they are.
+ADMIN_REFUSALS: dict[int | str, dict[str, Any]] = {
+    401: _error("Missing or wrong 'Authorization: Bearer <token>'."),
+    403: _error("Admin routes are disabled: BOXOFFICE_ADMIN_TOKEN is not set."),
+}
+ADMIN_RESPONSES = ERROR_RESPONSES | ADMIN_REFUSALS

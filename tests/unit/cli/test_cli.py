@@ -71,3 +71,15 @@ def test_logs_read_only_the_partitions_their_window_needs(tmp_path: Path) -> Non
     assert whole.exit_code == 1  # all of the lake: the unreadable object is read
     wrong = runner.invoke(app, ["logs", "query", sql, "--lake", lake, "--since", "26 Nov"])
     assert wrong.exit_code == 1 and "--since must be a date as YYYY-MM-DD" in wrong.output
+
+
+def test_commands_reading_params_say_when_it_cannot_be_read(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("train: [\n")
+    runner = CliRunner()
+    for command in (["retrain"], ["models", "promote", "v1"]):
+        for params, why in (("none.yaml", "no such file"), ("bad.yaml", "not valid YAML")):
+            args = [*command, "--params", str(tmp_path / params)]
+            result = runner.invoke(app, [*args, "--registry", str(tmp_path / "registry")])
+            assert result.exit_code == 1, result.output
+            assert isinstance(result.exception, SystemExit)  # a message, not a traceback
+            assert f"cannot read --params {tmp_path / params}: {why}" in result.output

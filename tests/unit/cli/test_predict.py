@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner, Result
@@ -253,3 +255,51 @@ def test_a_file_without_the_required_columns_names_only_its_own(
     assert (
         "found a, b" in result.output and "running_time_min" not in result.output.split("found")[1]
     )
+
+
+def test_a_release_date_cell_is_a_date_not_a_timestamp(trained: Layout, tmp_path: Path) -> None:
+    # A string of digits was read as a Unix timestamp; a date and time was taken as a date.
+    source = tmp_path / "films.csv"
+    source.write_text(
+        "title,production_budget,release_date\n"
+        "A,1e7,2009-12-18\nB,1e7,1276819200\nC,1e7,2009-12-18 10:30:00\n"
+    )
+    result = _predict(trained, source, tmp_path / "out.csv")
+    assert result.exit_code == 0, result.output
+    assert "1 of 3 rows scored" in result.output
+    rejects = (tmp_path / "out.rejects.csv").read_text().splitlines()[1:]
+    assert [line.split(",")[0] for line in rejects] == ["2", "3"]
+    assert all("release_date" in line and "YYYY-MM-DD" in line for line in rejects)
+
+
+def test_a_timestamp_column_at_midnight_is_its_date_in_iso_form(
+    trained: Layout, tmp_path: Path
+) -> None:
+    # pandas writes dates as timestamps; JSON lines wrote them "2009-12-18 00:00:00".
+    source = tmp_path / "films.parquet"
+    stamps = pa.array([dt.datetime(2009, 12, 18), dt.datetime(2009, 12, 18, 9)], pa.timestamp("us"))
+    pq.write_table(pa.table({"production_budget": [1e7, 1e7], "release_date": stamps}), source)
+    out = tmp_path / "out.jsonl"
+    result = _predict(trained, source, out)
+    assert result.exit_code == 0, result.output
+    (line,) = out.read_text().splitlines()  # 09:00 is no date: refused
+    assert json.loads(line)["release_date"] == "2009-12-18T00:00:00"
+    assert "not a date and time" in (tmp_path / "out.rejects.csv").read_text()
+
+
+def test_the_output_never_replaces_the_input(trained: Layout, tmp_path: Path) -> None:
+    source = tmp_path / "films.csv"
+    source.write_text(CSV)
+    result = _predict(trained, source, tmp_path / "." / "films.csv")
+    assert result.exit_code == 1 and "is the input file" in result.output
+    assert source.read_text() == CSV
+
+
+def test_a_misspelt_column_is_named_not_carried_silently(trained: Layout, tmp_path: Path) -> None:
+    source = tmp_path / "films.csv"
+    source.write_text("title,production_budget,release_date,major_genr\nA,1e7,2005-05-05,Drama\n")
+    result = _predict(trained, source, tmp_path / "out.csv")
+    assert result.exit_code == 0, result.output
+    assert "column 'major_genr' is no field of the model" in result.output
+    assert "did you mean 'major_genre'?" in result.output
+    assert "'title'" not in result.output  # a column carried on purpose is not a misspelling

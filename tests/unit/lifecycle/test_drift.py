@@ -105,7 +105,7 @@ def test_cli_writes_markdown_html_and_plots(trained: Layout, tmp_path: Path) -> 
             "2000-01-01",
         ],
     )
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 7, result.output  # its own code: an error is 1
     assert "retrain recommended" in result.output
     assert "production_budget" in (out / "drift.md").read_text()
     assert (out / "drift.html").read_text().startswith("<html>")
@@ -139,8 +139,32 @@ def test_too_few_logged_requests_is_its_own_outcome(trained: Layout, tmp_path: P
     assert "too little data: 0 of 9 features had the 30 logged values" in result.output
     assert "drifted:" not in result.output
     assert "too little data" in (tmp_path / "drift" / "drift.md").read_text()
-    empty = _monitor(str(tmp_path / "no-lake"), trained, tmp_path / "drift2")
+    (tmp_path / "empty-lake").mkdir()
+    empty = _monitor(str(tmp_path / "empty-lake"), trained, tmp_path / "drift2")
     assert empty.exit_code == 4 and "0 of 9 features" in empty.output
+
+
+def test_a_drift_run_that_cannot_start_is_an_error_not_a_verdict(
+    trained: Layout, tmp_path: Path
+) -> None:
+    settings = make_settings(trained, tmp_path)
+    with TestClient(create_app(settings)) as client:  # a lake with a logged request
+        client.post("/v1/prediction", json=FILM)
+    mistyped = _monitor(str(tmp_path / "lakes"), trained, tmp_path / "d")
+    assert mistyped.exit_code == 1 and "no lake at" in mistyped.output
+    assert not (tmp_path / "lakes").exists()  # not created: a typo is not a new lake
+    future = _monitor(settings.lake_uri, trained, tmp_path / "d", "--since", "2999-01-01")
+    assert future.exit_code == 1 and "after today" in future.output
+    assert latest_report(Lake(settings.lake_uri), "drift") is None  # nothing published
+    args = ["monitor", "drift", "--lake", settings.lake_uri, "--out", str(tmp_path / "d")]
+    no_params = CliRunner().invoke(app, [*args, "--params", str(tmp_path / "params.yaml")])
+    assert no_params.exit_code == 1 and isinstance(no_params.exception, SystemExit)  # no trace
+    assert "cannot read --params" in no_params.output and "no such file" in no_params.output
+    (tmp_path / "bad.yaml").write_text("drift: [\n")
+    bad = CliRunner().invoke(app, [*args, "--params", str(tmp_path / "bad.yaml")])
+    assert bad.exit_code == 1 and "not valid YAML" in bad.output
+    no_ref = _monitor(settings.lake_uri, trained, tmp_path / "d", "--reference", "none.parquet")
+    assert no_ref.exit_code == 1 and "cannot read --reference none.parquet" in no_ref.output
 
 
 def test_since_in_another_format_names_the_expected_one(trained: Layout, tmp_path: Path) -> None:

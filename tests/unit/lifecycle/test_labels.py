@@ -36,6 +36,7 @@ def test_labels_are_checked_row_by_row(tmp_path: Path) -> None:
     labels = tmp_path / "labels.csv"
     # One bad gross makes the CSV column text: the good rows must still be read as numbers.
     labels.write_text('request_id,worldwide_gross\na,1200000\nb,"2,500,000"\nc,unknown\nd,$3e6\n')
+    (tmp_path / "lake").mkdir()
     lake = str(tmp_path / "lake")
     result = CliRunner().invoke(app, ["labels", "add", str(labels), "--lake", lake])
     assert result.exit_code == 0, result.output
@@ -93,8 +94,20 @@ def test_labels_join_logged_predictions_per_model_version(trained: Layout, tmp_p
 
 
 def test_accuracy_without_labels_says_so(tmp_path: Path) -> None:
+    (tmp_path / "lake").mkdir()
     result = CliRunner().invoke(app, ["monitor", "accuracy", "--lake", str(tmp_path / "lake")])
     assert result.exit_code == 0 and "no labelled predictions yet" in result.output
+
+
+def test_a_mistyped_lake_is_refused_not_created(tmp_path: Path) -> None:
+    labels = tmp_path / "labels.csv"
+    labels.write_text("request_id,worldwide_gross\na,5\n")
+    runner = CliRunner()
+    for args in (["labels", "add", str(labels)], ["monitor", "accuracy"]):
+        result = runner.invoke(app, [*args, "--lake", str(tmp_path / "lakes")])
+        assert result.exit_code == 1, result.output
+        assert f"no lake at {tmp_path / 'lakes'} (check --lake" in result.output
+    assert not (tmp_path / "lakes").exists()
 
 
 def test_labels_file_not_in_utf8_is_refused_naming_the_byte_unless_encoded(
@@ -102,11 +115,12 @@ def test_labels_file_not_in_utf8_is_refused_naming_the_byte_unless_encoded(
 ) -> None:
     labels = tmp_path / "labels.csv"
     labels.write_bytes("request_id,title,worldwide_gross\na,Amélie,1200000\n".encode("latin-1"))
+    (tmp_path / "lake").mkdir()
     lake = str(tmp_path / "lake")
     refused = CliRunner().invoke(app, ["labels", "add", str(labels), "--lake", lake])
     assert refused.exit_code == 1
     assert "not UTF-8: byte 0xe9 at offset 37" in refused.output
-    assert not (tmp_path / "lake").exists()
+    assert not Lake(lake).fs.glob(f"{lake}/labels/**")  # nothing stored
     args = ["labels", "add", str(labels), "--lake", lake, "--encoding", "latin-1"]
     accepted = CliRunner().invoke(app, args)
     assert accepted.exit_code == 0, accepted.output
@@ -119,3 +133,25 @@ def test_unknown_encoding_is_a_clear_error(tmp_path: Path) -> None:
     args = ["labels", "add", str(labels), "--lake", str(tmp_path), "--encoding", "klingon"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 1 and "klingon" in result.output
+
+
+def test_a_labels_json_line_costs_its_line_not_the_file(tmp_path: Path) -> None:
+    # Arrow's JSON reader failed the whole file when a gross was a number on one line and
+    # text on the next, and a broken line took every good line with it.
+    labels = tmp_path / "labels.jsonl"
+    lines = [
+        '{"request_id": "a", "worldwide_gross": 5e6}',
+        '{"request_id": "b", "worldwide_gross": "1,000"}',
+        "{not json",
+        "[1]",
+    ]
+    labels.write_text("\n".join(lines) + "\n")
+    (tmp_path / "lake").mkdir()
+    result = CliRunner().invoke(
+        app, ["labels", "add", str(labels), "--lake", str(tmp_path / "lake")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 labels stored" in result.output and "2 refused" in result.output
+    assert "row 3: not JSON" in result.output and "row 4: not a JSON object" in result.output
+    stored = read_labels(Lake(str(tmp_path / "lake"))).to_pylist()
+    assert [r["worldwide_gross"] for r in stored] == [5e6, 1000.0]

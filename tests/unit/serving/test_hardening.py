@@ -181,3 +181,49 @@ def test_a_number_is_not_a_release_date(client: TestClient, value: float) -> Non
     response = client.post("/v1/prediction", json={**FILM, "release_date": value})
     assert response.status_code == 422
     assert any("release_date" in d["field"] for d in response.json()["error"]["details"])
+
+
+@pytest.mark.parametrize(
+    "value", ["1276819200", "2009-12-18T00:00:00", "2009-12-18 00:00:00", "2009-12-18Z", "20091218"]
+)
+def test_a_release_date_is_only_what_the_openapi_promises(client: TestClient, value: str) -> None:
+    # pydantic alone read a string of digits as a Unix timestamp and took a date and time.
+    response = client.post("/v1/prediction", json={**FILM, "release_date": value})
+    assert response.status_code == 422, response.text
+    (detail,) = response.json()["error"]["details"]
+    assert detail["field"] == "release_date" and "YYYY-MM-DD" in detail["problem"]
+
+
+@pytest.mark.parametrize("path", ["/v1/prediction", "/v1/predictions"])
+@pytest.mark.parametrize("body", [b'{"production_budget": 1e7,', b"\xff\xfe{}", b"{'a': 1}"])
+def test_a_body_that_is_no_json_is_a_400_on_the_body(
+    client: TestClient, path: str, body: bytes
+) -> None:
+    # Was a 422 whose "field" was the character offset ("60"); the OpenAPI documents a 400.
+    response = client.post(path, content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["type"] == "invalid_json" and error["message"].startswith("body: invalid JSON")
+    assert [d["field"] for d in error["details"]] == ["body"]
+
+
+def test_a_request_refused_before_routing_is_counted_on_its_route(keyed: TestClient) -> None:
+    # 401/413/415 were all counted as route="unmatched": a key-less flood hid its target.
+    def count(route: str, status: int) -> float:
+        found = re.search(
+            rf'boxoffice_requests_total{{route="{re.escape(route)}",status="{status}"}} (\S+)',
+            keyed.get("/metrics").text,
+        )
+        return float(found.group(1)) if found else 0.0
+
+    before = count("/v1/prediction", 401), count("unmatched", 401)
+    assert keyed.post("/v1/prediction", json=FILM).status_code == 401
+    assert keyed.post("/v1/nowhere", json=FILM).status_code == 401
+    assert (count("/v1/prediction", 401), count("unmatched", 401)) == (before[0] + 1, before[1] + 1)
+
+
+def test_the_openapi_documents_the_admin_tokens_refusals(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for path, method in (("/v1/admin/reload", "post"), ("/metrics", "get")):
+        documented = paths[path][method]["responses"]
+        assert {"401", "403"} <= set(documented), (path, documented)

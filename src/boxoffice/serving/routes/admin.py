@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from boxoffice.serving.config import Settings
 from boxoffice.serving.deps import StateDep
-from boxoffice.serving.schemas import ERROR_RESPONSES
+from boxoffice.serving.schemas import ADMIN_RESPONSES
 
 # The admin token is checked by the access middleware (serving/access.py) for /v1/admin/*;
 # this only documents the header.
@@ -46,7 +46,7 @@ class ReloadResult(BaseModel):
 
 
 @router.post(
-    "/reload", response_model=ReloadResult, responses=ERROR_RESPONSES, openapi_extra=ADMIN_HEADER
+    "/reload", response_model=ReloadResult, responses=ADMIN_RESPONSES, openapi_extra=ADMIN_HEADER
 )
 async def reload(request: Request, state: StateDep) -> ReloadResult:
     """Check the model source now in every worker of the instance; swap where a new

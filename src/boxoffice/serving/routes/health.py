@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from boxoffice.serving import metrics
 from boxoffice.serving.deps import StateDep
-from boxoffice.serving.schemas import Health
+from boxoffice.serving.schemas import ADMIN_REFUSALS, Health
 from boxoffice.serving.service import AppState
 
 router = APIRouter(tags=["operations"])
@@ -45,8 +45,9 @@ async def ready(state: StateDep) -> JSONResponse:
     return JSONResponse(_health(state, "ready").model_dump())
 
 
-@router.get("/metrics", response_class=Response)
+@router.get("/metrics", response_class=Response, responses=ADMIN_REFUSALS)
 async def prometheus() -> Response:
-    """Prometheus text exposition."""
+    """Prometheus text exposition; behind the admin token when BOXOFFICE_METRICS_ACCESS is
+    `admin` (production's default)."""
     body, content_type = metrics.render()
     return Response(body, media_type=content_type)

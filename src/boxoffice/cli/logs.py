@@ -42,7 +42,7 @@ def logs_query(
 def logs_tail(
     lake: LakeUri = "lake",
     n: Annotated[
-        int, typer.Option("-n", metavar="N", help="How many of the latest predictions.")
+        int, typer.Option("-n", metavar="N", min=1, help="How many of the latest predictions.")
     ] = 10,
 ) -> None:
     """Show the latest logged predictions, one line each: full request id and inputs."""

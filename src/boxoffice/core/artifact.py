@@ -67,7 +67,7 @@ def read_verified(directory: Path) -> tuple[bytes, Signature, dict[str, str]]:
     checksums_path = directory / CHECKSUMS_FILE
     if not checksums_path.exists():
         raise ModelNotFoundError(f"no exported model in {directory} ({CHECKSUMS_FILE} missing)")
-    checksums: dict[str, str] = json.loads(checksums_path.read_text())
+    checksums = _checksums(checksums_path)
     blobs = {}
     # Every listed file is verified; the model and its signature must be listed.
     for name in sorted({MODEL_FILE, SIGNATURE_FILE} | set(checksums)):
@@ -79,5 +79,22 @@ def read_verified(directory: Path) -> tuple[bytes, Signature, dict[str, str]]:
         if sha256_bytes(data) != checksums.get(name):
             raise IntegrityError(f"{name} in {directory} does not match its recorded sha256")
         blobs[name] = data
-    signature = Signature.model_validate_json(blobs[SIGNATURE_FILE])
+    try:  # bytes that match their checksums may still be no signature (edited together)
+        signature = Signature.model_validate_json(blobs[SIGNATURE_FILE])
+    except ValueError as exc:
+        raise IntegrityError(f"{SIGNATURE_FILE} in {directory} is not a valid signature") from exc
     return blobs[MODEL_FILE], signature, checksums
+
+
+def _checksums(path: Path) -> dict[str, str]:
+    """``checksums.json`` as a map of file names to SHA-256s; anything else is refused as an
+    integrity error (it was a traceback in `model-info`)."""
+    try:
+        checksums = json.loads(path.read_bytes())
+    except ValueError as exc:  # not JSON, or not UTF-8
+        raise IntegrityError(f"{path} is not valid JSON") from exc
+    if not isinstance(checksums, dict) or not all(
+        isinstance(name, str) and isinstance(digest, str) for name, digest in checksums.items()
+    ):
+        raise IntegrityError(f"{path} is not a map of file names to their sha256")
+    return checksums

@@ -83,3 +83,12 @@ def test_commands_reading_params_say_when_it_cannot_be_read(tmp_path: Path) -> N
             assert result.exit_code == 1, result.output
             assert isinstance(result.exception, SystemExit)  # a message, not a traceback
             assert f"cannot read --params {tmp_path / params}: {why}" in result.output
+
+
+def test_logs_tail_takes_only_a_positive_count(tmp_path: Path) -> None:
+    lake = str(lake_of_three_days(tmp_path / "lake").uri)
+    for n in ("-1", "0"):
+        result = CliRunner().invoke(app, ["logs", "tail", "-n", n, "--lake", lake])
+        assert result.exit_code == 2, result.output  # a usage error, not DuckDB's own text
+        assert "'-n'" in result.output and "greater than or equal to 1" in result.output
+        assert "LIMIT" not in result.output

@@ -99,7 +99,10 @@ def _drift_report(
         ) from exc
     cur = logged_columns(store, specs, start)
     report = drift_report(specs, ref, cur, params.drift)
-    path = write_report(out, report, specs, ref, cur)
+    try:
+        path = write_report(out, report, specs, ref, cur)
+    except OSError as exc:
+        raise fail(f"cannot write the report to --out {out}: {reason(exc)}") from exc
     since = start.isoformat() if start else None
     publish_report(store, "drift", summary(report, since=since))
     return report, path

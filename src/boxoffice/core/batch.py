@@ -61,16 +61,20 @@ Rows = list[Row | Unreadable]
 
 
 class SameFileError(ValueError):
-    """An output path that is the input's."""
+    """An output path that is the input's, or another output's."""
 
 
 def check_writable(source: Path, *paths: Path) -> None:
     """Fail before any scoring when an output's suffix names no format we write, or when an
     output is the input file itself (written last, it would replace the films scored)."""
+    seen: dict[Path, Path] = {source.resolve(): source}
     for path in paths:
         _format(path)
-        if path.resolve() == source.resolve():
+        same = seen.setdefault(path.resolve(), path)
+        if same is source:
             raise SameFileError(f"{path} is the input file: write the output elsewhere")
+        if same is not path:  # the rejects would replace the scored rows, or the reverse
+            raise SameFileError(f"{path} is named for two outputs: give each its own path")
 
 
 def _format(path: Path) -> str:
@@ -110,7 +114,7 @@ def read_records(path: Path, encoding: str | None = None, text_columns: Iterable
         return list(pq.read_table(path).to_pylist())
     text = _utf8(path, encoding)
     if fmt == "jsonl":
-        return [_json_row(line) for line in text.getvalue().decode("utf-8").splitlines()]
+        return [_json_row(line) for line in _json_lines(text.getvalue())]
     options = pacsv.ConvertOptions(column_types=dict.fromkeys(text_columns, pa.string()))
     return list(pacsv.read_csv(text, convert_options=options).to_pylist())
 
@@ -179,6 +183,16 @@ def _number(cell: Any) -> Any:
         return float(cell)
     except ValueError:
         return cell
+
+
+def _json_lines(data: bytes) -> list[str]:
+    """The lines of a JSON-lines text: split at "\n" only (str.splitlines also splits at
+    U+2028 and U+0085, which JSON allows inside a string), a "\r" before it dropped, a
+    leading byte-order mark ignored, and no empty line after the last newline."""
+    lines = data.decode("utf-8-sig").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
 
 
 def _json_row(line: str) -> Row | Unreadable:
@@ -252,11 +266,12 @@ def misspelt_columns(signature: Signature, rows: Rows) -> dict[str, str]:
     """Columns that are no field of the model but close to one ("prodution_budget"), each
     with that field: carried through unread, so the film would be scored as if unknown."""
     fields = [i.field for i in signature.inputs] + sorted(signature.withheld)
+    folded = {field.casefold(): field for field in fields}  # "MPAA_RATING" is mpaa_rating
     near = {
-        name: difflib.get_close_matches(name, fields, n=1, cutoff=0.8)
+        name: difflib.get_close_matches(name.casefold(), list(folded), n=1, cutoff=0.8)
         for name in sorted(_columns(rows) - set(fields))
     }
-    return {name: close[0] for name, close in near.items() if close}
+    return {name: folded[close[0]] for name, close in near.items() if close}
 
 
 def _require_columns(signature: Signature, rows: Rows, name: str) -> None:

@@ -338,4 +338,7 @@ def load_params(path: str | Path = "params.yaml") -> Params:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:  # its own class: callers catch ValueError for bad params
         raise ValueError(f"not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):  # an empty file is None: pydantic's dump said "input_value"
+        held = "nothing" if raw is None else f"a {type(raw).__name__}"
+        raise ValueError(f"no settings: the file holds {held}, not a mapping of them")
     return Params.model_validate(raw)

@@ -11,6 +11,7 @@ import re
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, create_model
+from pydantic_core import PydanticCustomError
 
 from boxoffice.core.params import DEFAULT_PROFILE
 from boxoffice.core.signature import InputField, Signature
@@ -31,20 +32,33 @@ MAX_LISTED = 40
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
+_JSON_KINDS = {
+    type(None): "null",
+    bool: "true or false",
+    int: "a number",
+    float: "a number",
+    list: "a list",
+    dict: "an object",
+}
+
+
 def _text_date(value: Any) -> Any:
     """Only what the OpenAPI promises: pydantic alone reads a number or a string of digits
     as a Unix timestamp ("1276819200" -> 2010-06-18) and takes "2009-12-18T00:00:00"."""
     if isinstance(value, str):
         if not _ISO_DATE.fullmatch(value):
-            raise ValueError("a date is text as YYYY-MM-DD")
+            raise PydanticCustomError("date_format", "a date is text as YYYY-MM-DD")
         return value
-    if isinstance(value, dt.datetime):  # a file's timestamp column: a date when at midnight
-        if value.time() != dt.time() or value.tzinfo is not None:
-            raise ValueError("a date as YYYY-MM-DD, not a date and time")
+    if isinstance(value, dt.datetime):  # a file's timestamp column (pandas' dates): the
+        if value.time() != dt.time():  # date where it is midnight, in its own time zone
+            raise PydanticCustomError("date_format", "a date as YYYY-MM-DD, not a date and time")
         return value.date()
     if isinstance(value, dt.date):  # a file's date column
         return value
-    raise ValueError("a date is text as YYYY-MM-DD, not a number")
+    sent = _JSON_KINDS.get(type(value), type(value).__name__)
+    raise PydanticCustomError(
+        "date_type", "a date is text as YYYY-MM-DD, not {sent}", {"sent": sent}
+    )
 
 
 # An ISO date (a file's date cell too); numbers and timestamps are refused.

@@ -74,6 +74,8 @@ class Lake:
         """This lake, when it is there; else a :class:`NoLakeError` naming its URI."""
         if not self.exists():
             raise NoLakeError(f"no lake at {self.uri} (check --lake or BOXOFFICE_LAKE_URI)")
+        if not self.fs.isdir(self.root):
+            raise NoLakeError(f"no lake at {self.uri}: it is a file, not a folder")
         return self
 
     def prediction_object(self, date: str, writer: str, seq: int) -> str:

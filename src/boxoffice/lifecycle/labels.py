@@ -67,7 +67,10 @@ def _gross(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # a JSON integer of hundreds of digits: no gross
+            return None
     if isinstance(value, str):
         try:
             return float(value.strip().replace(",", "").replace("$", "").replace("_", ""))

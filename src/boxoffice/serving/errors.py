@@ -57,6 +57,13 @@ async def _api(_: Request, exc: Exception) -> JSONResponse:
 
 async def _http(_: Request, exc: Exception) -> JSONResponse:
     exc = cast(StarletteHTTPException, exc)
+    if exc.status_code == 400:  # only FastAPI's body reading raises a 400: bytes that no
+        # JSON parser got to (not UTF-8, most often); routes raise ApiError
+        problem = "invalid JSON: the body is not UTF-8 text"
+        if not isinstance(exc.__cause__, UnicodeDecodeError):
+            problem = "invalid JSON: the body cannot be read"
+        details = [{"field": "body", "problem": problem}]
+        return error_response(400, "invalid_json", f"body: {problem}", details)
     return error_response(exc.status_code, "http_error", str(exc.detail))
 
 

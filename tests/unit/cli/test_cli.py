@@ -75,9 +75,17 @@ def test_logs_read_only_the_partitions_their_window_needs(tmp_path: Path) -> Non
 
 def test_commands_reading_params_say_when_it_cannot_be_read(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text("train: [\n")
+    (tmp_path / "empty.yaml").write_text("")
+    (tmp_path / "list.yaml").write_text("[1, 2]\n")
+    cases = [
+        ("none.yaml", "no such file"),
+        ("bad.yaml", "not valid YAML"),
+        ("empty.yaml", "no settings: the file holds nothing"),
+        ("list.yaml", "no settings: the file holds a list"),
+    ]
     runner = CliRunner()
     for command in (["retrain"], ["models", "promote", "v1"]):
-        for params, why in (("none.yaml", "no such file"), ("bad.yaml", "not valid YAML")):
+        for params, why in cases:
             args = [*command, "--params", str(tmp_path / params)]
             result = runner.invoke(app, [*args, "--registry", str(tmp_path / "registry")])
             assert result.exit_code == 1, result.output

@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner, Result
@@ -277,14 +278,20 @@ def test_a_timestamp_column_at_midnight_is_its_date_in_iso_form(
 ) -> None:
     # pandas writes dates as timestamps; JSON lines wrote them "2009-12-18 00:00:00".
     source = tmp_path / "films.parquet"
-    stamps = pa.array([dt.datetime(2009, 12, 18), dt.datetime(2009, 12, 18, 9)], pa.timestamp("us"))
-    pq.write_table(pa.table({"production_budget": [1e7, 1e7], "release_date": stamps}), source)
-    out = tmp_path / "out.jsonl"
-    result = _predict(trained, source, out)
-    assert result.exit_code == 0, result.output
-    (line,) = out.read_text().splitlines()  # 09:00 is no date: refused
-    assert json.loads(line)["release_date"] == "2009-12-18T00:00:00"
-    assert "not a date and time" in (tmp_path / "out.rejects.csv").read_text()
+    for zone in (None, "UTC", "Europe/Paris"):  # pandas' tz_localize keeps local midnight
+        stamps = pa.array(
+            [dt.datetime(2009, 12, 18), dt.datetime(2009, 12, 18, 9)], pa.timestamp("us")
+        )
+        if zone:
+            stamps = pc.assume_timezone(stamps, zone)
+        table = pa.table({"production_budget": [1e7, 1e7], "release_date": stamps})
+        pq.write_table(table, source)
+        out = tmp_path / "out.jsonl"
+        result = _predict(trained, source, out)
+        assert result.exit_code == 0, result.output
+        (line,) = out.read_text().splitlines()  # 09:00 is no date: refused
+        assert json.loads(line)["release_date"].startswith("2009-12-18T00:00:00"), zone
+        assert "not a date and time" in (tmp_path / "out.rejects.csv").read_text()
 
 
 def test_the_output_never_replaces_the_input(trained: Layout, tmp_path: Path) -> None:
@@ -293,13 +300,41 @@ def test_the_output_never_replaces_the_input(trained: Layout, tmp_path: Path) ->
     result = _predict(trained, source, tmp_path / "." / "films.csv")
     assert result.exit_code == 1 and "is the input file" in result.output
     assert source.read_text() == CSV
+    out = tmp_path / "out.csv"  # the rejects written over the scored rows
+    args = ["predict", "--input", str(source), "--output", str(out), "--rejects", str(out)]
+    both = CliRunner().invoke(app, [*args, "--model", str(trained.export_dir)])
+    assert both.exit_code == 1 and "named for two outputs" in both.output
+    assert not out.exists()
 
 
 def test_a_misspelt_column_is_named_not_carried_silently(trained: Layout, tmp_path: Path) -> None:
     source = tmp_path / "films.csv"
-    source.write_text("title,production_budget,release_date,major_genr\nA,1e7,2005-05-05,Drama\n")
+    source.write_text(
+        "title,production_budget,release_date,major_genr,MPAA_RATING\nA,1e7,2005-05-05,Drama,R\n"
+    )
     result = _predict(trained, source, tmp_path / "out.csv")
     assert result.exit_code == 0, result.output
     assert "column 'major_genr' is no field of the model" in result.output
     assert "did you mean 'major_genre'?" in result.output
+    assert "column 'MPAA_RATING' is no field" in result.output  # case alone, too
+    assert "did you mean 'mpaa_rating'?" in result.output
     assert "'title'" not in result.output  # a column carried on purpose is not a misspelling
+
+
+def test_a_json_line_is_split_at_newlines_only(trained: Layout, tmp_path: Path) -> None:
+    # str.splitlines split a line at a raw U+0085 or U+2028 inside a title, and a
+    # byte-order mark cost the first line.
+    films = [
+        {"title": f"A{mark}B", "production_budget": 1e7, "release_date": "2005-05-05"}
+        for mark in ("\u0085", "\u2028", "")
+    ]
+    source = tmp_path / "films.jsonl"
+    text = "\r\n".join(json.dumps(f, ensure_ascii=False) for f in films) + "\r\n"
+    source.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    out = tmp_path / "out.jsonl"
+    result = _predict(trained, source, out)
+    assert result.exit_code == 0, result.output
+    assert "3 of 3 rows scored" in result.output
+    assert [json.loads(x)["title"] for x in out.read_text().split("\n") if x] == [
+        f["title"] for f in films
+    ]

@@ -165,6 +165,10 @@ def test_a_drift_run_that_cannot_start_is_an_error_not_a_verdict(
     assert bad.exit_code == 1 and "not valid YAML" in bad.output
     no_ref = _monitor(settings.lake_uri, trained, tmp_path / "d", "--reference", "none.parquet")
     assert no_ref.exit_code == 1 and "cannot read --reference none.parquet" in no_ref.output
+    (tmp_path / "a-file").write_text("x")
+    no_out = _monitor(settings.lake_uri, trained, tmp_path / "a-file")
+    assert no_out.exit_code == 1 and isinstance(no_out.exception, SystemExit), no_out.output
+    assert "cannot write the report to --out" in no_out.output
 
 
 def test_since_in_another_format_names_the_expected_one(trained: Layout, tmp_path: Path) -> None:

@@ -108,6 +108,11 @@ def test_a_mistyped_lake_is_refused_not_created(tmp_path: Path) -> None:
         assert result.exit_code == 1, result.output
         assert f"no lake at {tmp_path / 'lakes'} (check --lake" in result.output
     assert not (tmp_path / "lakes").exists()
+    (tmp_path / "lakefile").write_text("x")  # a file where the lake should be: no traceback
+    for args in (["labels", "add", str(labels)], ["monitor", "accuracy"], ["logs", "tail"]):
+        result = runner.invoke(app, [*args, "--lake", str(tmp_path / "lakefile")])
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+        assert "it is a file, not a folder" in result.output
 
 
 def test_labels_file_not_in_utf8_is_refused_naming_the_byte_unless_encoded(
@@ -144,14 +149,19 @@ def test_a_labels_json_line_costs_its_line_not_the_file(tmp_path: Path) -> None:
         '{"request_id": "b", "worldwide_gross": "1,000"}',
         "{not json",
         "[1]",
+        '{"request_id": "c", "worldwide_gross": 1' + "0" * 400 + "}",  # no float holds it
+        '{"request_id": "d", "title": "a\u2028b", "worldwide_gross": 7}\r',  # JSON allows it
     ]
-    labels.write_text("\n".join(lines) + "\n")
+    # A byte-order mark, CRLF and a raw U+2028 in a string: still one row a line.
+    labels.write_bytes(b"\xef\xbb\xbf" + ("\n".join(lines) + "\n").encode())
     (tmp_path / "lake").mkdir()
     result = CliRunner().invoke(
         app, ["labels", "add", str(labels), "--lake", str(tmp_path / "lake")]
     )
     assert result.exit_code == 0, result.output
-    assert "2 labels stored" in result.output and "2 refused" in result.output
+    assert "3 labels stored" in result.output and "3 refused" in result.output
     assert "row 3: not JSON" in result.output and "row 4: not a JSON object" in result.output
+    assert "row 5: worldwide_gross must be a number > 0" in result.output
     stored = read_labels(Lake(str(tmp_path / "lake"))).to_pylist()
-    assert [r["worldwide_gross"] for r in stored] == [5e6, 1000.0]
+    assert [r["worldwide_gross"] for r in stored] == [5e6, 1000.0, 7.0]
+    assert stored[2]["title"] == "a\u2028b"

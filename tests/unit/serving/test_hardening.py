@@ -192,10 +192,21 @@ def test_a_release_date_is_only_what_the_openapi_promises(client: TestClient, va
     assert response.status_code == 422, response.text
     (detail,) = response.json()["error"]["details"]
     assert detail["field"] == "release_date" and "YYYY-MM-DD" in detail["problem"]
+    assert "Value error" not in detail["problem"]  # pydantic's prefix, not our words
+
+
+def test_a_null_release_date_is_told_as_null(client: TestClient) -> None:
+    response = client.post("/v1/prediction", json={**FILM, "release_date": None})
+    assert response.status_code == 422
+    assert response.json()["error"]["message"] == (
+        "release_date: a date is text as YYYY-MM-DD, not null"
+    )
 
 
 @pytest.mark.parametrize("path", ["/v1/prediction", "/v1/predictions"])
-@pytest.mark.parametrize("body", [b'{"production_budget": 1e7,', b"\xff\xfe{}", b"{'a': 1}"])
+@pytest.mark.parametrize(
+    "body", [b'{"production_budget": 1e7,', b"\xff\xfe{}", b"{'a': 1}", b'{"director": "\xff\xfe"}']
+)
 def test_a_body_that_is_no_json_is_a_400_on_the_body(
     client: TestClient, path: str, body: bytes
 ) -> None:

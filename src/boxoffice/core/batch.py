@@ -309,8 +309,12 @@ def _scored(
     raw = {name: [f.get(name) for f in films] for name in fields}
     columns, notes = predictor.edges.check(raw, len(films))
     out = predictor.predict(columns, n_rows=len(films))
+    # The date as the model read it: a file's timestamp cell (pandas' dates, with a zone)
+    # written back through Arrow came out shifted by its zone's offset.
+    date = predictor.signature.date_field()
     return [
         row
+        | ({date: films[i][date]} if date else {})
         | {
             "worldwide_gross": float(out.value[i]),
             "interval_low": float(out.low[i]),

@@ -74,7 +74,7 @@ def test_invalid_json_and_wrong_content_type(client: TestClient) -> None:
     bad = client.post(
         "/v1/prediction", content=b"{not json", headers={"content-type": "application/json"}
     )
-    assert bad.status_code == 422 and bad.json()["error"]["type"] == "validation_error"
+    assert bad.status_code == 400 and bad.json()["error"]["type"] == "invalid_json"
     text = client.post(
         "/v1/prediction", content=b"budget=1", headers={"content-type": "text/plain"}
     )

@@ -28,13 +28,15 @@ def labels_add(
     Good rows are stored and each bad row is reported with its number and reason; ids that
     match no logged prediction are stored too (it may not be shipped yet) and reported.
     """
-    from boxoffice.core.batch import read_records
+    from boxoffice.core.tables import file_columns, read_records
     from boxoffice.lifecycle.labels import add_labels, check_columns, check_labels, unmatched
 
     store = existing_lake(lake)  # before the file: labels join predictions already logged
     try:
         rows = read_records(path, encoding)
-        check_columns(sorted({column for row in rows if isinstance(row, dict) for column in row}))
+        columns = file_columns(rows)
+        if columns:  # a file of nothing but broken lines: each line's reason, below
+            check_columns(sorted(columns))
         batch = check_labels(rows)
     except (OSError, ValueError, LookupError) as exc:  # LookupError: an unknown encoding
         raise fail(str(exc)) from exc

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from boxoffice.cli.options import LakeUri, command_group, fail, since_date
+from boxoffice.cli.options import LakeUri, command_group, existing_lake, fail, since_date
 from boxoffice.core.money import format_money
 
 app = command_group("Read the prediction log from the data lake.", no_args_is_help=True)
@@ -32,6 +32,7 @@ def logs_query(
     from boxoffice.lake import queries
 
     start = since_date(since)
+    existing_lake(lake)  # a mistyped --lake said as such, with where to check
     try:
         typer.echo(queries.query(lake, sql, queries.since(start) if start else None))
     except ValueError as exc:
@@ -51,6 +52,7 @@ def logs_tail(
     # n is an int (typer parsed it), so the f-string cannot inject SQL.
     columns = "ts, request_id, model_version, profile, route, worldwide_gross, inputs"
     sql = f"SELECT {columns} FROM predictions ORDER BY ts DESC LIMIT {int(n)}"  # noqa: S608  # nosec B608
+    existing_lake(lake)
     try:
         rows = records(lake, sql, newest(n))  # the newest partitions only
     except ValueError as exc:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from boxoffice.cli.options import RegistryUri, command_group, fail, read_params
+from boxoffice.cli.options import RegistryUri, command_group, fail, read_params, reason
 from boxoffice.core.artifact import IntegrityError, ModelNotFoundError, read_verified
 from boxoffice.core.exit_codes import ExitCode
 from boxoffice.core.params import DEFAULT_PROFILE
@@ -40,6 +40,8 @@ def models_register(
         version = Registry(registry).register(directory, extras)
     except (ModelNotFoundError, IntegrityError) as exc:
         raise fail(str(exc)) from exc
+    except (OSError, ValueError) as exc:  # params.yaml, recorded in the version's lineage
+        raise fail(f"cannot read --params {params_path}: {reason(exc)}") from exc
     typer.echo(version)
 
 

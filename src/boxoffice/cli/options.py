@@ -74,7 +74,7 @@ def existing_lake(uri: str) -> Lake:
     try:
         return Lake(uri).require()
     except NoLakeError as exc:
-        raise fail(str(exc)) from exc
+        raise fail(f"{exc} (check --lake or BOXOFFICE_LAKE_URI)") from exc
 
 
 def read_params(path: Path) -> Params:

@@ -137,7 +137,8 @@ def _score(
     input_path: Path, output_path: Path, model_dir: Path, rejects: Path, encoding: str | None
 ) -> BatchSummary:
     """Score the file with a progress bar on stderr (the rows are counted first)."""
-    from boxoffice.core.batch import check_writable, misspelt_columns, read_rows, score_rows
+    from boxoffice.core.batch import misspelt_columns, read_rows, score_rows
+    from boxoffice.core.tables import check_writable
 
     check_writable(input_path, output_path, rejects)  # before scoring, not after it
     predictor = OnnxPredictor.load(model_dir)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,6 +15,10 @@ from boxoffice.core.artifact import (
 )
 from boxoffice.core.exit_codes import ExitCode
 from boxoffice.core.io import write_text_atomic
+
+if TYPE_CHECKING:  # the lake's and registry's storage load when the command runs
+    from boxoffice.lake.prediction_log import Lake
+    from boxoffice.lifecycle.registry import Registry
 
 app = command_group()
 VERDICTS = {ExitCode.OK: "promoted", ExitCode.PRODUCTION_CHANGED: "production changed"}
@@ -46,6 +50,7 @@ def retrain(
     from boxoffice.lifecycle.retrain import retrain as run_retrain
 
     params = read_params(params_path)
+    _say_what_is_new(Lake(lake), Registry(registry))
     _claim(registry, parse_duration(if_due) if if_due is not None else None)
     try:
         root = params_path.resolve().parent
@@ -59,6 +64,27 @@ def retrain(
     verdict = VERDICTS.get(ExitCode(result.code), "not promoted")
     typer.echo(f"{result.version}: {verdict}; {report}")
     raise typer.Exit(result.code)
+
+
+def _say_what_is_new(lake: Lake, registry: Registry) -> None:
+    """A first retrain may meet no lake (nothing logged yet) and no registry (it starts one),
+    so neither stops it; but under a mistyped URI it would train without feedback and promote
+    into a registry no server reads, so each is said on stderr."""
+    from boxoffice.lake.prediction_log import NoLakeError
+
+    try:
+        lake.require()
+    except NoLakeError as exc:
+        typer.echo(
+            f"warning: {exc}: training without feedback (check --lake or BOXOFFICE_LAKE_URI)",
+            err=True,
+        )
+    if not registry.fs.exists(registry.root):
+        typer.echo(
+            f"warning: no registry at {registry.uri} yet: this run starts one there (check"
+            " --registry or BOXOFFICE_REGISTRY_URI)",
+            err=True,
+        )
 
 
 UNITS = {"m": 60, "h": 3600, "d": 86400}

@@ -8,31 +8,30 @@ budget column turn every budget into text, or a JSON line with a string budget f
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
-import io
-import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 from pydantic import BaseModel, ValidationError
 
-from boxoffice.core.io import write_bytes_atomic
 from boxoffice.core.predictor import OnnxPredictor
 from boxoffice.core.request_errors import Notes, readable
 from boxoffice.core.request_model import field_notes, film_model
 from boxoffice.core.signature import Signature
+from boxoffice.core.tables import (
+    Row,
+    Rows,
+    Unreadable,
+    file_columns,
+    file_format,
+    read_records,
+    write_table,
+)
 
 CHUNK = 1000
-
-
-class UnsupportedFormatError(ValueError):
-    """The file's extension names no format we read or write."""
 
 
 @dataclass
@@ -48,94 +47,6 @@ class MissingColumnsError(ValueError):
 
 class WithheldColumnsError(ValueError):
     """The input file sends a field this model's profile does not take (known only later)."""
-
-
-Row = dict[str, Any]
-
-
-class Unreadable(str):
-    """A row that is not a film at all (a JSON line that does not parse): why, for rejects."""
-
-
-Rows = list[Row | Unreadable]
-
-
-class SameFileError(ValueError):
-    """An output path that is the input's, or another output's."""
-
-
-def check_writable(source: Path, *paths: Path) -> None:
-    """Fail before any scoring when an output's suffix names no format we write, or when an
-    output is the input file itself (written last, it would replace the films scored)."""
-    seen: dict[Path, Path] = {source.resolve(): source}
-    for path in paths:
-        _format(path)
-        same = seen.setdefault(path.resolve(), path)
-        if same is source:
-            raise SameFileError(f"{path} is the input file: write the output elsewhere")
-        if same is not path:  # the rejects would replace the scored rows, or the reverse
-            raise SameFileError(f"{path} is named for two outputs: give each its own path")
-
-
-def _format(path: Path) -> str:
-    suffix = path.suffix.lower()
-    formats = {".csv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
-    if suffix not in formats:
-        raise UnsupportedFormatError(f"{path.name}: use .csv, .parquet or .jsonl")
-    return formats[suffix]
-
-
-class NotUtf8Error(ValueError):
-    """A text file that is not UTF-8, read without a declared encoding."""
-
-
-def _utf8(path: Path, encoding: str | None) -> io.BytesIO:
-    """The file's text as UTF-8 bytes: transcoded from ``encoding`` when given; else it must
-    be UTF-8 already (Arrow would otherwise keep the raw bytes, "b'Am\\xe9lie'")."""
-    data = path.read_bytes()
-    if encoding:
-        return io.BytesIO(data.decode(encoding).encode("utf-8"))
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise NotUtf8Error(
-            f"{path.name} is not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start};"
-            " give its encoding (--encoding latin-1, for example)"
-        ) from exc
-    return io.BytesIO(data)
-
-
-def read_records(path: Path, encoding: str | None = None, text_columns: Iterable[str] = ()) -> Rows:
-    """The file's rows as dicts: a JSON line each (one that is no JSON object is an
-    :class:`Unreadable` row, so a type change between lines costs nothing), a CSV row each
-    (``text_columns`` read as text, the others typed by Arrow), or a Parquet row each."""
-    fmt = _format(path)
-    if fmt == "parquet":
-        return list(pq.read_table(path).to_pylist())
-    text = _utf8(path, encoding)
-    if fmt == "jsonl":
-        return [_json_row(line) for line in _json_lines(text.getvalue())]
-    options = pacsv.ConvertOptions(column_types=dict.fromkeys(text_columns, pa.string()))
-    return list(pacsv.read_csv(text, convert_options=options).to_pylist())
-
-
-def write_table(table: pa.Table, path: Path) -> None:
-    fmt = _format(path)
-    buffer = io.BytesIO()
-    if fmt == "csv":
-        pacsv.write_csv(table, buffer)
-    elif fmt == "parquet":
-        pq.write_table(table, buffer)
-    else:
-        lines = (json.dumps(r, default=_json_value) + "\n" for r in table.to_pylist())
-        buffer.write("".join(lines).encode())
-    # Nobody reads a half-written output, and a failed run leaves no partial file.
-    write_bytes_atomic(path, buffer.getvalue())
-
-
-def _json_value(value: Any) -> str:
-    """A date as ISO 8601 ("2009-12-18", a timestamp with its "T"), anything else as text."""
-    return value.isoformat() if isinstance(value, dt.date | dt.time) else str(value)
 
 
 def _problems(exc: ValidationError, notes: Notes) -> str:
@@ -160,7 +71,7 @@ def read_rows(path: Path, signature: Signature, encoding: str | None = None) -> 
     # A CSV's films' columns as text, then a number per cell: Arrow's inference would type
     # a column by its worst cell.
     rows = read_records(path, encoding, kinds)
-    if _format(path) != "csv":
+    if file_format(path) != "csv":
         return rows
     numeric = [name for name, kind in kinds.items() if kind == "numeric"]
     for row in rows:
@@ -183,27 +94,6 @@ def _number(cell: Any) -> Any:
         return float(cell)
     except ValueError:
         return cell
-
-
-def _json_lines(data: bytes) -> list[str]:
-    """The lines of a JSON-lines text: split at "\n" only (str.splitlines also splits at
-    U+2028 and U+0085, which JSON allows inside a string), a "\r" before it dropped, a
-    leading byte-order mark ignored, and no empty line after the last newline."""
-    lines = data.decode("utf-8-sig").split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return [line.removesuffix("\r") for line in lines]
-
-
-def _json_row(line: str) -> Row | Unreadable:
-    # Each line is a row, a blank one too: row numbers are the file's line numbers.
-    if not line.strip():
-        return Unreadable("blank line")
-    try:
-        value = json.loads(line)
-    except ValueError as exc:
-        return Unreadable(f"not JSON: {exc.args[0]}")
-    return value if isinstance(value, dict) else Unreadable("not a JSON object")
 
 
 def score_rows(
@@ -258,10 +148,6 @@ def _table(rows: list[Row]) -> pa.Table:
         )
 
 
-def _columns(rows: Rows) -> set[str]:
-    return {column for row in rows if not isinstance(row, Unreadable) for column in row}
-
-
 def misspelt_columns(signature: Signature, rows: Rows) -> dict[str, str]:
     """Columns that are no field of the model but close to one ("prodution_budget"), each
     with that field: carried through unread, so the film would be scored as if unknown."""
@@ -269,7 +155,7 @@ def misspelt_columns(signature: Signature, rows: Rows) -> dict[str, str]:
     folded = {field.casefold(): field for field in fields}  # "MPAA_RATING" is mpaa_rating
     near = {
         name: difflib.get_close_matches(name.casefold(), list(folded), n=1, cutoff=0.8)
-        for name in sorted(_columns(rows) - set(fields))
+        for name in sorted(file_columns(rows) - set(fields))
     }
     return {name: folded[close[0]] for name, close in near.items() if close}
 
@@ -279,7 +165,7 @@ def _require_columns(signature: Signature, rows: Rows, name: str) -> None:
     after release) would be dropped without a word, so the file is refused up front, as
     the API refuses the request, naming where the field is taken."""
     fields = {i.field for i in signature.inputs}
-    names = _columns(rows)
+    names = file_columns(rows)
     missing = [i.field for i in signature.inputs if i.required and i.field not in names]
     if missing and rows:
         raise MissingColumnsError(

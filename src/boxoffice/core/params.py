@@ -330,10 +330,9 @@ class Params(_Strict):
         return [f for f in self.feature_schema.features if f.available in allowed]
 
 
-def load_params(path: str | Path = "params.yaml") -> Params:
-    """Read and validate ``params.yaml``; raises ``OSError`` when it cannot be read and
-    ``ValueError`` when it is no YAML (naming the line) or ``pydantic.ValidationError`` (a
-    ValueError too) naming the key."""
+def read_settings(path: str | Path) -> dict[str, Any]:
+    """``params.yaml`` as written (lineage records it so); raises ``OSError`` when it cannot
+    be read and ``ValueError`` when it is no YAML (naming the line) or no mapping."""
     try:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:  # its own class: callers catch ValueError for bad params
@@ -341,4 +340,10 @@ def load_params(path: str | Path = "params.yaml") -> Params:
     if not isinstance(raw, dict):  # an empty file is None: pydantic's dump said "input_value"
         held = "nothing" if raw is None else f"a {type(raw).__name__}"
         raise ValueError(f"no settings: the file holds {held}, not a mapping of them")
-    return Params.model_validate(raw)
+    return raw
+
+
+def load_params(path: str | Path = "params.yaml") -> Params:
+    """Read and validate ``params.yaml``: :func:`read_settings`'s errors, or a
+    ``pydantic.ValidationError`` (a ValueError too) naming the key."""
+    return Params.model_validate(read_settings(path))

@@ -16,6 +16,12 @@ def error_field(loc: Iterable[Any]) -> str:
     return ".".join(parts) or "body"
 
 
+def is_unparsable(error: Mapping[str, Any]) -> bool:
+    """The request's body is no JSON (a field's own JSON text has the field in its loc)."""
+    loc = tuple(error.get("loc", ()))
+    return error.get("type") == "json_invalid" and len(loc) == 2 and loc[0] == "body"
+
+
 def _problem(error: Mapping[str, Any]) -> str:
     message = str(error.get("msg", "invalid"))
     # Never the bad value itself: a 1 MB string must not come back.
@@ -33,7 +39,7 @@ def readable(errors: Iterable[Mapping[str, Any]], notes: Notes) -> list[dict[str
     details = []
     for e in errors:
         # A body that is no JSON has no field; its loc's number is a character offset.
-        field = "body" if e.get("type") == "json_invalid" else error_field(e.get("loc", ()))
+        field = "body" if is_unparsable(e) else error_field(e.get("loc", ()))
         name = field.rsplit(".", 1)[-1]
         details.append({"field": field, "problem": notes.get((name, e["type"])) or _problem(e)})
     return details

@@ -33,7 +33,6 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 _JSON_KINDS = {
-    type(None): "null",
     bool: "true or false",
     int: "a number",
     float: "a number",
@@ -49,6 +48,9 @@ def _text_date(value: Any) -> Any:
         if not _ISO_DATE.fullmatch(value):
             raise PydanticCustomError("date_format", "a date is text as YYYY-MM-DD")
         return value
+    # pandas' NaT is a date unequal to itself: a missing value, as null is
+    if value is None or (isinstance(value, dt.date) and value != value):
+        raise PydanticCustomError("date_type", "a date is text as YYYY-MM-DD, not null")
     if isinstance(value, dt.datetime):  # a file's timestamp column (pandas' dates): the
         if value.time() != dt.time():  # date where it is midnight, in its own time zone
             raise PydanticCustomError("date_format", "a date as YYYY-MM-DD, not a date and time")

@@ -67,14 +67,22 @@ class Lake:
         return "/".join([self.root.rstrip("/"), *parts])
 
     def exists(self) -> bool:
-        """Whether the lake's root is there at all (an empty lake is, a mistyped one not)."""
+        """Whether the lake's root is there at all (a mistyped one is not; see require)."""
         return bool(self.fs.exists(self.root))
 
     def require(self) -> Lake:
-        """This lake, when it is there; else a :class:`NoLakeError` naming its URI."""
-        if not self.exists():
-            raise NoLakeError(f"no lake at {self.uri} (check --lake or BOXOFFICE_LAKE_URI)")
-        if not self.fs.isdir(self.root):
+        """This lake, when it is there; else a :class:`NoLakeError` naming its URI and why.
+
+        On a bucket an empty lake is no lake either: a prefix exists once an object is under
+        it, so a lake nothing was shipped to yet reads as not there."""
+        try:
+            there = self.exists()
+            kind = self.fs.info(self.root).get("type") if there else None
+        except OSError as exc:  # credentials, network: not the same as "not there"
+            raise NoLakeError(f"cannot reach the lake at {self.uri}: {exc}") from exc
+        if not there:
+            raise NoLakeError(f"no lake at {self.uri}: nothing was ever written there")
+        if kind == "file":
             raise NoLakeError(f"no lake at {self.uri}: it is a file, not a folder")
         return self
 

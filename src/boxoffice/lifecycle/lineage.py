@@ -8,11 +8,9 @@ import subprocess  # nosec B404
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from boxoffice.core.artifact import METADATA_FILE
 from boxoffice.core.layout import Layout
-from boxoffice.core.params import DEFAULT_PROFILE
+from boxoffice.core.params import DEFAULT_PROFILE, read_settings
 
 
 def git_commit(root: Path) -> str | None:
@@ -42,7 +40,7 @@ def version_extras(
     lineage = {
         "data_sha256": snapshot.get("sha256"),
         "feedback": snapshot.get("feedback"),
-        "params": yaml.safe_load(params_path.read_text()) if params_path.exists() else None,
+        "params": read_settings(params_path) if params_path.exists() else None,
         "git_commit": git_commit(root),
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }

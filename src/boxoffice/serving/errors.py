@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from boxoffice.core.request_errors import readable
+from boxoffice.core.request_errors import is_unparsable, readable
 
 log = logging.getLogger("boxoffice.api")
 
@@ -45,7 +45,7 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
     errors = exc.errors()
     details = readable(errors, notes)
     first = details[0] if details else {"field": "body", "problem": "invalid"}
-    if any(e.get("type") == "json_invalid" for e in errors):  # unparsable, as documented
+    if any(is_unparsable(e) for e in errors):  # the body itself, as documented
         return error_response(400, "invalid_json", f"body: {first['problem']}", details)
     return error_response(422, "validation_error", f"{first['field']}: {first['problem']}", details)
 
@@ -57,11 +57,9 @@ async def _api(_: Request, exc: Exception) -> JSONResponse:
 
 async def _http(_: Request, exc: Exception) -> JSONResponse:
     exc = cast(StarletteHTTPException, exc)
-    if exc.status_code == 400:  # only FastAPI's body reading raises a 400: bytes that no
-        # JSON parser got to (not UTF-8, most often); routes raise ApiError
+    if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+        # FastAPI's body reading: bytes no JSON parser got to, as its other bad bodies are
         problem = "invalid JSON: the body is not UTF-8 text"
-        if not isinstance(exc.__cause__, UnicodeDecodeError):
-            problem = "invalid JSON: the body cannot be read"
         details = [{"field": "body", "problem": problem}]
         return error_response(400, "invalid_json", f"body: {problem}", details)
     return error_response(exc.status_code, "http_error", str(exc.detail))

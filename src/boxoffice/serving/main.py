@@ -84,13 +84,20 @@ def _lifespan(settings: Settings, state: AppState) -> Lifespan:
     return lifespan
 
 
-def _include_routers(app: FastAPI, profiles: list[Served], limit: int) -> None:
+def _include_routers(app: FastAPI, profiles: list[Served], limit: int) -> frozenset[str]:
+    """Include every router; returns the app's paths (the metrics' route labels): an
+    included router's routes are not on ``app.routes`` with their paths."""
+    routers = []
     for one in profiles:  # one prediction router per declared profile (params.yaml)
         name = None if one.profile.default else one.profile.name
         film, example = film_model(one.signature), example_film(one.signature)
-        app.include_router(predictions.router(film, example, limit, one.profile.prefix, name))
-    for each in (model, admin, health, reports):
-        app.include_router(each.router)
+        routers.append(predictions.router(film, example, limit, one.profile.prefix, name))
+    routers += [each.router for each in (model, admin, health, reports)]
+    for router in routers:
+        app.include_router(router)
+    own = (getattr(route, "path", None) for route in app.routes)  # the docs, the page
+    included = (getattr(route, "path", None) for router in routers for route in router.routes)
+    return frozenset(path for path in (*included, *own) if path)
 
 
 def _field_notes(profiles: list[Served], limit: int) -> dict[tuple[str, str], str]:
@@ -123,13 +130,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.boxoffice = state
     app.state.field_notes = _field_notes(profiles, settings.batch_limit)
     errors.install(app)
-    _include_routers(app, profiles, settings.batch_limit)
+    paths = _include_routers(app, profiles, settings.batch_limit)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"])
     app.add_middleware(
         GuardAndMeasure,
         max_body_bytes=settings.max_body_bytes,
         access=Access.from_settings(settings),
+        paths=paths,
     )
     return app
 

@@ -26,13 +26,19 @@ async def _send_error(send: Send, status: int, kind: str, message: str) -> None:
 
 
 class GuardAndMeasure:
-    def __init__(self, app: ASGIApp, max_body_bytes: int, access: Access | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_bytes: int,
+        access: Access | None = None,
+        paths: frozenset[str] = frozenset(),
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.access = access
+        self.paths = paths  # the app's own: a request refused before routing is counted there
         self._counters: dict[tuple[str, int], Any] = {}
         self._histograms: dict[str, Any] = {}
-        self._paths: frozenset[str] | None = None  # the app's route paths, read once
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -73,9 +79,7 @@ class GuardAndMeasure:
         path = getattr(scope.get("route"), "path", None)
         if path:
             return str(path)
-        if self._paths is None:
-            self._paths = _app_paths(scope.get("app"))
-        return str(scope["path"]) if scope["path"] in self._paths else "unmatched"
+        return str(scope["path"]) if scope["path"] in self.paths else "unmatched"
 
     def _counter(self, route: str, status: int) -> Any:
         # Labelled children cached: .labels() costs a lock and a dict build per call.
@@ -133,14 +137,6 @@ class GuardAndMeasure:
             return message
 
         return wrapped
-
-
-def _app_paths(app: Any) -> frozenset[str]:
-    """The app's own paths: its OpenAPI's (FastAPI's included routers have no path of their
-    own on ``app.routes``) and the undocumented top-level routes (docs, page)."""
-    documented = app.openapi().get("paths", {}) if hasattr(app, "openapi") else {}
-    routes = {getattr(route, "path", None) for route in getattr(app, "routes", [])}
-    return frozenset({*documented, *(path for path in routes if path)})
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -2,13 +2,17 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from boxoffice.cli import app
 from boxoffice.core.artifact import version_of
 from boxoffice.core.layout import Layout
+from boxoffice.lake.prediction_log import Lake
+from tests.conftest import ROOT
 from tests.support.lake import lake_of_three_days
 
 
@@ -100,3 +104,41 @@ def test_logs_tail_takes_only_a_positive_count(tmp_path: Path) -> None:
         assert result.exit_code == 2, result.output  # a usage error, not DuckDB's own text
         assert "'-n'" in result.output and "greater than or equal to 1" in result.output
         assert "LIMIT" not in result.output
+
+
+def test_models_register_says_when_params_cannot_be_read(trained: Layout, tmp_path: Path) -> None:
+    # lineage.json records params.yaml: it was read there with yaml alone, a traceback.
+    (tmp_path / "bad.yaml").write_text("train: [\n")
+    args = ["models", "register", str(trained.export_dir), "--params", str(tmp_path / "bad.yaml")]
+    result = CliRunner().invoke(app, [*args, "--registry", str(tmp_path / "registry")])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "cannot read --params" in result.output and "not valid YAML" in result.output
+
+
+def test_a_lake_that_cannot_be_reached_is_not_called_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def denied(self: Lake) -> bool:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Lake, "exists", denied)
+    result = CliRunner().invoke(app, ["monitor", "accuracy", "--lake", str(tmp_path)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert f"cannot reach the lake at {tmp_path}" in result.output
+
+
+def test_a_retrain_says_when_its_lake_or_registry_is_new(tmp_path: Path) -> None:
+    # Under a mistyped URI it trained without feedback and promoted into a new registry.
+    shutil.copy(ROOT / "params.yaml", tmp_path / "params.yaml")  # no data here: it stops
+    args = [
+        "retrain",
+        "--params",
+        str(tmp_path / "params.yaml"),
+        "--report",
+        str(tmp_path / "r.md"),
+    ]
+    lake, registry = str(tmp_path / "lakes"), str(tmp_path / "registri")
+    result = CliRunner().invoke(app, [*args, "--lake", lake, "--registry", registry])
+    assert f"warning: no lake at {lake}: nothing was ever written there" in result.output
+    assert "training without feedback" in result.output
+    assert f"warning: no registry at {registry} yet: this run starts one" in result.output

@@ -106,7 +106,8 @@ def test_a_mistyped_lake_is_refused_not_created(tmp_path: Path) -> None:
     for args in (["labels", "add", str(labels)], ["monitor", "accuracy"]):
         result = runner.invoke(app, [*args, "--lake", str(tmp_path / "lakes")])
         assert result.exit_code == 1, result.output
-        assert f"no lake at {tmp_path / 'lakes'} (check --lake" in result.output
+        assert f"no lake at {tmp_path / 'lakes'}: nothing was ever written there" in result.output
+        assert "(check --lake or BOXOFFICE_LAKE_URI)" in result.output
     assert not (tmp_path / "lakes").exists()
     (tmp_path / "lakefile").write_text("x")  # a file where the lake should be: no traceback
     for args in (["labels", "add", str(labels)], ["monitor", "accuracy"], ["logs", "tail"]):
@@ -165,3 +166,16 @@ def test_a_labels_json_line_costs_its_line_not_the_file(tmp_path: Path) -> None:
     stored = read_labels(Lake(str(tmp_path / "lake"))).to_pylist()
     assert [r["worldwide_gross"] for r in stored] == [5e6, 1000.0, 7.0]
     assert stored[2]["title"] == "a\u2028b"
+
+
+def test_a_labels_file_of_broken_lines_says_each_line(tmp_path: Path) -> None:
+    # It said "labels need the column(s) request_id, worldwide_gross; found " (nothing).
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text("{not json\n[1]\n")
+    (tmp_path / "lake").mkdir()
+    result = CliRunner().invoke(
+        app, ["labels", "add", str(labels), "--lake", str(tmp_path / "lake")]
+    )
+    assert result.exit_code == 1
+    assert "row 1: not JSON" in result.output and "row 2: not a JSON object" in result.output
+    assert "no label accepted" in result.output and "found" not in result.output

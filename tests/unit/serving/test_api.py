@@ -293,3 +293,18 @@ def test_a_films_row_is_what_model_dump_gives(trained: Layout, retrospective: La
         required = {i.field: example[i.field] for i in signature.inputs if i.required}
         for film in (model.model_validate(example), model.model_validate(required)):
             assert film_row(film) == film.model_dump(exclude_none=True)
+
+
+def test_a_missing_timestamp_is_told_as_null(trained: Layout) -> None:
+    # pandas' NaT is a datetime: its .time() raised, told as pydantic's "Value error, ...".
+    import pandas as pd
+    from pydantic import ValidationError
+
+    from boxoffice.core.request_model import film_model
+    from boxoffice.core.signature import Signature
+
+    signature = Signature.model_validate_json((trained.export_dir / "signature.json").read_bytes())
+    with pytest.raises(ValidationError) as refused:
+        film_model(signature).model_validate({**FILM, "release_date": pd.NaT})
+    (error,) = refused.value.errors()
+    assert error["type"] == "date_type" and error["msg"].endswith("not null")

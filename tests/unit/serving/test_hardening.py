@@ -233,6 +233,16 @@ def test_a_request_refused_before_routing_is_counted_on_its_route(keyed: TestCli
     assert (count("/v1/prediction", 401), count("unmatched", 401)) == (before[0] + 1, before[1] + 1)
 
 
+def test_a_415_is_counted_on_its_route(client: TestClient) -> None:
+    plain = {"content-type": "text/plain"}
+    refused = re.compile(r'boxoffice_requests_total\{route="/v1/predictions",status="415"\} (\S+)')
+    found = refused.search(client.get("/metrics").text)
+    was = float(found.group(1)) if found else 0.0
+    assert client.post("/v1/predictions", content=b"x", headers=plain).status_code == 415
+    found = refused.search(client.get("/metrics").text)
+    assert found is not None and float(found.group(1)) == was + 1
+
+
 def test_the_openapi_documents_the_admin_tokens_refusals(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     for path, method in (("/v1/admin/reload", "post"), ("/metrics", "get")):

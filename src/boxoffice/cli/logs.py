@@ -32,9 +32,9 @@ def logs_query(
     from boxoffice.lake import queries
 
     start = since_date(since)
-    existing_lake(lake)  # a mistyped --lake said as such, with where to check
+    store = existing_lake(lake)  # a mistyped --lake said as such, with where to check
     try:
-        typer.echo(queries.query(lake, sql, queries.since(start) if start else None))
+        typer.echo(queries.query(store, sql, queries.since(start) if start else None))
     except ValueError as exc:
         raise fail(str(exc)) from exc
 
@@ -52,9 +52,9 @@ def logs_tail(
     # n is an int (typer parsed it), so the f-string cannot inject SQL.
     columns = "ts, request_id, model_version, profile, route, worldwide_gross, inputs"
     sql = f"SELECT {columns} FROM predictions ORDER BY ts DESC LIMIT {int(n)}"  # noqa: S608  # nosec B608
-    existing_lake(lake)
+    store = existing_lake(lake)
     try:
-        rows = records(lake, sql, newest(n))  # the newest partitions only
+        rows = records(store, sql, newest(n))  # the newest partitions only
     except ValueError as exc:
         raise fail(str(exc)) from exc
     if not rows:

@@ -50,11 +50,12 @@ def retrain(
     from boxoffice.lifecycle.retrain import retrain as run_retrain
 
     params = read_params(params_path)
-    _say_what_is_new(Lake(lake), Registry(registry))
+    store, models = Lake(lake), Registry(registry)
+    _say_what_is_new(store, models)
     _claim(registry, parse_duration(if_due) if if_due is not None else None)
     try:
         root = params_path.resolve().parent
-        result = run_retrain(params, root, Lake(lake), Registry(registry), params_path)
+        result = run_retrain(params, root, store, models, params_path)
     except (RetrainError, ModelNotFoundError, IntegrityError, OSError, ValueError) as exc:
         typer.echo(f"retrain failed: {exc}", err=True)
         raise typer.Exit(ExitCode.FAILED) from exc

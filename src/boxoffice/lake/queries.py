@@ -25,19 +25,19 @@ SANDBOX: dict[str, str | bool | int | float | list[str]] = {
 Read = Callable[[Lake], pa.Table]
 
 
-def query(lake_uri: str, sql: str, read: Read | None = None) -> str:
+def query(lake: Lake | str, sql: str, read: Read | None = None) -> str:
     """Run ``sql`` against a table ``predictions``; returns DuckDB's text rendering.
 
     ``read`` says what of the lake ``predictions`` holds (default: all of it), e.g.
     :func:`since` or :func:`newest`: the lake is read by partition, before the SQL runs.
     """
-    return _run(lake_uri, sql, lambda relation: str(relation), read)
+    return _run(lake, sql, lambda relation: str(relation), read)
 
 
-def records(lake_uri: str, sql: str, read: Read | None = None) -> list[dict[str, Any]]:
+def records(lake: Lake | str, sql: str, read: Read | None = None) -> list[dict[str, Any]]:
     """Rows of ``sql`` as dicts (for output DuckDB's table would wrap or cut)."""
     return _run(
-        lake_uri,
+        lake,
         sql,
         lambda rel: [dict(zip(rel.columns, row, strict=True)) for row in rel.fetchall()],
         read,
@@ -55,9 +55,12 @@ def newest(n: int) -> Read:
 
 
 def _run(
-    lake_uri: str, sql: str, render: Callable[[duckdb.DuckDBPyRelation], T], read: Read | None
+    lake: Lake | str, sql: str, render: Callable[[duckdb.DuckDBPyRelation], T], read: Read | None
 ) -> T:
-    lake = Lake(lake_uri).require()  # said as such, not as "no logged predictions yet"
+    # A URI is checked here (no lake is said as such, not as "no logged predictions yet");
+    # a Lake was checked by its caller (the CLI's existing_lake), not again on each read.
+    if isinstance(lake, str):
+        lake = Lake(lake).require()
     table = read(lake) if read is not None else lake.read_predictions()
     connection = duckdb.connect(config=SANDBOX)
     try:

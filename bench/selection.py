@@ -38,6 +38,7 @@ from boxoffice.core.processes import cores  # noqa: E402
 from boxoffice.core.regression_metrics import regression_metrics  # noqa: E402
 from boxoffice.pipeline.backtest import (  # noqa: E402
     BANDS,
+    Runner,
     coverage_by_band,
     run_backtest,
     test_years,
@@ -175,7 +176,7 @@ def _worst_miss(s: dict[str, Any]) -> float:
     return max(misses)
 
 
-Scorer = Callable[[Params], dict[str, Any]]
+Scorer = Callable[..., dict[str, Any]]
 
 
 def scorer(
@@ -188,7 +189,9 @@ def scorer(
     val, y_val, yrs = frame[before].reset_index(drop=True), y[before], years[before]
     chosen_years = test_years(yrs, val_years)
 
-    def score(variant: Params) -> dict[str, Any]:
+    def score(variant: Params, runner: Runner | None = None) -> dict[str, Any]:
+        """The recipe with ``variant``'s settings, or ``runner`` (a benchmark's model: its
+        closures do not pickle, so its fits run in this process)."""
         base = base_estimator(variant, "pre_release", ROOT)
         optional = [f.field for f in base.features if not f.required]
         with warnings.catch_warnings():
@@ -197,13 +200,16 @@ def scorer(
                 val,
                 y_val,
                 yrs,
-                recipe_runner(base, variant),
+                runner or recipe_runner(base, variant),
                 val_years,
                 optional=optional,
-                workers=workers,
+                workers=workers if runner is None else 1,
             )
         index = result["index"]
         _, low, high = result["pooled"]
+        if low is None:  # a point forecast: no range to score
+            bare = regression_metrics(y_val[index], result["required_only"][0])
+            return _point_scores(result["summary"], bare)
         budget = val["production_budget"].to_numpy(dtype=float)[index]
         dollars = base._dollars(yrs)
         real = budget * np.exp(dollars.log_factor(yrs[index])) if dollars else budget
@@ -227,6 +233,90 @@ def scorer(
         }
 
     return score, chosen_years
+
+
+def _point_scores(summary: dict[str, Any], bare: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "mae_log": summary["mae_log"]["mean"],
+        "r2_log": summary["r2_log"]["mean"],
+        "required_only_mae_log": round(bare["mae_log"], 4),
+    }
+
+
+# The benchmark's other models (bench/model_quality.py), scored on the same validation years
+# as the candidates: how far the recipe's settings are from the goals before any test year.
+BASELINES = ("budget_loglinear", "seed_recipe", "automl", "quantile_gbm", "mapie_cqr")
+
+
+def baselines(params: Params, score: Scorer, automl_budget: float = 60.0) -> dict[str, Any]:
+    import bench.model_quality as quality
+
+    options = argparse.Namespace(
+        models=",".join(BASELINES), quick=False, automl_budget=automl_budget, seed=42
+    )
+    scores = {}
+    for name, runner in quality.runners(params, "pre_release", options).items():
+        start = time.monotonic()
+        scores[name] = score(params, runner)
+        elapsed = time.monotonic() - start
+        print(f"[selection] baselines: {name}: {scores[name]} ({elapsed:.0f} s)", file=sys.stderr)
+    return {"scores": scores, "measured": time.strftime("%Y-%m-%d", time.gmtime())}
+
+
+def _baselines_markdown(result: dict[str, Any]) -> list[str]:
+    block = result.get("baselines")
+    if not block:
+        return []
+    lines = [
+        "",
+        f"The benchmark's other models on the same validation years (measured"
+        f" {block['measured']}; `--axes baselines`):",
+        "",
+        "| model | MAE (log) | required-only MAE | R² (log) | coverage | interval score |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, s in block["scores"].items():
+        extra = [f"{s[k]:.3f}" if k in s else "—" for k in ("coverage", "interval_score")]
+        lines.append(
+            f"| {name} | {s['mae_log']:.3f} | {s['required_only_mae_log']:.3f}"
+            f" | {s['r2_log']:.3f} | {' | '.join(extra)} |"
+        )
+    best = min(block["scores"].items(), key=lambda kv: kv[1]["mae_log"])
+    lines.append("")
+    for label, (name, s) in _ratio_rows(result, block["scores"]).items():
+        lines.append(
+            f"- MAE (log) of {label} ({name}: {s['mae_log']:.3f}, required fields alone"
+            f" {s['required_only_mae_log']:.3f}) over the best other model's ({best[0]}:"
+            f" {best[1]['mae_log']:.3f}): {s['mae_log'] / best[1]['mae_log']:.3f}."
+        )
+    return lines
+
+
+Scored = tuple[str, dict[str, Any]]
+
+
+def _ratio_rows(result: dict[str, Any], others: dict[str, Any]) -> dict[str, Scored]:
+    """The candidates set against the best other model: the shipped one, the lowest MAE of
+    any, and the lowest of those that forecast films sent with only the required fields no
+    worse than the other model best at that (a field left out must mean unknown)."""
+    joint = result["axes"].get("joint", {})
+    every = [
+        (f"{axis}: {name}", s)
+        for axis, b in result["axes"].items()
+        for name, s in b["scores"].items()
+    ]
+    bare = min(s["required_only_mae_log"] for s in others.values())
+    kept = [kv for kv in every if kv[1]["required_only_mae_log"] <= bare]
+    rows: dict[str, Scored | None] = {
+        "the shipped settings": (f"joint: {joint['shipped']}", joint["scores"][joint["shipped"]])
+        if joint.get("shipped") in joint.get("scores", {})
+        else None,
+        "the lowest of any candidate": min(every, key=lambda kv: kv[1]["mae_log"], default=None),
+        f"the lowest of the candidates whose required-only MAE is at most {bare:.3f}": min(
+            kept, key=lambda kv: kv[1]["mae_log"], default=None
+        ),
+    }
+    return {label: row for label, row in rows.items() if row is not None}
 
 
 def markdown(result: dict[str, Any]) -> str:
@@ -275,6 +365,7 @@ def markdown(result: dict[str, Any]) -> str:
     lines += ["", f"Shipped = chosen: {', '.join(agree) or 'none'}."]
     if differ:
         lines.append(f"Shipped differs from the nested choice: {', '.join(differ)}.")
+    lines += _baselines_markdown(result)
     return "\n".join(lines) + "\n"
 
 
@@ -283,7 +374,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--params", default=str(ROOT / "params.yaml"))
     parser.add_argument("--years", type=int, default=3, help="validation years")
     parser.add_argument(
-        "--axes", default="", help="one axis at a time (comma-separated); default: the joint choice"
+        "--axes",
+        default="",
+        help="one axis at a time (comma-separated; 'baselines': the benchmark's other models);"
+        " default: the joint choice, every other axis, the baselines",
     )
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
     parser.add_argument(
@@ -292,6 +386,7 @@ def main(argv: list[str] | None = None) -> int:
         help="keep the other axes of <out>/selection.json; replace only those measured now",
     )
     parser.add_argument("--workers", type=int, default=cores(), help="processes for the folds")
+    parser.add_argument("--automl-budget", type=float, default=60.0, help="FLAML s per fit")
     args = parser.parse_args(argv)
     # One fit memo for the whole run, shared by the folds' processes: the variants of an axis
     # mostly refit what another variant fitted (ensemble sizes share one search; interval
@@ -311,10 +406,10 @@ def _select(args: argparse.Namespace) -> int:
         kept = json.loads(earlier.read_text())
         if kept["validation_years"] != val_years or kept["test_years"] != heads:
             raise SystemExit(f"{earlier} was measured on other years: run without --merge")
-        result["axes"] = kept["axes"]
-    around = params
+        result |= {k: kept[k] for k in ("axes", "baselines") if k in kept}
+    around, wanted = params, [axis for axis in args.axes.split(",") if axis]
     if args.axes:  # one axis at a time, around the shipped settings
-        blocks = [(axis, *AXES[axis]) for axis in args.axes.split(",") if axis]
+        blocks = [(axis, *AXES[axis]) for axis in wanted if axis != "baselines"]
     else:  # the joint choice, then each remaining axis at that choice
         blocks = [("joint", JOINT_RULE, joint_candidates(JOINT))]
         blocks += [(axis, *AXES[axis]) for axis in AXES if axis not in JOINT]
@@ -345,6 +440,9 @@ def _select(args: argparse.Namespace) -> int:
             around = edited(params, candidates[chosen])
         mark_shipped(result, params)
         write(Path(args.out), result)  # after each block: a long run keeps what it measured
+    if not wanted or "baselines" in wanted:
+        result["baselines"] = baselines(params, score, args.automl_budget)
+        write(Path(args.out), result)
     print(markdown(result))
     return 0
 

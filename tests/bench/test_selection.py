@@ -123,3 +123,39 @@ def test_selection_never_sees_the_test_years(tmp_path: Path, project_raw: dict[s
     assert block["shipped"] == "2" and block["chosen"] in block["scores"]
     assert block["chosen"] == min(block["scores"], key=lambda n: block["scores"][n]["mae_log"])
     assert "| ensemble_size | mae |" in (out / "selection.md").read_text()
+    # The benchmark's other models, on the same validation years, merged beside the axes.
+    more = [*args[:4], "--axes", "baselines", "--merge", "--automl-budget", "1"]
+    assert _load().main([*more, "--out", str(out), "--workers", "1"]) == 0
+    merged = json.loads((out / "selection.json").read_text())
+    assert merged["axes"] == result["axes"] and merged["validation_years"] == [2015, 2016]
+    assert set(merged["baselines"]["scores"]) == set(_load().BASELINES)
+    assert "interval_score" in merged["baselines"]["scores"]["mapie_cqr"]
+    assert "interval_score" not in merged["baselines"]["scores"]["budget_loglinear"]
+    assert "| mapie_cqr |" in (out / "selection.md").read_text()
+
+
+def test_the_baselines_table_gives_the_ratio_to_the_best_other_model() -> None:
+    module = _load()
+    joint = {"rule": "mae_both", "shipped": "b", "scores": _scores(a={"mae_log": 0.8}, b={})}
+    point = {"mae_log": 1.25, "required_only_mae_log": 1.3, "r2_log": 0.4}
+    ranged = point | {"mae_log": 1.1, "coverage": 0.7, "interval_score": 4.7}
+    result = {
+        "validation_years": [2011],
+        "test_years": [2014],
+        "axes": {"joint": joint | {"chosen": "b"}},
+        "baselines": {"measured": "today", "scores": {"loglinear": point, "cqr": ranged}},
+    }
+    for s in joint["scores"].values():
+        s["r2_log"] = 0.5
+    table = module.markdown(result)
+    assert "| loglinear | 1.250 | 1.300 | 0.400 | — | — |" in table
+    assert "| cqr | 1.100 | 1.300 | 0.400 | 0.700 | 4.700 |" in table
+    # Shipped b (1.0) and the lowest candidate a (0.8), each over the best other model (1.1).
+    assert "shipped settings (joint: b: 1.000" in table and "(cqr: 1.100): 0.909." in table
+    assert "lowest of any candidate (joint: a: 0.800" in table and "(cqr: 1.100): 0.727." in table
+    # ... and the lowest of those sending fields no worse than the best other model (1.3).
+    assert "required-only MAE is at most 1.300 (joint: a: 0.800" in table
+    joint["scores"]["a"]["required_only_mae_log"] = 1.9  # a forgets what "unknown" means
+    assert "required-only MAE is at most 1.300 (joint: b: 1.000" in module.markdown(result)
+    del result["baselines"]
+    assert "other models" not in module.markdown(result)

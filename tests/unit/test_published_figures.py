@@ -71,6 +71,7 @@ def test_readme_baselines_are_the_benchmarks() -> None:
         "seed_recipe": "the course's recipe (impute + GradientBoosting)",
         "automl": "FLAML AutoML, 60 s per fit",
         "quantile_gbm": "quantile regression (gradient-boosted trees)",
+        "mapie_cqr": "conformalized quantile regression (MAPIE)",
     }
     for name, label in labels.items():
         row = _readme_row(label)

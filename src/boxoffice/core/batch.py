@@ -74,12 +74,16 @@ def read_rows(path: Path, signature: Signature, encoding: str | None = None) -> 
     if file_format(path) != "csv":
         return rows
     numeric = [name for name, kind in kinds.items() if kind == "numeric"]
+    dates = [i.field for i in signature.inputs if i.kind == "date"]
     for row in rows:
         if isinstance(row, Unreadable):  # none in a CSV: only a JSON line can be
             continue
         for name in numeric:
             if name in row:  # a column the file lacks stays absent: it is named as missing
                 row[name] = _number(row[name])
+        for name in dates:  # a padded cell (" 2009-12-18", "a, b" style), as a number's is
+            if isinstance(row.get(name), str):
+                row[name] = row[name].strip()
     return list(rows)
 
 

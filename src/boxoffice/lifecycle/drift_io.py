@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
+import pyarrow.dataset as ds
 
 from boxoffice.core.dollars import dollar_axes
 from boxoffice.core.features import date_parts, to_days
@@ -19,7 +19,16 @@ from boxoffice.lifecycle.drift import DriftReport, html_page, markdown
 
 
 def reference_columns(path: Path, specs: list[FeatureSpec]) -> dict[str, list[Any]]:
-    table = pq.read_table(path, columns=[s.field for s in specs])
+    """The training films' values of ``specs``, from a Parquet file or a folder of them (a
+    ValueError says what is wrong in words: Arrow's own names its internal columns)."""
+    dataset = ds.dataset(path, format="parquet")
+    if not dataset.files:
+        raise ValueError("a folder with no Parquet file")
+    fields = [s.field for s in specs]
+    missing = [name for name in fields if name not in dataset.schema.names]
+    if missing:
+        raise ValueError(f"no column {', '.join(missing)}: not the training data of this model")
+    table = dataset.to_table(columns=fields)
     return {name: table.column(name).to_pylist() for name in table.column_names}
 
 

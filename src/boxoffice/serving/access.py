@@ -20,7 +20,16 @@ from dataclasses import dataclass
 from boxoffice.serving.config import Settings
 
 DOC_PATHS = ("/docs", "/redoc", "/openapi.json")
+# (status, code, message): what a refused caller gets. The OpenAPI's descriptions of these
+# statuses are the same messages (serving/schemas.py), so the two cannot drift apart.
 Denial = tuple[int, str, str]
+API_KEY_REFUSED: Denial = (401, "unauthorized", "missing or wrong X-API-Key header")
+ADMIN_DISABLED: Denial = (
+    403,
+    "forbidden",
+    "admin routes are disabled: BOXOFFICE_ADMIN_TOKEN is not set",
+)
+ADMIN_REFUSED: Denial = (401, "unauthorized", "admin routes need 'Authorization: Bearer <token>'")
 
 
 def same_secret(given: str | bytes | None, expected: str | bytes) -> bool:
@@ -76,11 +85,11 @@ class Access:
     def _api_key(self, given: bytes | None) -> Denial | None:
         if self.api_key is None or same_secret(given, self.api_key):
             return None
-        return 401, "unauthorized", "missing or wrong X-API-Key header"
+        return API_KEY_REFUSED
 
     def _admin(self, header: bytes | None) -> Denial | None:
         if self.admin_token is None:
-            return 403, "forbidden", "admin routes are disabled: BOXOFFICE_ADMIN_TOKEN is not set"
+            return ADMIN_DISABLED
         if same_secret(bearer_token(header), self.admin_token):
             return None
-        return 401, "unauthorized", "admin routes need 'Authorization: Bearer <token>'"
+        return ADMIN_REFUSED

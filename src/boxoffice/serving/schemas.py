@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from boxoffice.serving.access import ADMIN_DISABLED, ADMIN_REFUSED, API_KEY_REFUSED, Denial
+
 
 class Interval(BaseModel):
     low: float = Field(description="Lower bound of the prediction interval, US dollars.")
@@ -118,11 +120,17 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
+def described(denial: Denial) -> str:
+    """A refusal's message as the OpenAPI's sentence for its status."""
+    message = denial[2]
+    return f"{message[0].upper()}{message[1:]}."
+
+
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse, "description": text}
     for code, text in (
         (400, "Body cannot be parsed (not UTF-8 JSON)."),
-        (401, "Missing or wrong API key."),
+        (API_KEY_REFUSED[0], described(API_KEY_REFUSED)),
         (413, "Request body too large."),
         (415, "Body is not JSON."),
         (422, "Invalid request: the details name each field and problem."),
@@ -137,7 +145,6 @@ def _error(text: str) -> dict[str, Any]:
 
 # What serving/access.py refuses on the admin token's routes, documented where they are.
 ADMIN_REFUSALS: dict[int | str, dict[str, Any]] = {
-    401: _error("Missing or wrong 'Authorization: Bearer <token>'."),
-    403: _error("Admin routes are disabled: BOXOFFICE_ADMIN_TOKEN is not set."),
+    denial[0]: _error(described(denial)) for denial in (ADMIN_REFUSED, ADMIN_DISABLED)
 }
 ADMIN_RESPONSES = ERROR_RESPONSES | ADMIN_REFUSALS

@@ -160,6 +160,23 @@ def test_a_blank_text_cell_is_unknown_like_a_blank_number(trained: Layout, tmp_p
     assert "2 of 2 rows scored" in result.output  # was: rejected, "at least 1 character"
 
 
+def test_a_date_cell_with_spaces_is_read_as_a_number_cell_is(
+    trained: Layout, tmp_path: Path
+) -> None:
+    """A CSV written as "a, b" pads its cells: " 150000000" was read, " 2009-12-18" refused."""
+    source = tmp_path / "films.csv"
+    source.write_text(
+        "title,production_budget,release_date\n"
+        "Padded, 150000000, 2009-12-18\n"
+        "Blank, 150000000,   \n"
+    )
+    out = tmp_path / "scored.csv"
+    result = _predict(trained, source, out)
+    assert "1 of 2 rows scored" in result.output, result.output
+    reasons = (tmp_path / "scored.rejects.csv").read_text()
+    assert "release_date" in reasons and "YYYY-MM-DD" not in reasons  # blank: missing
+
+
 def test_a_refused_row_reads_as_the_apis_error(trained: Layout, tmp_path: Path) -> None:
     """One source of readable messages: the date range in words, not pydantic's repr."""
     source = tmp_path / "films.csv"

@@ -171,6 +171,27 @@ def test_a_drift_run_that_cannot_start_is_an_error_not_a_verdict(
     assert "cannot write the report to --out" in no_out.output
 
 
+def test_a_reference_that_is_not_the_training_data_is_named_in_words(tmp_path: Path) -> None:
+    """Arrow's own message named its internal columns ("No match for FieldRef.Name(...) in
+    __fragment_index: int32 ...")."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from boxoffice.core.params import FeatureSpec
+    from boxoffice.lifecycle.drift_io import reference_columns
+
+    specs = [FeatureSpec(column="Budget", field="production_budget", kind="numeric")]
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match=r"^a folder with no Parquet file$"):
+        reference_columns(tmp_path / "empty", specs)
+    pq.write_table(pa.table({"title": ["Avatar"]}), tmp_path / "other.parquet")
+    with pytest.raises(ValueError, match=r"^no column production_budget: not the training"):
+        reference_columns(tmp_path / "other.parquet", specs)
+    (tmp_path / "parts").mkdir()
+    pq.write_table(pa.table({"production_budget": [1.0e6]}), tmp_path / "parts" / "0.parquet")
+    assert reference_columns(tmp_path / "parts", specs) == {"production_budget": [1.0e6]}
+
+
 def test_since_in_another_format_names_the_expected_one(trained: Layout, tmp_path: Path) -> None:
     result = _monitor(str(tmp_path / "lake"), trained, tmp_path / "d", "--since", "11/01/2026")
     assert result.exit_code == 1 and "YYYY-MM-DD" in result.output

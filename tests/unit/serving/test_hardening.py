@@ -248,3 +248,28 @@ def test_the_openapi_documents_the_admin_tokens_refusals(client: TestClient) -> 
     for path, method in (("/v1/admin/reload", "post"), ("/metrics", "get")):
         documented = paths[path][method]["responses"]
         assert {"401", "403"} <= set(documented), (path, documented)
+
+
+def _said(response: Any) -> str:
+    assert response.status_code in (401, 403), response.text
+    return str(response.json()["error"]["message"])
+
+
+def _described(app: TestClient, path: str, method: str, status: str, headers: Any = None) -> str:
+    paths = app.get("/openapi.json", headers=headers).json()["paths"]
+    return str(paths[path][method]["responses"][status]["description"]).rstrip(".").lower()
+
+
+def test_the_openapi_describes_each_refusal_as_the_api_says_it(keyed: TestClient) -> None:
+    """One home for the words: a refused caller reads what the OpenAPI promised."""
+    key = {"X-API-Key": KEY}
+    for path in ("/v1/prediction", "/v1/admin/reload"):
+        message = _said(keyed.post(path, json=FILM))
+        assert _described(keyed, path, "post", "401", key) == message.lower(), path
+
+
+def test_the_openapi_describes_disabled_admin_routes_as_the_api_says_it(
+    client: TestClient,
+) -> None:
+    message = _said(client.post("/v1/admin/reload"))
+    assert _described(client, "/v1/admin/reload", "post", "403") == message.lower()

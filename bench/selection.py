@@ -21,7 +21,6 @@ import json
 import sys
 import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bench.model_quality import load_project  # noqa: E402
+from bench.selection_baselines import (  # noqa: E402
+    Scorer,
+    baselines,
+    baselines_markdown,
+    point_scores,
+)
 
 from boxoffice.core.fit_memo import shared_fits  # noqa: E402
 from boxoffice.core.model import release_years  # noqa: E402
@@ -176,9 +181,6 @@ def _worst_miss(s: dict[str, Any]) -> float:
     return max(misses)
 
 
-Scorer = Callable[..., dict[str, Any]]
-
-
 def scorer(
     params: Params, frame: Any, y: np.ndarray, val_years: int, workers: int = 1
 ) -> tuple[Scorer, list[int]]:
@@ -209,15 +211,13 @@ def scorer(
         _, low, high = result["pooled"]
         if low is None:  # a point forecast: no range to score
             bare = regression_metrics(y_val[index], result["required_only"][0])
-            return _point_scores(result["summary"], bare)
+            return point_scores(result["summary"], bare)
         budget = val["production_budget"].to_numpy(dtype=float)[index]
         dollars = base._dollars(yrs)
         real = budget * np.exp(dollars.log_factor(yrs[index])) if dollars else budget
         bare = regression_metrics(y_val[index], *result["required_only"])
         summary = result["summary"]
-        return {
-            "mae_log": summary["mae_log"]["mean"],
-            "r2_log": summary["r2_log"]["mean"],
+        return point_scores(summary, bare) | {
             "coverage": summary["coverage"]["mean"],
             "interval_score": summary["interval_score"]["mean"],
             "coverage_by_budget": coverage_by_band(y_val[index], low, high, real),
@@ -228,95 +228,10 @@ def scorer(
                 goal=GOAL,
                 level=variant.train.interval_level,
             ),
-            "required_only_mae_log": round(bare["mae_log"], 4),
             "required_only_coverage": round(bare["coverage"], 4),
         }
 
     return score, chosen_years
-
-
-def _point_scores(summary: dict[str, Any], bare: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "mae_log": summary["mae_log"]["mean"],
-        "r2_log": summary["r2_log"]["mean"],
-        "required_only_mae_log": round(bare["mae_log"], 4),
-    }
-
-
-# The benchmark's other models (bench/model_quality.py), scored on the same validation years
-# as the candidates: how far the recipe's settings are from the goals before any test year.
-BASELINES = ("budget_loglinear", "seed_recipe", "automl", "quantile_gbm", "mapie_cqr")
-
-
-def baselines(params: Params, score: Scorer, automl_budget: float = 60.0) -> dict[str, Any]:
-    import bench.model_quality as quality
-
-    options = argparse.Namespace(
-        models=",".join(BASELINES), quick=False, automl_budget=automl_budget, seed=42
-    )
-    scores = {}
-    for name, runner in quality.runners(params, "pre_release", options).items():
-        start = time.monotonic()
-        scores[name] = score(params, runner)
-        elapsed = time.monotonic() - start
-        print(f"[selection] baselines: {name}: {scores[name]} ({elapsed:.0f} s)", file=sys.stderr)
-    return {"scores": scores, "measured": time.strftime("%Y-%m-%d", time.gmtime())}
-
-
-def _baselines_markdown(result: dict[str, Any]) -> list[str]:
-    block = result.get("baselines")
-    if not block:
-        return []
-    lines = [
-        "",
-        f"The benchmark's other models on the same validation years (measured"
-        f" {block['measured']}; `--axes baselines`):",
-        "",
-        "| model | MAE (log) | required-only MAE | R² (log) | coverage | interval score |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    for name, s in block["scores"].items():
-        extra = [f"{s[k]:.3f}" if k in s else "—" for k in ("coverage", "interval_score")]
-        lines.append(
-            f"| {name} | {s['mae_log']:.3f} | {s['required_only_mae_log']:.3f}"
-            f" | {s['r2_log']:.3f} | {' | '.join(extra)} |"
-        )
-    best = min(block["scores"].items(), key=lambda kv: kv[1]["mae_log"])
-    lines.append("")
-    for label, (name, s) in _ratio_rows(result, block["scores"]).items():
-        lines.append(
-            f"- MAE (log) of {label} ({name}: {s['mae_log']:.3f}, required fields alone"
-            f" {s['required_only_mae_log']:.3f}) over the best other model's ({best[0]}:"
-            f" {best[1]['mae_log']:.3f}): {s['mae_log'] / best[1]['mae_log']:.3f}."
-        )
-    return lines
-
-
-Scored = tuple[str, dict[str, Any]]
-
-
-def _ratio_rows(result: dict[str, Any], others: dict[str, Any]) -> dict[str, Scored]:
-    """The candidates set against the best other model: the shipped one, the lowest MAE of
-    any, and the lowest of those that forecast films sent with only the required fields no
-    worse than the other model best at that (a field left out must mean unknown)."""
-    joint = result["axes"].get("joint", {})
-    every = [
-        (f"{axis}: {name}", s)
-        for axis, b in result["axes"].items()
-        for name, s in b["scores"].items()
-    ]
-    bare = min(s["required_only_mae_log"] for s in others.values())
-    kept = [kv for kv in every if kv[1]["required_only_mae_log"] <= bare]
-    rows: dict[str, Scored | None] = {
-        "the shipped settings": (f"joint: {joint['shipped']}", joint["scores"][joint["shipped"]])
-        if joint.get("shipped") in joint.get("scores", {})
-        else None,
-        "the lowest of any candidate": min(every, key=lambda kv: kv[1]["mae_log"], default=None),
-        f"the lowest of the candidates whose required-only MAE is at most {bare:.3f}": min(
-            kept, key=lambda kv: kv[1]["mae_log"], default=None
-        ),
-    }
-    return {label: row for label, row in rows.items() if row is not None}
 
 
 def markdown(result: dict[str, Any]) -> str:
@@ -365,7 +280,7 @@ def markdown(result: dict[str, Any]) -> str:
     lines += ["", f"Shipped = chosen: {', '.join(agree) or 'none'}."]
     if differ:
         lines.append(f"Shipped differs from the nested choice: {', '.join(differ)}.")
-    lines += _baselines_markdown(result)
+    lines += baselines_markdown(result)
     return "\n".join(lines) + "\n"
 
 
@@ -376,18 +291,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--axes",
         default="",
-        help="one axis at a time (comma-separated; 'baselines': the benchmark's other models);"
-        " default: the joint choice, every other axis, the baselines",
+        help="one axis at a time (comma-separated; 'baselines': the benchmark's other models,"
+        " merged into the results kept); default: the joint choice, every other axis, the"
+        " baselines",
     )
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
     parser.add_argument(
         "--merge",
         action="store_true",
-        help="keep the other axes of <out>/selection.json; replace only those measured now",
+        help="keep the other axes (and the baselines) of <out>/selection.json; replace only"
+        " those measured now",
     )
     parser.add_argument("--workers", type=int, default=cores(), help="processes for the folds")
     parser.add_argument("--automl-budget", type=float, default=60.0, help="FLAML s per fit")
     args = parser.parse_args(argv)
+    wanted = [axis for axis in args.axes.split(",") if axis]
+    unknown = [axis for axis in wanted if axis not in (*AXES, "baselines")]
+    if unknown:
+        parser.error(f"no axis {', '.join(unknown)}: choose from {', '.join(AXES)}, baselines")
+    if wanted == ["baselines"]:  # the baselines alone never replace the candidates' rows
+        args.merge = True
+    args.wanted = wanted
     # One fit memo for the whole run, shared by the folds' processes: the variants of an axis
     # mostly refit what another variant fitted (ensemble sizes share one search; interval
     # cells change no fit at all).
@@ -407,7 +331,7 @@ def _select(args: argparse.Namespace) -> int:
         if kept["validation_years"] != val_years or kept["test_years"] != heads:
             raise SystemExit(f"{earlier} was measured on other years: run without --merge")
         result |= {k: kept[k] for k in ("axes", "baselines") if k in kept}
-    around, wanted = params, [axis for axis in args.axes.split(",") if axis]
+    around, wanted = params, args.wanted
     if args.axes:  # one axis at a time, around the shipped settings
         blocks = [(axis, *AXES[axis]) for axis in wanted if axis != "baselines"]
     else:  # the joint choice, then each remaining axis at that choice

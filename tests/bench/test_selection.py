@@ -124,11 +124,13 @@ def test_selection_never_sees_the_test_years(tmp_path: Path, project_raw: dict[s
     assert block["chosen"] == min(block["scores"], key=lambda n: block["scores"][n]["mae_log"])
     assert "| ensemble_size | mae |" in (out / "selection.md").read_text()
     # The benchmark's other models, on the same validation years, merged beside the axes.
-    more = [*args[:4], "--axes", "baselines", "--merge", "--automl-budget", "1"]
+    more = [*args[:4], "--axes", "baselines", "--automl-budget", "1"]  # a merge: implied
     assert _load().main([*more, "--out", str(out), "--workers", "1"]) == 0
     merged = json.loads((out / "selection.json").read_text())
     assert merged["axes"] == result["axes"] and merged["validation_years"] == [2015, 2016]
-    assert set(merged["baselines"]["scores"]) == set(_load().BASELINES)
+    from bench.selection_baselines import BASELINES
+
+    assert set(merged["baselines"]["scores"]) == set(BASELINES)
     assert "interval_score" in merged["baselines"]["scores"]["mapie_cqr"]
     assert "interval_score" not in merged["baselines"]["scores"]["budget_loglinear"]
     assert "| mapie_cqr |" in (out / "selection.md").read_text()
@@ -159,3 +161,12 @@ def test_the_baselines_table_gives_the_ratio_to_the_best_other_model() -> None:
     assert "required-only MAE is at most 1.300 (joint: b: 1.000" in module.markdown(result)
     del result["baselines"]
     assert "other models" not in module.markdown(result)
+
+
+def test_an_axis_that_does_not_exist_is_refused_before_any_fit(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        _load().main(["--axes", "baseline", "--out", "/nonexistent"])
+    assert exit_.value.code == 2
+    assert "no axis baseline: choose from ensemble_size" in capsys.readouterr().err

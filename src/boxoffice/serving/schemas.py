@@ -120,6 +120,10 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
+def _error(text: str) -> dict[str, Any]:
+    return {"model": ErrorResponse, "description": text}
+
+
 def described(denial: Denial) -> str:
     """A refusal's message as the OpenAPI's sentence for its status."""
     message = denial[2]
@@ -127,7 +131,7 @@ def described(denial: Denial) -> str:
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorResponse, "description": text}
+    code: _error(text)
     for code, text in (
         (400, "Body cannot be parsed (not UTF-8 JSON)."),
         (API_KEY_REFUSED[0], described(API_KEY_REFUSED)),
@@ -137,10 +141,6 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (503, "No model loaded yet."),
     )
 }
-
-
-def _error(text: str) -> dict[str, Any]:
-    return {"model": ErrorResponse, "description": text}
 
 
 # What serving/access.py refuses on the admin token's routes, documented where they are.

@@ -90,7 +90,7 @@ def check_labels(rows: Sequence[Mapping[str, Any] | str]) -> LabelBatch:
             continue
         raw = row.get("worldwide_gross")
         gross = _gross(raw)
-        if not row.get("request_id"):
+        if not _text(row.get("request_id")):
             reason = "no request_id (the id a prediction's response carries)"
             if row.get("title") and row.get("release_date"):
                 reason += "; title + release_date alone join no logged prediction"
@@ -119,11 +119,13 @@ def unmatched(lake: Lake, request_ids: list[str]) -> list[str]:
 
 
 def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
+    # A CSV written as "a, b" pads its cells: a padded request id would join nothing.
+    return None if value is None else str(value).strip()
 
 
 def _date(value: Any) -> str | None:
-    return None if value is None else str(value)[:10]
+    text = _text(value)
+    return None if text is None else text[:10]
 
 
 def add_labels(lake: Lake, rows: list[dict[str, Any]]) -> str:

@@ -32,6 +32,25 @@ def test_check_labels_refuses_unkeyed_and_non_positive_rows() -> None:
     assert "title + release_date alone join no logged prediction" in batch.rejected[0]["reason"]
 
 
+def test_a_padded_labels_cell_is_read_without_its_spaces() -> None:
+    """A CSV written as "a, b": " 2009-12-18" was kept as " 2009-12-1" (its first 10
+    characters) and a padded request id joined no logged prediction."""
+    batch = check_labels(
+        [
+            {
+                "request_id": " r-1 ",
+                "title": " Avatar",
+                "release_date": " 2009-12-18",
+                "worldwide_gross": 9.0,
+            }
+        ]
+    )
+    row = batch.accepted[0]
+    assert (row["request_id"], row["title"], row["release_date"]) == ("r-1", "Avatar", "2009-12-18")
+    blank = check_labels([{"request_id": "   ", "worldwide_gross": 9.0}])
+    assert not blank.accepted and "no request_id" in blank.rejected[0]["reason"]
+
+
 def test_labels_are_checked_row_by_row(tmp_path: Path) -> None:
     labels = tmp_path / "labels.csv"
     # One bad gross makes the CSV column text: the good rows must still be read as numbers.
